@@ -1,0 +1,69 @@
+// Store: the durable state of Coffer, as ordered key-value tables inside
+// transactions. Service code sees only this interface; SQLite (embedded
+// default) and later PostgreSQL implement it. Values are opaque bytes to the
+// store (services encode records as JSON); secrets in them are already wrapped
+// under the root key.
+//
+// Contract every implementation keeps:
+// - A write transaction sees its own writes; Commit() returns only after the
+//   data is durable (fsync'd). Destroying a Txn without Commit() rolls back.
+// - Write transactions are serialisable with each other; a read transaction
+//   sees one consistent snapshot.
+// - Scan returns keys in ascending byte order.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/status_or.h"
+
+namespace coffer::store {
+
+struct Entry {
+  std::string key;
+  std::string value;
+};
+
+class Txn {
+ public:
+  virtual ~Txn() = default;
+  virtual StatusOr<std::optional<std::string>> Get(std::string_view table, std::string_view key) = 0;
+  // Inserts or replaces. Only on write transactions.
+  virtual Status Put(std::string_view table, std::string_view key, std::string_view value) = 0;
+  // Removes the key if present (absent is not an error). Only on write transactions.
+  virtual Status Delete(std::string_view table, std::string_view key) = 0;
+  // Up to `limit` entries whose key starts with `prefix` and is strictly
+  // greater than `start_after` (empty: from the first), ascending.
+  virtual StatusOr<std::vector<Entry>> Scan(std::string_view table, std::string_view prefix,
+                                            std::string_view start_after, std::size_t limit) = 0;
+  // Makes the writes durable. A read transaction may call it to end early.
+  virtual Status Commit() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  virtual StatusOr<std::unique_ptr<Txn>> BeginRead() = 0;
+  virtual StatusOr<std::unique_ptr<Txn>> BeginWrite() = 0;
+  // Schema version the store is at after migrations.
+  virtual int SchemaVersion() const = 0;
+};
+
+struct SqliteOptions {
+  std::string path;         // database file; created if missing
+  int busy_timeout_ms = 5000;
+  std::size_t read_connections = 4;
+};
+
+// Opens (creating and migrating as needed) the SQLite store in WAL mode with
+// synchronous=FULL.
+StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+
+// In-memory store for unit tests only (never used by the shipped binary).
+std::unique_ptr<Store> NewMemoryStore();
+
+}  // namespace coffer::store

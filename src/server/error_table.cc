@@ -1,0 +1,57 @@
+#include "server/error_table.h"
+
+#include <array>
+
+namespace coffer::server {
+namespace {
+
+struct Row {
+  ErrorCode code;
+  int http_status;
+};
+
+// HTTP statuses follow AWS's KMS Smithy model (smithy.api#httpError) and the
+// JSON 1.1 protocol's common errors; a unit test checks them against the model.
+constexpr std::array kRows = {
+    Row{ErrorCode::kValidation, 400},
+    Row{ErrorCode::kSerialization, 400},
+    Row{ErrorCode::kUnknownOperation, 400},
+    Row{ErrorCode::kMissingAuthenticationToken, 403},
+    Row{ErrorCode::kIncompleteSignature, 400},
+    Row{ErrorCode::kInvalidSignature, 400},
+    Row{ErrorCode::kUnrecognizedClient, 400},
+    Row{ErrorCode::kSignatureExpired, 400},
+    Row{ErrorCode::kAccessDenied, 400},
+    Row{ErrorCode::kRequestTooLarge, 413},
+    Row{ErrorCode::kThrottling, 400},
+    Row{ErrorCode::kInternal, 500},
+    Row{ErrorCode::kUnavailable, 503},
+    Row{ErrorCode::kNotFound, 404},
+    Row{ErrorCode::kDisabled, 409},
+    Row{ErrorCode::kInvalidState, 409},
+    Row{ErrorCode::kAlreadyExists, 409},
+    Row{ErrorCode::kInvalidCiphertext, 400},
+    Row{ErrorCode::kIncorrectKey, 400},
+    Row{ErrorCode::kInvalidKeyUsage, 400},
+    Row{ErrorCode::kInvalidArn, 400},
+    Row{ErrorCode::kInvalidAliasName, 400},
+    Row{ErrorCode::kInvalidMarker, 400},
+    Row{ErrorCode::kInvalidGrantToken, 400},
+    Row{ErrorCode::kLimitExceeded, 400},
+    Row{ErrorCode::kMalformedPolicyDocument, 400},
+    Row{ErrorCode::kTag, 400},
+    Row{ErrorCode::kUnsupportedOperation, 400},
+    Row{ErrorCode::kDependencyTimeout, 503},
+    Row{ErrorCode::kConflict, 409},
+};
+
+}  // namespace
+
+ErrorInfo LookupError(ErrorCode code) {
+  for (const auto& row : kRows) {
+    if (row.code == code) return {ErrorName(code), row.http_status};
+  }
+  return {ErrorName(ErrorCode::kInternal), 500};
+}
+
+}  // namespace coffer::server

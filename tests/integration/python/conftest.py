@@ -226,8 +226,8 @@ def make_kms(server, region=REGION, creds=None, validate=False, **config):
     server: the server's own validation is what these tests examine.
     """
     creds = creds or server.creds
-    cfg = Config(retries={"max_attempts": 1}, parameter_validation=validate,
-                 connect_timeout=10, read_timeout=60, **config)
+    options = {"connect_timeout": 10, "read_timeout": 60, **config}
+    cfg = Config(retries={"max_attempts": 1}, parameter_validation=validate, **options)
     return boto_session().client(
         "kms", region_name=region, endpoint_url=server.endpoint,
         aws_access_key_id=creds.access_key_id,

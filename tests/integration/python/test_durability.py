@@ -9,7 +9,8 @@ operations, not by a timer.
 import os
 import threading
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ConnectionError as BotoConnectionError
+from botocore.exceptions import HTTPClientError
 
 from conftest import make_kms
 
@@ -41,17 +42,21 @@ class Ledger:
             self.acks += 1
             return self.acks
 
+    def record_error(self, error):
+        with self.lock:
+            self.errors.append(repr(error))
+
     def some_key(self, rng_byte):
         with self.lock:
             return self.keys[rng_byte % len(self.keys)] if self.keys else None
 
 
-def worker(server, ledger, target, reached, stop, index):
-    kms = make_kms(server, connect_timeout=5, read_timeout=30)
-    n = 0
-    while not stop.is_set():
-        n += 1
-        try:
+def worker(server, ledger, target, reached, killing, index):
+    try:
+        kms = make_kms(server, connect_timeout=5, read_timeout=30)
+        n = 0
+        while True:
+            n += 1
             if n % 3 == 1 or ledger.some_key(0) is None:
                 key_id = kms.create_key(Description=f"w{index}-{n}")["KeyMetadata"]["KeyId"]
                 acks = ledger.add_key(key_id)
@@ -64,26 +69,27 @@ def worker(server, ledger, target, reached, stop, index):
                                               resp["KeyId"]))
             if acks >= target:
                 reached.set()
-        except ClientError as e:
-            if not stop.is_set():
-                with ledger.lock:
-                    ledger.errors.append(repr(e))
-                reached.set()
-            return
-        except Exception:  # connection refused/reset: the server was killed
-            return
+    except (BotoConnectionError, HTTPClientError) as e:
+        if not killing.is_set():  # the server went away before we killed it
+            ledger.record_error(e)
+    except Exception as e:  # noqa: BLE001 - any other failure under load is a finding
+        ledger.record_error(e)
+    finally:
+        if not killing.is_set():
+            reached.set()  # a worker that stops early must not leave the main thread waiting
 
 
 def run_round(server, ledger, target):
     reached = threading.Event()
-    stop = threading.Event()
-    threads = [threading.Thread(target=worker, args=(server, ledger, target, reached, stop, i),
+    killing = threading.Event()
+    threads = [threading.Thread(target=worker, args=(server, ledger, target, reached, killing, i),
                                 daemon=True) for i in range(WORKERS)]
     for t in threads:
         t.start()
     assert reached.wait(ROUND_TIMEOUT_S), f"load never reached {target} acknowledgements"
+    assert not ledger.errors, f"unexpected errors under load: {ledger.errors[:3]}"
+    killing.set()
     server.kill9()
-    stop.set()
     for t in threads:
         t.join(timeout=60)
         assert not t.is_alive(), "a worker hung after the server was killed"

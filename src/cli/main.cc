@@ -1,6 +1,157 @@
-#include <cstdio>
+// `coffer`: serve | admin | version.
+#include <spdlog/spdlog.h>
 
-int main() {
-  std::puts("coffer 0.1.0");
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "server/app.h"
+
+namespace {
+
+using nlohmann::json;
+using coffer::server::CoreOptions;
+
+constexpr const char* kVersion = "0.1.0";
+
+void AddCoreOptions(CLI::App& cmd, CoreOptions& core) {
+  cmd.add_option("--data-dir", core.data_dir, "Data directory (store, root key, credentials)")
+      ->capture_default_str();
+  cmd.add_option("--root-key-provider", core.root_key_provider, "file | passphrase")
+      ->check(CLI::IsMember({"file", "passphrase"}))
+      ->capture_default_str();
+  cmd.add_option("--passphrase-env", core.passphrase_env, "Environment variable holding the passphrase")
+      ->capture_default_str();
+}
+
+// Prints a Status error or the JSON value; returns the exit code.
+template <typename T, typename Fn>
+int Emit(const coffer::StatusOr<T>& result, Fn&& to_json) {
+  if (!result.ok()) {
+    std::cerr << "error: " << result.status().ToString() << "\n";
+    return 1;
+  }
+  std::cout << to_json(*result).dump(2) << "\n";
   return 0;
+}
+
+int RunAdmin(const std::string& action, const CoreOptions& core_options, const std::string& account_id,
+             const std::string& user_name, const std::string& name) {
+  auto core_or = coffer::server::OpenCore(core_options);
+  if (!core_or.ok()) {
+    std::cerr << "error: " << core_or.status().message() << "\n";
+    return 1;
+  }
+  auto& ids = *(*core_or)->identities;
+  if (action == "create-account") {
+    return Emit(ids.CreateAccount(name), [](const auto& a) { return json{{"AccountId", a.id}, {"Name", a.name}}; });
+  }
+  if (action == "create-user") {
+    return Emit(ids.CreateUser(account_id, user_name), [](const auto& u) {
+      return json{{"UserName", u.name}, {"UserId", u.user_id}, {"Arn", u.arn}, {"AccountId", u.account_id}};
+    });
+  }
+  if (action == "create-access-key") {
+    return Emit(ids.CreateAccessKey(account_id, user_name), [](const auto& k) {
+      return json{{"AccessKeyId", k.key.access_key_id},
+                  {"SecretAccessKey", k.secret_access_key},
+                  {"UserName", k.key.user_name},
+                  {"AccountId", k.key.account_id}};
+    });
+  }
+  if (action == "list-accounts") {
+    return Emit(ids.ListAccounts(), [](const auto& list) {
+      json out = json::array();
+      for (const auto& a : list) out.push_back({{"AccountId", a.id}, {"Name", a.name}});
+      return json{{"Accounts", out}};
+    });
+  }
+  if (action == "list-users") {
+    return Emit(ids.ListUsers(account_id), [](const auto& list) {
+      json out = json::array();
+      for (const auto& u : list) out.push_back({{"UserName", u.name}, {"UserId", u.user_id}, {"Arn", u.arn}});
+      return json{{"Users", out}};
+    });
+  }
+  return Emit(ids.ListAccessKeys(account_id, user_name), [](const auto& list) {
+    json out = json::array();
+    for (const auto& k : list) {
+      out.push_back({{"AccessKeyId", k.access_key_id}, {"Status", k.status}, {"UserName", k.user_name}});
+    }
+    return json{{"AccessKeys", out}};
+  });
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"Coffer: AWS KMS-compatible encryption and key management service"};
+  app.require_subcommand(1);
+
+  coffer::server::ServeOptions serve;
+  std::string listen = "127.0.0.1:4566";
+  std::string log_level = "info";
+  std::string tls_cert, tls_key;
+  bool tls_self_signed = false;
+  int sweep_seconds = 60;
+  auto* serve_cmd = app.add_subcommand("serve", "Run the server");
+  AddCoreOptions(*serve_cmd, serve.core);
+  serve_cmd->add_option("--listen", listen, "host:port to listen on (port 0: any free port)")->capture_default_str();
+  serve_cmd->add_option("--ready-file", serve.ready_file, "Write {endpoint, port, region} here once listening");
+  serve_cmd->add_option("--region", serve.region, "Region shown in the banner")->capture_default_str();
+  serve_cmd->add_option("--threads", serve.server.threads, "IO threads (0: one per core)")->capture_default_str();
+  serve_cmd->add_option("--max-body-bytes", serve.server.max_body_bytes, "Request body limit")->capture_default_str();
+  serve_cmd->add_option("--tls-cert", tls_cert, "PEM certificate chain for HTTPS");
+  serve_cmd->add_option("--tls-key", tls_key, "PEM private key for HTTPS");
+  serve_cmd->add_flag("--tls-self-signed", tls_self_signed, "Serve HTTPS with a fresh self-signed certificate");
+  serve_cmd->add_option("--sweep-interval", sweep_seconds, "Seconds between deletion/rotation sweeps")
+      ->capture_default_str();
+  serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+
+  CoreOptions admin_core;
+  std::string account_id, user_name, account_name = "account";
+  auto* admin_cmd = app.add_subcommand("admin", "Manage accounts, users and access keys offline");
+  AddCoreOptions(*admin_cmd, admin_core);
+  admin_cmd->require_subcommand(1);
+  for (const char* action : {"create-account", "create-user", "create-access-key", "list-accounts", "list-users",
+                             "list-access-keys"}) {
+    auto* sub = admin_cmd->add_subcommand(action, action);
+    const std::string a = action;
+    if (a == "create-account") sub->add_option("--name", account_name, "Account name");
+    if (a != "create-account" && a != "list-accounts") sub->add_option("--account-id", account_id)->required();
+    if (a == "create-user" || a == "create-access-key" || a == "list-access-keys") {
+      sub->add_option("--user-name", user_name)->required();
+    }
+  }
+  app.add_subcommand("version", "Print the version");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand("version")) {
+    std::cout << "coffer " << kVersion << "\n";
+    return 0;
+  }
+  if (app.got_subcommand("admin")) {
+    spdlog::set_level(spdlog::level::warn);
+    return RunAdmin(admin_cmd->get_subcommands().front()->get_name(), admin_core, account_id, user_name,
+                    account_name);
+  }
+  spdlog::set_level(spdlog::level::from_str(log_level));
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "error: --listen must be host:port\n";
+    return 2;
+  }
+  serve.server.host = listen.substr(0, colon);
+  try {
+    serve.server.port = static_cast<std::uint16_t>(std::stoul(listen.substr(colon + 1)));
+  } catch (const std::exception&) {
+    std::cerr << "error: --listen port must be a number\n";
+    return 2;
+  }
+  if (tls_self_signed || !tls_cert.empty()) {
+    serve.server.tls = coffer::server::TlsOptions{tls_cert, tls_key, tls_self_signed};
+  }
+  serve.sweep_interval = std::chrono::seconds(sweep_seconds);
+  return coffer::server::Serve(serve);
 }

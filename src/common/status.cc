@@ -42,6 +42,7 @@ constexpr std::array kNames = {
     NameEntry{ErrorCode::kUnsupportedOperation, "UnsupportedOperationException"},
     NameEntry{ErrorCode::kDependencyTimeout, "DependencyTimeoutException"},
     NameEntry{ErrorCode::kConflict, "ConflictException"},
+    NameEntry{ErrorCode::kDryRunOperation, "DryRunOperationException"},
 };
 
 }  // namespace

@@ -45,6 +45,7 @@ enum class ErrorCode : std::uint8_t {
   kUnsupportedOperation,    // UnsupportedOperationException
   kDependencyTimeout,       // DependencyTimeoutException
   kConflict,                // ConflictException
+  kDryRunOperation,         // DryRunOperationException
 };
 
 class [[nodiscard]] Status {

@@ -43,6 +43,7 @@ constexpr std::array kRows = {
     Row{ErrorCode::kUnsupportedOperation, 400},
     Row{ErrorCode::kDependencyTimeout, 503},
     Row{ErrorCode::kConflict, 409},
+    Row{ErrorCode::kDryRunOperation, 412},
 };
 
 }  // namespace

@@ -1,0 +1,244 @@
+#include "kms/key_store.h"
+
+#include <functional>
+
+#include "common/encoding.h"
+#include "crypto/crypto.h"
+#include "kms/arn.h"
+
+namespace coffer::kms {
+namespace {
+
+constexpr std::string_view kKeys = "keys";
+constexpr std::string_view kAliases = "aliases";
+constexpr std::size_t kMaxCachedPerShard = 4096;
+constexpr std::size_t kMaterialLen = 32;
+
+std::string AliasStoreKey(std::string_view region, std::string_view account, std::string_view alias_name) {
+  return KeyStoreKey(region, account, alias_name);
+}
+
+std::string AccountPrefix(std::string_view region, std::string_view account) {
+  return std::string(region) + "/" + std::string(account) + "/";
+}
+
+}  // namespace
+
+const SecretBytes* LoadedKey::Material(std::string_view version_id) const {
+  auto it = material.find(version_id);
+  return it == material.end() ? nullptr : &it->second;
+}
+
+// ---- KeyWriter ----
+
+StatusOr<std::optional<KeyRecord>> KeyWriter::GetKey(std::string_view region, std::string_view account,
+                                                     std::string_view key_id) {
+  ASSIGN_OR_RETURN(auto value, txn_->Get(kKeys, KeyStoreKey(region, account, key_id)));
+  if (!value) return std::optional<KeyRecord>();
+  ASSIGN_OR_RETURN(KeyRecord record, DecodeKeyRecord(*value));
+  return std::optional<KeyRecord>(std::move(record));
+}
+
+Status KeyWriter::PutKey(const KeyRecord& record) {
+  const std::string key = KeyStoreKey(record.region, record.account, record.key_id);
+  touched_keys_.insert(key);
+  return txn_->Put(kKeys, key, EncodeKeyRecord(record));
+}
+
+Status KeyWriter::DeleteKey(const KeyRecord& record) {
+  const std::string key = KeyStoreKey(record.region, record.account, record.key_id);
+  touched_keys_.insert(key);
+  return txn_->Delete(kKeys, key);
+}
+
+StatusOr<std::optional<AliasRecord>> KeyWriter::GetAlias(std::string_view region, std::string_view account,
+                                                         std::string_view alias_name) {
+  ASSIGN_OR_RETURN(auto value, txn_->Get(kAliases, AliasStoreKey(region, account, alias_name)));
+  if (!value) return std::optional<AliasRecord>();
+  ASSIGN_OR_RETURN(AliasRecord alias, DecodeAliasRecord(*value));
+  return std::optional<AliasRecord>(std::move(alias));
+}
+
+Status KeyWriter::PutAlias(std::string_view region, std::string_view account, const AliasRecord& alias) {
+  const std::string key = AliasStoreKey(region, account, alias.alias_name);
+  touched_aliases_.insert(key);
+  return txn_->Put(kAliases, key, EncodeAliasRecord(alias));
+}
+
+Status KeyWriter::DeleteAlias(std::string_view region, std::string_view account,
+                              std::string_view alias_name) {
+  const std::string key = AliasStoreKey(region, account, alias_name);
+  touched_aliases_.insert(key);
+  return txn_->Delete(kAliases, key);
+}
+
+StatusOr<std::vector<AliasRecord>> KeyWriter::Aliases(std::string_view region, std::string_view account) {
+  ASSIGN_OR_RETURN(auto entries, txn_->Scan(kAliases, AccountPrefix(region, account), "", 1000000));
+  std::vector<AliasRecord> out;
+  for (const auto& e : entries) {
+    ASSIGN_OR_RETURN(AliasRecord alias, DecodeAliasRecord(e.value));
+    out.push_back(std::move(alias));
+  }
+  return out;
+}
+
+StatusOr<std::vector<KeyRecord>> KeyWriter::AllKeys() {
+  std::vector<KeyRecord> out;
+  std::string after;
+  while (true) {
+    ASSIGN_OR_RETURN(auto entries, txn_->Scan(kKeys, "", after, 512));
+    for (const auto& e : entries) {
+      ASSIGN_OR_RETURN(KeyRecord record, DecodeKeyRecord(e.value));
+      out.push_back(std::move(record));
+    }
+    if (entries.size() < 512) break;
+    after = entries.back().key;
+  }
+  return out;
+}
+
+Status KeyWriter::Commit() {
+  RETURN_IF_ERROR(txn_->Commit());
+  owner_.Invalidate(touched_keys_, touched_aliases_);
+  return Status::Ok();
+}
+
+// ---- KeyStore ----
+
+KeyStore::KeyStore(store::Store& store, const rootkey::RootKey& root_key, RandomSource& random)
+    : store_(store), root_key_(root_key), random_(random) {}
+
+KeyStore::Shard& KeyStore::ShardFor(std::string_view cache_key) {
+  return shards_[std::hash<std::string_view>{}(cache_key) % shards_.size()];
+}
+
+void KeyStore::Invalidate(const std::set<std::string>& keys, const std::set<std::string>& aliases) {
+  for (const auto& k : keys) {
+    Shard& shard = ShardFor(k);
+    std::lock_guard lock(shard.mu);
+    ++shard.generation;
+    shard.keys.erase(k);
+  }
+  for (const auto& a : aliases) {
+    Shard& shard = ShardFor(a);
+    std::lock_guard lock(shard.mu);
+    ++shard.generation;
+    shard.aliases.erase(a);
+  }
+}
+
+StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Unwrap(KeyRecord record) {
+  auto loaded = std::make_shared<LoadedKey>();
+  const std::string arn = record.Arn();
+  for (const auto& version : record.versions) {
+    ASSIGN_OR_RETURN(SecretBytes material, root_key_.Unwrap(version.wrapped, MaterialAad(arn, version.id)));
+    loaded->material.emplace(version.id, std::move(material));
+  }
+  loaded->record = std::move(record);
+  return std::shared_ptr<const LoadedKey>(std::move(loaded));
+}
+
+StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Load(std::string_view region, std::string_view account,
+                                                          std::string_view key_id) {
+  const std::string cache_key = KeyStoreKey(region, account, key_id);
+  Shard& shard = ShardFor(cache_key);
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.keys.find(cache_key);
+    if (it != shard.keys.end()) return it->second;
+    generation = shard.generation;
+  }
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(auto value, txn->Get(kKeys, cache_key));
+  if (!value) return NotFoundError("Key '" + KeyArn(region, account, key_id) + "' does not exist");
+  ASSIGN_OR_RETURN(KeyRecord record, DecodeKeyRecord(*value));
+  ASSIGN_OR_RETURN(auto loaded, Unwrap(std::move(record)));
+  std::lock_guard lock(shard.mu);
+  // A write that committed while we read would make this entry stale: skip it.
+  if (shard.generation == generation) {
+    if (shard.keys.size() >= kMaxCachedPerShard) shard.keys.clear();
+    shard.keys.emplace(cache_key, loaded);
+  }
+  return loaded;
+}
+
+StatusOr<std::optional<std::string>> KeyStore::ResolveAlias(std::string_view region, std::string_view account,
+                                                            std::string_view alias_name) {
+  const std::string cache_key = AliasStoreKey(region, account, alias_name);
+  Shard& shard = ShardFor(cache_key);
+  std::uint64_t generation = 0;
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.aliases.find(cache_key);
+    if (it != shard.aliases.end()) return std::optional<std::string>(it->second);
+    generation = shard.generation;
+  }
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(auto value, txn->Get(kAliases, cache_key));
+  if (!value) return std::optional<std::string>();
+  ASSIGN_OR_RETURN(AliasRecord alias, DecodeAliasRecord(*value));
+  std::lock_guard lock(shard.mu);
+  if (shard.generation == generation) {
+    if (shard.aliases.size() >= kMaxCachedPerShard) shard.aliases.clear();
+    shard.aliases.emplace(cache_key, alias.target_key_id);
+  }
+  return std::optional<std::string>(alias.target_key_id);
+}
+
+StatusOr<KeyWriter> KeyStore::BeginWrite() {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
+  return KeyWriter(*this, std::move(txn));
+}
+
+StatusOr<KeyPage> KeyStore::ListKeys(std::string_view region, std::string_view account,
+                                     std::string_view start_after, std::size_t limit) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  const std::string prefix = AccountPrefix(region, account);
+  const std::string after = start_after.empty() ? "" : prefix + std::string(start_after);
+  ASSIGN_OR_RETURN(auto entries, txn->Scan(kKeys, prefix, after, limit + 1));
+  KeyPage page;
+  page.truncated = entries.size() > limit;
+  if (page.truncated) entries.pop_back();
+  for (const auto& e : entries) {
+    ASSIGN_OR_RETURN(KeyRecord record, DecodeKeyRecord(e.value));
+    page.keys.push_back(std::move(record));
+  }
+  return page;
+}
+
+StatusOr<AliasPage> KeyStore::ListAliases(std::string_view region, std::string_view account,
+                                          std::string_view start_after, std::size_t limit) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  const std::string prefix = AccountPrefix(region, account);
+  const std::string after = start_after.empty() ? "" : prefix + std::string(start_after);
+  ASSIGN_OR_RETURN(auto entries, txn->Scan(kAliases, prefix, after, limit + 1));
+  AliasPage page;
+  page.truncated = entries.size() > limit;
+  if (page.truncated) entries.pop_back();
+  for (const auto& e : entries) {
+    ASSIGN_OR_RETURN(AliasRecord alias, DecodeAliasRecord(e.value));
+    page.aliases.push_back(std::move(alias));
+  }
+  return page;
+}
+
+StatusOr<std::vector<AliasRecord>> KeyStore::AllAliases(std::string_view region, std::string_view account) {
+  ASSIGN_OR_RETURN(AliasPage page, ListAliases(region, account, "", 100000));
+  return std::move(page.aliases);
+}
+
+StatusOr<KeyVersion> KeyStore::NewVersion(const KeyRecord& record, std::string rotation_type,
+                                          std::int64_t now_ms) {
+  Bytes id(32);
+  RETURN_IF_ERROR(random_.Fill(id));
+  ASSIGN_OR_RETURN(SecretBytes material, crypto::RandomSecret(random_, kMaterialLen));
+  KeyVersion version;
+  version.id = HexEncode(id);
+  version.created_ms = now_ms;
+  version.rotation_type = std::move(rotation_type);
+  ASSIGN_OR_RETURN(version.wrapped, root_key_.Wrap(material.view(), MaterialAad(record.Arn(), version.id)));
+  return version;
+}
+
+}  // namespace coffer::kms

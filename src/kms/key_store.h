@@ -1,0 +1,115 @@
+// KeyStore: the only way KMS operations reach stored keys and aliases. Reads
+// go through an in-memory cache of unwrapped key material (wiped on eviction);
+// writes go through a KeyWriter whose Commit() makes them durable and then
+// invalidates what they touched. A PostgreSQL deployment will add remote
+// invalidation (LISTEN/NOTIFY) behind the same interface.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/random.h"
+#include "common/secret_bytes.h"
+#include "kms/key_record.h"
+#include "rootkey/root_key.h"
+#include "store/store.h"
+
+namespace coffer::kms {
+
+// A key with every backing-key version unwrapped.
+struct LoadedKey {
+  KeyRecord record;
+  std::map<std::string, SecretBytes, std::less<>> material;  // version id -> key bytes
+
+  const SecretBytes* Material(std::string_view version_id) const;
+};
+
+class KeyStore;
+
+// One write transaction over keys and aliases.
+class KeyWriter {
+ public:
+  StatusOr<std::optional<KeyRecord>> GetKey(std::string_view region, std::string_view account,
+                                            std::string_view key_id);
+  Status PutKey(const KeyRecord& record);
+  Status DeleteKey(const KeyRecord& record);
+  StatusOr<std::optional<AliasRecord>> GetAlias(std::string_view region, std::string_view account,
+                                                std::string_view alias_name);
+  Status PutAlias(std::string_view region, std::string_view account, const AliasRecord& alias);
+  Status DeleteAlias(std::string_view region, std::string_view account, std::string_view alias_name);
+  StatusOr<std::vector<AliasRecord>> Aliases(std::string_view region, std::string_view account);
+  // Every key record of the whole store, for the background sweeper.
+  StatusOr<std::vector<KeyRecord>> AllKeys();
+  // Durable first, then the cache forgets what this writer touched.
+  Status Commit();
+
+ private:
+  friend class KeyStore;
+  KeyWriter(KeyStore& owner, std::unique_ptr<store::Txn> txn) : owner_(owner), txn_(std::move(txn)) {}
+  KeyStore& owner_;
+  std::unique_ptr<store::Txn> txn_;
+  std::set<std::string> touched_keys_;
+  std::set<std::string> touched_aliases_;
+};
+
+struct KeyPage {
+  std::vector<KeyRecord> keys;
+  bool truncated = false;
+};
+struct AliasPage {
+  std::vector<AliasRecord> aliases;
+  bool truncated = false;
+};
+
+class KeyStore {
+ public:
+  KeyStore(store::Store& store, const rootkey::RootKey& root_key, RandomSource& random);
+
+  // A key with its material, from cache or store. kNotFound when absent.
+  StatusOr<std::shared_ptr<const LoadedKey>> Load(std::string_view region, std::string_view account,
+                                                  std::string_view key_id);
+  // The alias's target key id (cached). nullopt when the alias does not exist.
+  StatusOr<std::optional<std::string>> ResolveAlias(std::string_view region, std::string_view account,
+                                                    std::string_view alias_name);
+
+  StatusOr<KeyWriter> BeginWrite();
+
+  // Keys of one account and region, ordered by key id, strictly after `start_after`.
+  StatusOr<KeyPage> ListKeys(std::string_view region, std::string_view account, std::string_view start_after,
+                             std::size_t limit);
+  StatusOr<AliasPage> ListAliases(std::string_view region, std::string_view account,
+                                  std::string_view start_after, std::size_t limit);
+  // Every alias of the account and region (for ListAliases filtered by key).
+  StatusOr<std::vector<AliasRecord>> AllAliases(std::string_view region, std::string_view account);
+
+  // Fresh random material wrapped for `record`'s ARN as a new version.
+  StatusOr<KeyVersion> NewVersion(const KeyRecord& record, std::string rotation_type, std::int64_t now_ms);
+
+ private:
+  friend class KeyWriter;
+  struct Shard {
+    std::mutex mu;
+    std::uint64_t generation = 0;
+    std::unordered_map<std::string, std::shared_ptr<const LoadedKey>> keys;
+    std::unordered_map<std::string, std::string> aliases;
+  };
+  Shard& ShardFor(std::string_view cache_key);
+  void Invalidate(const std::set<std::string>& keys, const std::set<std::string>& aliases);
+  StatusOr<std::shared_ptr<const LoadedKey>> Unwrap(KeyRecord record);
+
+  store::Store& store_;
+  const rootkey::RootKey& root_key_;
+  RandomSource& random_;
+  std::array<Shard, 16> shards_;
+};
+
+}  // namespace coffer::kms

@@ -1,0 +1,42 @@
+// The table of KMS operations this server implements: the router joins it with
+// the service model, so an operation is dispatched only through this table.
+#include "kms/ops/ops.h"
+
+namespace coffer::kms {
+
+const std::vector<Operation>& Operations() {
+  static const std::vector<Operation> kTable = {
+      {"CancelKeyDeletion", &ops::CancelKeyDeletion},
+      {"CreateAlias", &ops::CreateAlias},
+      {"CreateKey", &ops::CreateKey},
+      {"Decrypt", &ops::Decrypt},
+      {"DeleteAlias", &ops::DeleteAlias},
+      {"DescribeKey", &ops::DescribeKey},
+      {"DisableKey", &ops::DisableKey},
+      {"DisableKeyRotation", &ops::DisableKeyRotation},
+      {"EnableKey", &ops::EnableKey},
+      {"EnableKeyRotation", &ops::EnableKeyRotation},
+      {"Encrypt", &ops::Encrypt},
+      {"GenerateDataKey", &ops::GenerateDataKey},
+      {"GenerateDataKeyWithoutPlaintext", &ops::GenerateDataKeyWithoutPlaintext},
+      {"GenerateRandom", &ops::GenerateRandom},
+      {"GetKeyPolicy", &ops::GetKeyPolicy},
+      {"GetKeyRotationStatus", &ops::GetKeyRotationStatus},
+      {"ListAliases", &ops::ListAliases},
+      {"ListKeyPolicies", &ops::ListKeyPolicies},
+      {"ListKeyRotations", &ops::ListKeyRotations},
+      {"ListKeys", &ops::ListKeys},
+      {"ListResourceTags", &ops::ListResourceTags},
+      {"PutKeyPolicy", &ops::PutKeyPolicy},
+      {"ReEncrypt", &ops::ReEncrypt},
+      {"RotateKeyOnDemand", &ops::RotateKeyOnDemand},
+      {"ScheduleKeyDeletion", &ops::ScheduleKeyDeletion},
+      {"TagResource", &ops::TagResource},
+      {"UntagResource", &ops::UntagResource},
+      {"UpdateAlias", &ops::UpdateAlias},
+      {"UpdateKeyDescription", &ops::UpdateKeyDescription},
+  };
+  return kTable;
+}
+
+}  // namespace coffer::kms

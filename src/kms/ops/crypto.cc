@@ -1,0 +1,177 @@
+// Cryptographic operations on symmetric keys: Encrypt, Decrypt, ReEncrypt,
+// GenerateDataKey, GenerateDataKeyWithoutPlaintext, GenerateRandom.
+#include "common/encoding.h"
+#include "crypto/crypto.h"
+#include "kms/ops/ops.h"
+
+namespace coffer::kms::ops {
+namespace {
+
+struct Sealed {
+  Bytes blob;
+  std::string key_arn;
+  std::string version_id;
+};
+
+StatusOr<Sealed> SealWith(KmsService& kms, const LoadedKey& key, const EncryptionContext& context,
+                          ByteView plaintext) {
+  RETURN_IF_ERROR(CheckUsableForCrypto(key.record));
+  const KeyVersion& current = key.record.Current();
+  const SecretBytes* material = key.Material(current.id);
+  if (material == nullptr) return InternalError("key material missing");
+  CiphertextHeader header{key.record.account, key.record.key_id, *HexDecode(current.id)};
+  ASSIGN_OR_RETURN(Bytes blob, SealCiphertext(header, *material, context, plaintext, kms.random()));
+  return Sealed{std::move(blob), key.record.Arn(), current.id};
+}
+
+struct Opened {
+  SecretBytes plaintext;
+  std::shared_ptr<const LoadedKey> key;
+  std::string version_id;
+};
+
+// Decrypts a blob for the caller. `key_id` (optional) must name the key the
+// blob was made under.
+StatusOr<Opened> OpenBlob(KmsService& kms, const RequestContext& ctx, ByteView blob,
+                          const EncryptionContext& context, const std::string& key_id) {
+  ASSIGN_OR_RETURN(CiphertextHeader header, ParseCiphertextHeader(blob));
+  std::shared_ptr<const LoadedKey> key;
+  if (!key_id.empty()) {
+    ASSIGN_OR_RETURN(key, kms.Resolve(ctx, key_id, KeyRefs::kAnyIncludingAlias));
+    if (key->record.key_id != header.key_id || key->record.account != header.account) {
+      return Status(ErrorCode::kIncorrectKey,
+                    "The key ID in the request does not identify a KMS key that can perform this operation.");
+    }
+  } else {
+    if (header.account != ctx.account) {
+      return AccessDeniedFor(ctx, KeyArn(ctx.region, header.account, header.key_id));
+    }
+    auto loaded = kms.keys().Load(ctx.region, ctx.account, header.key_id);
+    if (!loaded.ok()) {
+      if (loaded.status().code() == ErrorCode::kNotFound) {
+        return Status(ErrorCode::kInvalidCiphertext, "The ciphertext refers to a KMS key that does not exist");
+      }
+      return loaded.status();
+    }
+    key = *loaded;
+  }
+  RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
+  const std::string version_id = HexEncode(header.version_id);
+  const SecretBytes* material = key->Material(version_id);
+  if (material == nullptr) {
+    return Status(ErrorCode::kInvalidCiphertext, "The ciphertext is invalid or was not produced by this service");
+  }
+  ASSIGN_OR_RETURN(SecretBytes plaintext, OpenCiphertext(blob, *material, context));
+  return Opened{std::move(plaintext), std::move(key), version_id};
+}
+
+std::string KeyIdMember(const Json& req, std::string_view name) {
+  auto it = req.find(name);
+  return it != req.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// NumberOfBytes or KeySpec, exactly one, as GenerateDataKey requires.
+StatusOr<std::size_t> DataKeyLength(const Json& req) {
+  const bool has_bytes = req.contains("NumberOfBytes") && !req["NumberOfBytes"].is_null();
+  const bool has_spec = req.contains("KeySpec") && !req["KeySpec"].is_null();
+  if (has_bytes == has_spec) {
+    return ValidationError("Please specify either number of bytes or key spec.");
+  }
+  if (has_bytes) return static_cast<std::size_t>(req["NumberOfBytes"].get<std::int64_t>());
+  return req["KeySpec"] == "AES_128" ? std::size_t{16} : std::size_t{32};
+}
+
+StatusOr<Json> GenerateDataKeyImpl(KmsService& kms, const RequestContext& ctx, const Json& req,
+                                   bool with_plaintext) {
+  ASSIGN_OR_RETURN(std::size_t len, DataKeyLength(req));
+  ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
+  RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
+  RETURN_IF_ERROR(CheckDryRun(req));
+  ASSIGN_OR_RETURN(SecretBytes data_key, crypto::RandomSecret(kms.random(), len));
+  ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, *key, ReadContext(req, "EncryptionContext"), data_key.view()));
+  Json out = {{"CiphertextBlob", Base64Encode(sealed.blob)},
+              {"KeyId", sealed.key_arn},
+              {"KeyMaterialId", sealed.version_id}};
+  if (with_plaintext) out["Plaintext"] = Base64Encode(data_key.view());
+  return out;
+}
+
+}  // namespace
+
+StatusOr<Json> Encrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
+  ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
+  RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
+  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
+  RETURN_IF_ERROR(CheckDryRun(req));
+  ASSIGN_OR_RETURN(Bytes plaintext_bytes, ReadBlob(req, "Plaintext"));
+  SecretBytes plaintext(plaintext_bytes);
+  SecureWipe(plaintext_bytes.data(), plaintext_bytes.size());
+  ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, *key, ReadContext(req, "EncryptionContext"), plaintext.view()));
+  return Json{{"CiphertextBlob", Base64Encode(sealed.blob)},
+              {"KeyId", sealed.key_arn},
+              {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"}};
+}
+
+StatusOr<Json> Decrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
+  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
+  if (req.contains("Recipient")) {
+    return Status(ErrorCode::kUnsupportedOperation, "Nitro Enclaves attestation (Recipient) is not supported");
+  }
+  ASSIGN_OR_RETURN(Bytes blob, ReadBlob(req, "CiphertextBlob"));
+  if (blob.empty()) return ValidationFailure("ciphertextBlob", "", "Member must not be null");
+  ASSIGN_OR_RETURN(Opened opened,
+                   OpenBlob(kms, ctx, blob, ReadContext(req, "EncryptionContext"), KeyIdMember(req, "KeyId")));
+  RETURN_IF_ERROR(CheckDryRun(req));
+  return Json{{"KeyId", opened.key->record.Arn()},
+              {"Plaintext", Base64Encode(opened.plaintext.view())},
+              {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"},
+              {"KeyMaterialId", opened.version_id}};
+}
+
+StatusOr<Json> ReEncrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
+  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "SourceEncryptionAlgorithm"));
+  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "DestinationEncryptionAlgorithm"));
+  ASSIGN_OR_RETURN(Bytes blob, ReadBlob(req, "CiphertextBlob"));
+  ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, ctx, blob, ReadContext(req, "SourceEncryptionContext"),
+                                           KeyIdMember(req, "SourceKeyId")));
+  ASSIGN_OR_RETURN(auto destination,
+                   kms.Resolve(ctx, req.at("DestinationKeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
+  RETURN_IF_ERROR(CheckUsableForCrypto(destination->record));
+  RETURN_IF_ERROR(CheckDryRun(req));
+  ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, *destination, ReadContext(req, "DestinationEncryptionContext"),
+                                           opened.plaintext.view()));
+  return Json{{"CiphertextBlob", Base64Encode(sealed.blob)},
+              {"SourceKeyId", opened.key->record.Arn()},
+              {"KeyId", sealed.key_arn},
+              {"SourceEncryptionAlgorithm", "SYMMETRIC_DEFAULT"},
+              {"DestinationEncryptionAlgorithm", "SYMMETRIC_DEFAULT"},
+              {"SourceKeyMaterialId", opened.version_id},
+              {"DestinationKeyMaterialId", sealed.version_id}};
+}
+
+StatusOr<Json> GenerateDataKey(KmsService& kms, const RequestContext& ctx, const Json& req) {
+  return GenerateDataKeyImpl(kms, ctx, req, /*with_plaintext=*/true);
+}
+
+StatusOr<Json> GenerateDataKeyWithoutPlaintext(KmsService& kms, const RequestContext& ctx, const Json& req) {
+  return GenerateDataKeyImpl(kms, ctx, req, /*with_plaintext=*/false);
+}
+
+StatusOr<Json> GenerateRandom(KmsService& kms, const RequestContext&, const Json& req) {
+  if (req.contains("CustomKeyStoreId")) {
+    return Status(ErrorCode::kUnsupportedOperation, "Custom key stores are not supported by this server");
+  }
+  if (req.contains("Recipient")) {
+    return Status(ErrorCode::kUnsupportedOperation, "Nitro Enclaves attestation (Recipient) is not supported");
+  }
+  if (!req.contains("NumberOfBytes") || req["NumberOfBytes"].is_null()) {
+    return ValidationError(
+        "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be "
+        "null");
+  }
+  ASSIGN_OR_RETURN(SecretBytes random,
+                   crypto::RandomSecret(kms.random(), static_cast<std::size_t>(req["NumberOfBytes"].get<std::int64_t>())));
+  return Json{{"Plaintext", Base64Encode(random.view())}};
+}
+
+}  // namespace coffer::kms::ops

@@ -1,0 +1,52 @@
+// One function per KMS operation: decode the validated request, check what
+// the model cannot express, execute, encode the response.
+#pragma once
+
+#include "kms/service.h"
+
+namespace coffer::kms::ops {
+
+#define COFFER_KMS_OP(name) StatusOr<Json> name(KmsService& kms, const RequestContext& ctx, const Json& req)
+
+// keys.cc
+COFFER_KMS_OP(CreateKey);
+COFFER_KMS_OP(DescribeKey);
+COFFER_KMS_OP(ListKeys);
+COFFER_KMS_OP(EnableKey);
+COFFER_KMS_OP(DisableKey);
+COFFER_KMS_OP(UpdateKeyDescription);
+COFFER_KMS_OP(ScheduleKeyDeletion);
+COFFER_KMS_OP(CancelKeyDeletion);
+// crypto.cc
+COFFER_KMS_OP(Encrypt);
+COFFER_KMS_OP(Decrypt);
+COFFER_KMS_OP(ReEncrypt);
+COFFER_KMS_OP(GenerateDataKey);
+COFFER_KMS_OP(GenerateDataKeyWithoutPlaintext);
+COFFER_KMS_OP(GenerateRandom);
+// aliases.cc
+COFFER_KMS_OP(CreateAlias);
+COFFER_KMS_OP(UpdateAlias);
+COFFER_KMS_OP(DeleteAlias);
+COFFER_KMS_OP(ListAliases);
+// tags.cc
+COFFER_KMS_OP(TagResource);
+COFFER_KMS_OP(UntagResource);
+COFFER_KMS_OP(ListResourceTags);
+// rotation.cc
+COFFER_KMS_OP(EnableKeyRotation);
+COFFER_KMS_OP(DisableKeyRotation);
+COFFER_KMS_OP(GetKeyRotationStatus);
+COFFER_KMS_OP(RotateKeyOnDemand);
+COFFER_KMS_OP(ListKeyRotations);
+// policy.cc
+COFFER_KMS_OP(GetKeyPolicy);
+COFFER_KMS_OP(PutKeyPolicy);
+COFFER_KMS_OP(ListKeyPolicies);
+
+#undef COFFER_KMS_OP
+
+// Shared by CreateKey and PutKeyPolicy.
+Status CheckPolicyDocument(const std::string& policy);
+
+}  // namespace coffer::kms::ops

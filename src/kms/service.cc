@@ -1,0 +1,312 @@
+#include "kms/service.h"
+
+#include <algorithm>
+
+#include "common/encoding.h"
+
+namespace coffer::kms {
+namespace {
+
+constexpr std::string_view kAwsAliasPrefix = "alias/aws/";
+constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+
+bool ValidAwsServiceName(std::string_view name) {
+  if (name.empty() || name.size() > 64) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+std::string AwsManagedPolicy(std::string_view account, std::string_view region, std::string_view service) {
+  const Json policy = {
+      {"Version", "2012-10-17"},
+      {"Id", "auto-" + std::string(service) + "-1"},
+      {"Statement",
+       Json::array(
+           {{{"Sid", "Allow access through " + std::string(service) + " for all principals in the account "
+                                                                      "that are authorized to use it"},
+             {"Effect", "Allow"},
+             {"Principal", {{"AWS", "*"}}},
+             {"Action",
+              {"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:CreateGrant",
+               "kms:DescribeKey"}},
+             {"Resource", "*"},
+             {"Condition",
+              {{"StringEquals",
+                {{"kms:CallerAccount", std::string(account)},
+                 {"kms:ViaService", std::string(service) + "." + std::string(region) + ".amazonaws.com"}}}}}},
+            {{"Sid", "Allow direct access to key metadata to the account"},
+             {"Effect", "Allow"},
+             {"Principal", {{"AWS", "arn:aws:iam::" + std::string(account) + ":root"}}},
+             {"Action", {"kms:Describe*", "kms:Get*", "kms:List*"}},
+             {"Resource", "*"}}})}};
+  return policy.dump(2);
+}
+
+}  // namespace
+
+Status AccessDeniedFor(const RequestContext& ctx, std::string_view resource) {
+  return {ErrorCode::kAccessDenied, "User: " + ctx.principal_arn + " is not authorized to perform: " +
+                                        ctx.action + " on resource: " + std::string(resource) +
+                                        " because no resource-based policy allows the " + ctx.action +
+                                        " action"};
+}
+
+KmsService::KmsService(KeyStore& keys, RandomSource& random, const Clock& clock)
+    : keys_(keys), random_(random), clock_(clock) {}
+
+StatusOr<std::string> KmsService::ResolveIdForWrite(const RequestContext& ctx, std::string_view key_id) {
+  auto ref = ParseKeyRef(key_id);
+  if (!ref || ref->kind == KeyRef::Kind::kAliasName || ref->kind == KeyRef::Kind::kAliasArn) {
+    return NotFoundError("Invalid keyId '" + std::string(key_id) + "'");
+  }
+  if (ref->kind == KeyRef::Kind::kKeyArn) {
+    if (ref->account != ctx.account) return AccessDeniedFor(ctx, key_id);
+    if (ref->region != ctx.region) return NotFoundError("Invalid arn " + std::string(key_id));
+  }
+  return ref->id;
+}
+
+StatusOr<std::shared_ptr<const LoadedKey>> KmsService::Resolve(const RequestContext& ctx,
+                                                               std::string_view key_id, KeyRefs accepted) {
+  auto ref = ParseKeyRef(key_id);
+  if (!ref) return NotFoundError("Invalid keyId '" + std::string(key_id) + "'");
+  const bool is_alias = ref->kind == KeyRef::Kind::kAliasName || ref->kind == KeyRef::Kind::kAliasArn;
+  if (!is_alias) {
+    ASSIGN_OR_RETURN(std::string id, ResolveIdForWrite(ctx, key_id));
+    return keys_.Load(ctx.region, ctx.account, id);
+  }
+  if (accepted == KeyRefs::kIdOrArn) return NotFoundError("Invalid keyId '" + std::string(key_id) + "'");
+  const std::string alias_arn = AliasArn(ctx.region, ctx.account, ref->id);
+  if (ref->kind == KeyRef::Kind::kAliasArn && (ref->account != ctx.account || ref->region != ctx.region)) {
+    // Aliases of another account or region are never resolvable, as on AWS.
+    return NotFoundError("Alias " + std::string(key_id) + " is not found.");
+  }
+  ASSIGN_OR_RETURN(auto target, keys_.ResolveAlias(ctx.region, ctx.account, ref->id));
+  if (!target) {
+    if (!ref->id.starts_with(kAwsAliasPrefix) ||
+        !ValidAwsServiceName(std::string_view(ref->id).substr(kAwsAliasPrefix.size()))) {
+      return NotFoundError("Alias " + alias_arn + " is not found.");
+    }
+    ASSIGN_OR_RETURN(std::string created, CreateAwsManagedKey(ctx, ref->id));
+    target = created;
+  }
+  return keys_.Load(ctx.region, ctx.account, *target);
+}
+
+StatusOr<KeyRecord> KmsService::CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft) {
+  Bytes raw(16);
+  RETURN_IF_ERROR(random_.Fill(raw));
+  draft.key_id = FormatUuid(raw);
+  draft.account = ctx.account;
+  draft.region = ctx.region;
+  draft.created_ms = NowMs();
+  if (draft.policy.empty()) draft.policy = DefaultKeyPolicy(ctx.account);
+  ASSIGN_OR_RETURN(KeyVersion first, keys_.NewVersion(draft, "", draft.created_ms));
+  draft.versions.push_back(std::move(first));
+  ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
+  RETURN_IF_ERROR(writer.PutKey(draft));
+  RETURN_IF_ERROR(writer.Commit());
+  return draft;
+}
+
+StatusOr<std::string> KmsService::CreateAwsManagedKey(const RequestContext& ctx, std::string_view alias_name) {
+  const std::string service(alias_name.substr(kAwsAliasPrefix.size()));
+  KeyRecord draft;
+  Bytes raw(16);
+  RETURN_IF_ERROR(random_.Fill(raw));
+  draft.key_id = FormatUuid(raw);
+  draft.account = ctx.account;
+  draft.region = ctx.region;
+  draft.created_ms = NowMs();
+  draft.key_manager = "AWS";
+  draft.description = "Default key that protects my " + service + " data when no other key is defined";
+  draft.policy = AwsManagedPolicy(ctx.account, ctx.region, service);
+  draft.rotation_enabled = true;  // AWS managed keys rotate every year
+  draft.rotation_period_days = 365;
+  draft.next_rotation_ms = draft.created_ms + 365 * kDayMs;
+  ASSIGN_OR_RETURN(KeyVersion first, keys_.NewVersion(draft, "", draft.created_ms));
+  draft.versions.push_back(std::move(first));
+
+  ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
+  // Another request may have created it since we looked: the first one wins.
+  ASSIGN_OR_RETURN(auto existing, writer.GetAlias(ctx.region, ctx.account, alias_name));
+  if (existing) return existing->target_key_id;
+  RETURN_IF_ERROR(writer.PutKey(draft));
+  RETURN_IF_ERROR(writer.PutAlias(ctx.region, ctx.account,
+                                  AliasRecord{std::string(alias_name), draft.key_id, draft.created_ms,
+                                              draft.created_ms}));
+  RETURN_IF_ERROR(writer.Commit());
+  return draft.key_id;
+}
+
+StatusOr<int> KmsService::RunSweeper() {
+  const std::int64_t now = NowMs();
+  ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
+  ASSIGN_OR_RETURN(std::vector<KeyRecord> all, writer.AllKeys());
+  int changed = 0;
+  for (KeyRecord& record : all) {
+    if (record.state == kStatePendingDeletion && record.deletion_ms && *record.deletion_ms <= now) {
+      ASSIGN_OR_RETURN(auto aliases, writer.Aliases(record.region, record.account));
+      for (const auto& alias : aliases) {
+        if (alias.target_key_id == record.key_id) {
+          RETURN_IF_ERROR(writer.DeleteAlias(record.region, record.account, alias.alias_name));
+        }
+      }
+      RETURN_IF_ERROR(writer.DeleteKey(record));
+      ++changed;
+      continue;
+    }
+    if (record.rotation_enabled && record.state == kStateEnabled && record.next_rotation_ms > 0 &&
+        record.next_rotation_ms <= now) {
+      ASSIGN_OR_RETURN(KeyVersion version, keys_.NewVersion(record, "AUTOMATIC", now));
+      record.versions.push_back(std::move(version));
+      record.next_rotation_ms = now + record.rotation_period_days * kDayMs;
+      RETURN_IF_ERROR(writer.PutKey(record));
+      ++changed;
+    }
+  }
+  RETURN_IF_ERROR(writer.Commit());
+  return changed;
+}
+
+// ---- helpers ----
+
+std::string DefaultKeyPolicy(std::string_view account) {
+  const Json policy = {{"Version", "2012-10-17"},
+                       {"Id", "key-default-1"},
+                       {"Statement",
+                        Json::array({{{"Sid", "Enable IAM User Permissions"},
+                                      {"Effect", "Allow"},
+                                      {"Principal", {{"AWS", "arn:aws:iam::" + std::string(account) + ":root"}}},
+                                      {"Action", "kms:*"},
+                                      {"Resource", "*"}}})}};
+  return policy.dump(2);
+}
+
+Json KeyMetadata(const KeyRecord& r) {
+  Json m = {{"AWSAccountId", r.account},
+            {"KeyId", r.key_id},
+            {"Arn", r.Arn()},
+            {"CreationDate", static_cast<double>(r.created_ms) / 1000.0},
+            {"Enabled", r.state == kStateEnabled},
+            {"Description", r.description},
+            {"KeyUsage", r.key_usage},
+            {"KeyState", r.state},
+            {"Origin", r.origin},
+            {"KeyManager", r.key_manager},
+            {"CustomerMasterKeySpec", r.key_spec},
+            {"KeySpec", r.key_spec},
+            {"EncryptionAlgorithms", Json::array({"SYMMETRIC_DEFAULT"})},
+            {"MultiRegion", false}};
+  if (r.deletion_ms) m["DeletionDate"] = static_cast<double>(*r.deletion_ms) / 1000.0;
+  if (!r.versions.empty()) m["CurrentKeyMaterialId"] = r.Current().id;
+  return m;
+}
+
+Status CheckUsableForCrypto(const KeyRecord& r) {
+  if (r.state == kStateEnabled) return Status::Ok();
+  if (r.state == kStateDisabled) return {ErrorCode::kDisabled, r.Arn() + " is disabled."};
+  return {ErrorCode::kInvalidState, r.Arn() + " is " + (r.state == kStatePendingDeletion
+                                                            ? std::string("pending deletion.")
+                                                            : "in state " + r.state + ".")};
+}
+
+Status CheckNotPendingDeletion(const KeyRecord& r) {
+  if (r.state != kStatePendingDeletion) return Status::Ok();
+  return {ErrorCode::kInvalidState, r.Arn() + " is pending deletion."};
+}
+
+Status CheckCustomerManaged(const KeyRecord& r, const RequestContext& ctx) {
+  if (r.key_manager != "AWS") return Status::Ok();
+  return AccessDeniedFor(ctx, r.Arn());
+}
+
+EncryptionContext ReadContext(const Json& request, std::string_view member) {
+  EncryptionContext out;
+  auto it = request.find(member);
+  if (it == request.end() || !it->is_object()) return out;
+  for (const auto& [k, v] : it->items()) {
+    if (v.is_string()) out.emplace(k, v.get<std::string>());
+  }
+  return out;
+}
+
+StatusOr<Bytes> ReadBlob(const Json& request, std::string_view member) {
+  auto it = request.find(member);
+  if (it == request.end() || !it->is_string()) return Bytes{};
+  auto decoded = Base64Decode(it->get_ref<const std::string&>());
+  if (!decoded) return Status(ErrorCode::kSerialization, "Invalid base64 in " + std::string(member));
+  return std::move(*decoded);
+}
+
+Status CheckSymmetricAlgorithm(const Json& request, std::string_view member) {
+  auto it = request.find(member);
+  if (it == request.end() || it->is_null()) return Status::Ok();
+  if (it->is_string() && *it == "SYMMETRIC_DEFAULT") return Status::Ok();
+  return {ErrorCode::kInvalidKeyUsage,
+          "The encryption algorithm " + it->dump() + " is not compatible with the symmetric KMS key"};
+}
+
+std::string EncodeMarker(std::string_view position) { return Base64Encode(AsBytes(position)); }
+
+StatusOr<std::string> DecodeMarker(const Json& request) {
+  auto it = request.find("Marker");
+  if (it == request.end() || !it->is_string()) return std::string();
+  auto decoded = Base64Decode(it->get_ref<const std::string&>());
+  if (!decoded || decoded->empty()) {
+    return Status(ErrorCode::kInvalidMarker, "The marker is invalid or does not belong to this request");
+  }
+  return std::string(AsChars(*decoded));
+}
+
+std::size_t ReadLimit(const Json& request, std::size_t default_limit) {
+  auto it = request.find("Limit");
+  if (it == request.end() || !it->is_number_integer()) return default_limit;
+  const auto v = it->get<std::int64_t>();
+  return v < 1 ? default_limit : static_cast<std::size_t>(std::min<std::int64_t>(v, 1000));
+}
+
+StatusOr<KeyRecord> MutateKey(KmsService& kms, const RequestContext& ctx, std::string_view key_id,
+                              const std::function<Status(KeyRecord&)>& fn) {
+  ASSIGN_OR_RETURN(std::string id, kms.ResolveIdForWrite(ctx, key_id));
+  ASSIGN_OR_RETURN(KeyWriter writer, kms.keys().BeginWrite());
+  ASSIGN_OR_RETURN(auto record, writer.GetKey(ctx.region, ctx.account, id));
+  if (!record) return NotFoundError("Key '" + KeyArn(ctx.region, ctx.account, id) + "' does not exist");
+  RETURN_IF_ERROR(fn(*record));
+  RETURN_IF_ERROR(writer.PutKey(*record));
+  RETURN_IF_ERROR(writer.Commit());
+  return std::move(*record);
+}
+
+Status ValidationFailure(std::string_view field, std::string_view value, std::string_view constraint) {
+  return ValidationError("1 validation error detected: Value '" + std::string(value) + "' at '" +
+                         std::string(field) + "' failed to satisfy constraint: " + std::string(constraint));
+}
+
+StatusOr<std::map<std::string, std::string>> ReadTags(const Json& request) {
+  std::map<std::string, std::string> tags;
+  auto it = request.find("Tags");
+  if (it == request.end() || !it->is_array()) return tags;
+  for (const auto& tag : *it) {
+    const std::string key = tag.value("TagKey", "");
+    const std::string value = tag.value("TagValue", "");
+    if (key.starts_with("aws:")) {
+      return Status(ErrorCode::kTag, "Tags beginning with aws: are reserved and cannot be set");
+    }
+    if (!tags.emplace(key, value).second) {
+      return Status(ErrorCode::kTag, "Duplicate tag keys in the request");
+    }
+  }
+  return tags;
+}
+
+Status CheckDryRun(const Json& request) {
+  auto it = request.find("DryRun");
+  if (it != request.end() && it->is_boolean() && it->get<bool>()) {
+    return {ErrorCode::kDryRunOperation, "The request would have succeeded, but the DryRun option is set."};
+  }
+  return Status::Ok();
+}
+
+}  // namespace coffer::kms

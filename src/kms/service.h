@@ -1,0 +1,111 @@
+// KmsService: the KMS operations over a KeyStore. It never sees HTTP; the
+// server hands it the caller, the region and a request body that already
+// passed model validation, and gets back a response body or an error.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/random.h"
+#include "kms/arn.h"
+#include "kms/ciphertext.h"
+#include "kms/key_store.h"
+
+namespace coffer::kms {
+
+using Json = nlohmann::json;
+
+struct RequestContext {
+  std::string account;        // caller's account id
+  std::string region;         // from the SigV4 scope
+  std::string principal_arn;  // caller
+  std::string action;         // "kms:<Operation>", for AWS-shaped denials
+};
+
+class KmsService;
+using OperationFn = StatusOr<Json> (*)(KmsService& kms, const RequestContext& ctx, const Json& request);
+
+struct Operation {
+  std::string_view name;  // e.g. "Encrypt"
+  OperationFn fn;
+};
+
+// Every KMS operation this server implements.
+const std::vector<Operation>& Operations();
+
+// Which key references an operation accepts (AWS differs per operation).
+enum class KeyRefs { kIdOrArn, kAnyIncludingAlias };
+
+class KmsService {
+ public:
+  KmsService(KeyStore& keys, RandomSource& random, const Clock& clock);
+
+  KeyStore& keys() { return keys_; }
+  RandomSource& random() { return random_; }
+  const Clock& clock() const { return clock_; }
+  std::int64_t NowMs() const { return ToEpochMillis(clock_.Now()); }
+
+  // Finds the key a KeyId member names, in the caller's account and region.
+  // AWS managed aliases (alias/aws/<service>) create their key on first use.
+  StatusOr<std::shared_ptr<const LoadedKey>> Resolve(const RequestContext& ctx, std::string_view key_id,
+                                                     KeyRefs accepted);
+  // For writes: the key id a KeyId member names (key id or key ARN only).
+  StatusOr<std::string> ResolveIdForWrite(const RequestContext& ctx, std::string_view key_id);
+
+  // Background work: deletes keys whose waiting period ended and rotates keys
+  // whose rotation is due. Returns how many keys it changed.
+  StatusOr<int> RunSweeper();
+
+  // Creates and stores a new symmetric key record (material included).
+  StatusOr<KeyRecord> CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft);
+
+ private:
+  StatusOr<std::string> CreateAwsManagedKey(const RequestContext& ctx, std::string_view alias_name);
+
+  KeyStore& keys_;
+  RandomSource& random_;
+  const Clock& clock_;
+};
+
+// ---- helpers shared by the operation files ----
+
+// DescribeKey's KeyMetadata for a record.
+Json KeyMetadata(const KeyRecord& record);
+// AWS's default key policy giving the account root kms:*.
+std::string DefaultKeyPolicy(std::string_view account);
+// Gate for cryptographic operations: Enabled only, AWS's errors otherwise.
+Status CheckUsableForCrypto(const KeyRecord& record);
+// Gate for management operations that PendingDeletion keys refuse.
+Status CheckNotPendingDeletion(const KeyRecord& record);
+// AWS's AccessDeniedException for the caller, action and resource.
+Status AccessDeniedFor(const RequestContext& ctx, std::string_view resource);
+// Rejects changes to AWS managed keys, as their key policy does on AWS.
+Status CheckCustomerManaged(const KeyRecord& record, const RequestContext& ctx);
+// Reads an optional EncryptionContext member (already type-checked).
+EncryptionContext ReadContext(const Json& request, std::string_view member);
+// Decodes a blob member (already validated as base64).
+StatusOr<Bytes> ReadBlob(const Json& request, std::string_view member);
+// The EncryptionAlgorithm member must be SYMMETRIC_DEFAULT for symmetric keys.
+Status CheckSymmetricAlgorithm(const Json& request, std::string_view member);
+// Opaque pagination markers.
+std::string EncodeMarker(std::string_view position);
+StatusOr<std::string> DecodeMarker(const Json& request);
+// Limit member with a default and AWS's range.
+std::size_t ReadLimit(const Json& request, std::size_t default_limit);
+// Read-modify-write of one key named by a KeyId member (key id or ARN), in one
+// durable transaction. `fn` sees the current record and changes it.
+StatusOr<KeyRecord> MutateKey(KmsService& kms, const RequestContext& ctx, std::string_view key_id,
+                              const std::function<Status(KeyRecord&)>& fn);
+// "1 validation error detected: Value 'v' at 'field' failed to satisfy constraint: <constraint>"
+Status ValidationFailure(std::string_view field, std::string_view value, std::string_view constraint);
+// Validates tags for TagResource/CreateKey: reserved prefix, duplicates.
+StatusOr<std::map<std::string, std::string>> ReadTags(const Json& request);
+// AWS's DryRun answer when DryRun is true.
+Status CheckDryRun(const Json& request);
+
+}  // namespace coffer::kms

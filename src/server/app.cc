@@ -1,0 +1,160 @@
+#include "server/app.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "api/embedded_models.h"
+#include "api/service_model.h"
+#include "auth/sigv4.h"
+#include "kms/key_store.h"
+#include "kms/service.h"
+#include "server/router.h"
+
+namespace coffer::server {
+namespace {
+
+// Writes `text` to `path` with mode 0600 via a temp file and rename, so
+// readers see either nothing or the whole file.
+Status WriteFileAtomically(const std::filesystem::path& path, const std::string& text, mode_t mode) {
+  const std::filesystem::path tmp = path.string() + ".tmp";
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0) return InternalError("cannot write " + tmp.string());
+  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return InternalError("cannot write " + path.string());
+  return Status::Ok();
+}
+
+// First start: an account, an admin user and its access key, written to
+// <data>/credentials in the AWS shared-credentials format.
+Status Bootstrap(Core& core, const std::filesystem::path& data_dir, const std::string& region) {
+  ASSIGN_OR_RETURN(auto accounts, core.identities->ListAccounts());
+  if (!accounts.empty()) return Status::Ok();
+  ASSIGN_OR_RETURN(iam::Account account, core.identities->CreateAccount("default"));
+  ASSIGN_OR_RETURN(iam::User user, core.identities->CreateUser(account.id, "admin"));
+  ASSIGN_OR_RETURN(iam::NewAccessKey key, core.identities->CreateAccessKey(account.id, user.name));
+  const std::string text = "# Coffer credentials created on first start\n# account_id = " + account.id +
+                           "\n# user_arn = " + user.arn + "\n[default]\naws_access_key_id = " +
+                           key.key.access_key_id + "\naws_secret_access_key = " + key.secret_access_key +
+                           "\nregion = " + region + "\n";
+  RETURN_IF_ERROR(WriteFileAtomically(data_dir / "credentials", text, 0600));
+  std::cout << "Created account " << account.id << " with user admin; credentials in "
+            << (data_dir / "credentials").string() << " (mode 0600)\n";
+  return Status::Ok();
+}
+
+void PrintBanner(const ServeOptions& options, std::uint16_t port, bool tls) {
+  const std::string endpoint =
+      std::string(tls ? "https" : "http") + "://" + options.server.host + ":" + std::to_string(port);
+  std::cout << "Coffer listening on " << endpoint << " (region " << options.region << ")\n"
+            << "  export AWS_SHARED_CREDENTIALS_FILE=" << std::filesystem::absolute(options.core.data_dir / "credentials").string()
+            << "\n  export AWS_DEFAULT_REGION=" << options.region << "\n"
+            << "  aws --endpoint-url " << endpoint << (tls ? " --no-verify-ssl" : "")
+            << " kms create-key --description demo\n"
+            << std::flush;
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
+  auto core = std::make_unique<Core>();
+  std::error_code ec;
+  std::filesystem::create_directories(options.data_dir, ec);
+  if (ec) return InternalError("cannot create data directory " + options.data_dir.string());
+  ::chmod(options.data_dir.c_str(), 0700);
+  if (options.root_key_provider == "file") {
+    ASSIGN_OR_RETURN(core->root_key, rootkey::LoadOrCreateFileRootKey(options.data_dir / "root.key", core->random));
+  } else if (options.root_key_provider == "passphrase") {
+    const char* passphrase = std::getenv(options.passphrase_env.c_str());
+    if (passphrase == nullptr) return InternalError("set " + options.passphrase_env + " for the passphrase root key");
+    ASSIGN_OR_RETURN(core->root_key, rootkey::DeriveRootKeyFromPassphrase(
+                                         passphrase, options.data_dir / "root.salt", core->random));
+  } else {
+    return InternalError("unknown root key provider '" + options.root_key_provider + "' (file | passphrase)");
+  }
+  store::SqliteOptions sqlite;
+  sqlite.path = (options.data_dir / "coffer.db").string();
+  ASSIGN_OR_RETURN(core->store, store::OpenSqliteStore(sqlite));
+  core->identities =
+      std::make_unique<iam::IdentityStore>(*core->store, *core->root_key, core->random, core->clock);
+  return core;
+}
+
+int Serve(const ServeOptions& options) {
+  auto core_or = OpenCore(options.core);
+  if (!core_or.ok()) {
+    spdlog::critical("{}", core_or.status().message());
+    return 1;
+  }
+  Core& core = **core_or;
+  if (Status st = Bootstrap(core, options.core.data_dir, options.region); !st.ok()) {
+    spdlog::critical("{}", st.message());
+    return 1;
+  }
+  auto model = api::ServiceModel::Load(api::EmbeddedKmsModel());
+  if (!model.ok()) {
+    spdlog::critical("embedded KMS model: {}", model.status().message());
+    return 1;
+  }
+  auth::SigV4Verifier verifier(core.clock, *core.identities);
+  kms::KeyStore keys(*core.store, *core.root_key, core.random);
+  kms::KmsService kms(keys, core.random, core.clock);
+  Router router(**model, verifier, *core.identities, kms, core.random);
+
+  auto server_or = HttpServer::Create(options.server, [&router](const auth::HttpRequest& r, const ConnectionInfo& c) {
+    return router.Handle(r, c);
+  });
+  if (!server_or.ok()) {
+    spdlog::critical("{}", server_or.status().message());
+    return 1;
+  }
+  HttpServer& server = **server_or;
+
+  boost::asio::steady_timer sweeper(server.io());
+  std::function<void()> schedule_sweep = [&] {
+    sweeper.expires_after(options.sweep_interval);
+    sweeper.async_wait([&](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto changed = kms.RunSweeper();
+      if (!changed.ok()) spdlog::error("sweeper: {}", changed.status().message());
+      else if (*changed > 0) spdlog::info("sweeper changed {} keys", *changed);
+      schedule_sweep();
+    });
+  };
+  schedule_sweep();
+
+  boost::asio::signal_set signals(server.io(), SIGTERM, SIGINT);
+  signals.async_wait([&](const boost::system::error_code& ec, int) {
+    if (ec) return;
+    spdlog::info("shutting down: finishing requests in flight");
+    sweeper.cancel();
+    server.Stop();
+  });
+
+  PrintBanner(options, server.port(), server.tls());
+  if (!options.ready_file.empty()) {
+    const std::string scheme = server.tls() ? "https" : "http";
+    const nlohmann::json ready = {
+        {"endpoint", scheme + "://" + options.server.host + ":" + std::to_string(server.port())},
+        {"port", server.port()},
+        {"region", options.region}};
+    if (Status st = WriteFileAtomically(options.ready_file, ready.dump(), 0644); !st.ok()) {
+      spdlog::critical("{}", st.message());
+      return 1;
+    }
+  }
+  server.Run();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace coffer::server

@@ -1,0 +1,49 @@
+// Wiring of one Coffer process: data directory, root key, store, identities,
+// KMS service, router and listener. `coffer serve` and `coffer admin` both
+// start from OpenCore.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "common/clock.h"
+#include "crypto/crypto.h"
+#include "iam/identity_store.h"
+#include "rootkey/root_key.h"
+#include "server/http_server.h"
+#include "store/store.h"
+
+namespace coffer::server {
+
+struct CoreOptions {
+  std::filesystem::path data_dir = "data";
+  std::string root_key_provider = "file";  // file | passphrase
+  // The passphrase provider reads this environment variable.
+  std::string passphrase_env = "COFFER_ROOT_PASSPHRASE";
+};
+
+// The durable core: everything but the network.
+struct Core {
+  crypto::OsRandom random;
+  SystemClock clock;
+  std::unique_ptr<rootkey::RootKey> root_key;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<iam::IdentityStore> identities;
+};
+
+StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options);
+
+struct ServeOptions {
+  CoreOptions core;
+  ServerOptions server;
+  std::string ready_file;  // written (atomically) once listening
+  std::string region = "us-east-1";
+  std::chrono::seconds sweep_interval{60};
+};
+
+// Runs the server until SIGTERM/SIGINT. Returns the process exit code.
+int Serve(const ServeOptions& options);
+
+}  // namespace coffer::server

@@ -1,0 +1,253 @@
+#include "server/http_server.h"
+
+#include <spdlog/spdlog.h>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "server/tls_context.h"
+
+namespace coffer::server {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void Shutdown() = 0;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  RequestHandler handler;
+  asio::io_context io;
+  std::optional<asio::ssl::context> ssl;
+  tcp::acceptor acceptor{io};
+  std::atomic<bool> stopping{false};
+  std::mutex sessions_mu;
+  std::set<std::shared_ptr<SessionBase>> sessions;
+
+  explicit Impl(int threads) : io(threads) {}
+  void Accept();
+  void Register(const std::shared_ptr<SessionBase>& s) {
+    std::lock_guard lock(sessions_mu);
+    sessions.insert(s);
+  }
+  void Unregister(SessionBase* s) {
+    std::lock_guard lock(sessions_mu);
+    for (auto it = sessions.begin(); it != sessions.end(); ++it) {
+      if (it->get() == s) {
+        sessions.erase(it);
+        return;
+      }
+    }
+  }
+};
+
+namespace {
+
+auth::HttpRequest ToRequest(http::request<http::string_body>&& message) {
+  auth::HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.headers.reserve(8);
+  for (const auto& field : message) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  return request;
+}
+
+http::response<http::string_body> ToMessage(HttpResponse&& response, unsigned version, bool keep_alive) {
+  http::response<http::string_body> message{static_cast<http::status>(response.status), version};
+  message.set(http::field::server, "coffer");
+  for (auto& [name, value] : response.headers) message.set(name, value);
+  message.body() = std::move(response.body);
+  message.keep_alive(keep_alive);
+  message.prepare_payload();
+  return message;
+}
+
+// One connection. Stream is beast::tcp_stream or beast::ssl_stream<tcp_stream>.
+template <typename Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(HttpServer::Impl& server, Stream stream, ConnectionInfo info)
+      : server_(server), stream_(std::move(stream)), info_(std::move(info)) {}
+
+  void Start() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      DoRead();
+    } else {
+      beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(30));
+      stream_.async_handshake(asio::ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (ec) return self->Close();
+                                self->DoRead();
+                              });
+    }
+  }
+
+  void Shutdown() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
+      self->close_after_write_ = true;
+      if (self->reading_) beast::get_lowest_layer(self->stream_).cancel();
+    });
+  }
+
+ private:
+  void DoRead() {
+    if (server_.stopping) return Close();
+    parser_.emplace();
+    parser_->body_limit(server_.options.max_body_bytes);
+    parser_->header_limit(16 * 1024);
+    beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
+    reading_ = true;
+    http::async_read(stream_, buffer_, *parser_,
+                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    reading_ = false;
+    if (ec == http::error::body_limit || ec == http::error::header_limit) {
+      const Status too_large(ErrorCode::kRequestTooLarge, "Request body exceeds the size limit of " +
+                                                              std::to_string(server_.options.max_body_bytes) +
+                                                              " bytes");
+      return Write(Router::ErrorResponse(too_large, ""), 11, /*keep_alive=*/false);
+    }
+    if (ec) return Close();
+    auto message = parser_->release();
+    const unsigned version = message.version();
+    const bool keep_alive = message.keep_alive() && !server_.stopping && !close_after_write_;
+    HttpResponse response = server_.handler(ToRequest(std::move(message)), info_);
+    Write(std::move(response), version, keep_alive);
+  }
+
+  void Write(HttpResponse&& response, unsigned version, bool keep_alive) {
+    response_ = std::make_shared<http::response<http::string_body>>(
+        ToMessage(std::move(response), version, keep_alive));
+    http::async_write(stream_, *response_,
+                      [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        self->response_.reset();
+                        if (ec || !keep_alive || self->close_after_write_) return self->Close();
+                        self->DoRead();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_both, ignored);
+    beast::get_lowest_layer(stream_).close();
+    server_.Unregister(this);
+  }
+
+  HttpServer::Impl& server_;
+  Stream stream_;
+  ConnectionInfo info_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+  bool reading_ = false;
+  bool close_after_write_ = false;
+};
+
+}  // namespace
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (!stopping && ec != asio::error::operation_aborted) Accept();
+      return;
+    }
+    socket.set_option(tcp::no_delay(true));
+    ConnectionInfo info{ssl.has_value(), ""};
+    beast::error_code ep_ec;
+    auto remote = socket.remote_endpoint(ep_ec);
+    if (!ep_ec) info.source_ip = remote.address().to_string();
+    std::shared_ptr<SessionBase> session;
+    if (ssl) {
+      auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          *this, beast::ssl_stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *ssl), info);
+      session = s;
+      Register(session);
+      s->Start();
+    } else {
+      auto s = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), info);
+      session = s;
+      Register(session);
+      s->Start();
+    }
+    Accept();
+  });
+}
+
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options, RequestHandler handler) {
+  const int threads = options.threads > 0 ? options.threads
+                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto impl = std::make_unique<Impl>(threads);
+  impl->options = options;
+  impl->options.threads = threads;
+  impl->handler = std::move(handler);
+  if (options.tls) {
+    ASSIGN_OR_RETURN(auto ctx, MakeTlsContext(*options.tls));
+    impl->ssl.emplace(std::move(ctx));
+  }
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(options.host, ec);
+  if (ec) return InternalError("invalid listen address " + options.host);
+  const tcp::endpoint endpoint(address, options.port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return InternalError("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " +
+                         ec.message());
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+HttpServer::~HttpServer() = default;
+
+std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
+bool HttpServer::tls() const { return impl_->ssl.has_value(); }
+boost::asio::io_context& HttpServer::io() { return impl_->io; }
+
+void HttpServer::Run() {
+  impl_->Accept();
+  std::vector<std::thread> workers;
+  for (int i = 1; i < impl_->options.threads; ++i) workers.emplace_back([this] { impl_->io.run(); });
+  impl_->io.run();
+  for (auto& t : workers) t.join();
+}
+
+void HttpServer::Stop() {
+  asio::post(impl_->io, [impl = impl_.get()] {
+    if (impl->stopping.exchange(true)) return;
+    beast::error_code ignored;
+    impl->acceptor.close(ignored);
+    std::vector<std::shared_ptr<SessionBase>> sessions;
+    {
+      std::lock_guard lock(impl->sessions_mu);
+      sessions.assign(impl->sessions.begin(), impl->sessions.end());
+    }
+    for (auto& s : sessions) s->Shutdown();
+  });
+}
+
+}  // namespace coffer::server

@@ -1,0 +1,59 @@
+// HTTP/1.1 listener (Boost.Beast over Asio): keep-alive, optional TLS, one io
+// thread per core, graceful stop (no new connections; requests in flight are
+// answered; idle connections closed).
+#pragma once
+
+#include <atomic>
+#include <boost/asio/io_context.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/status_or.h"
+#include "server/router.h"
+
+namespace coffer::server {
+
+struct TlsOptions {
+  std::string cert_file;  // PEM chain; empty with self_signed
+  std::string key_file;   // PEM private key
+  bool self_signed = false;
+};
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 4566;  // 0: any free port (read it back with port())
+  int threads = 0;            // 0: one per core
+  std::size_t max_body_bytes = 1 << 20;
+  std::chrono::seconds idle_timeout{60};
+  std::optional<TlsOptions> tls;
+};
+
+using RequestHandler = std::function<HttpResponse(const auth::HttpRequest&, const ConnectionInfo&)>;
+
+class HttpServer {
+ public:
+  // Binds and listens; fails with a clear message when the address is taken.
+  static StatusOr<std::unique_ptr<HttpServer>> Create(const ServerOptions& options, RequestHandler handler);
+  ~HttpServer();
+
+  std::uint16_t port() const;
+  bool tls() const;
+  boost::asio::io_context& io();
+
+  // Serves until Stop() and every connection has finished. Blocks.
+  void Run();
+  // Graceful stop; safe from any thread (and from a signal handler's strand).
+  void Stop();
+
+  struct Impl;
+
+ private:
+  explicit HttpServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace coffer::server

@@ -1,0 +1,67 @@
+// The AWS JSON 1.1 protocol front: authenticates the request (SigV4), maps the
+// access key to its principal, dispatches on X-Amz-Target through one table,
+// validates the body against AWS's service model, runs the operation and
+// encodes the answer or the AWS-shaped error. It never knows what a key is.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "api/service_model.h"
+#include "auth/sigv4.h"
+#include "common/random.h"
+#include "iam/identity_store.h"
+#include "kms/service.h"
+
+namespace coffer::server {
+
+struct HttpResponse {
+  int status = 200;
+  std::vector<auth::Header> headers;
+  std::string body;
+};
+
+struct ConnectionInfo {
+  bool secure = false;
+  std::string source_ip;
+};
+
+class Router {
+ public:
+  Router(const api::ServiceModel& kms_model, auth::SigV4Verifier& verifier, iam::IdentityStore& identities,
+         kms::KmsService& kms, RandomSource& random);
+
+  HttpResponse Handle(const auth::HttpRequest& request, const ConnectionInfo& connection);
+
+  // The AWS-shaped error response for a status (also used by the HTTP layer
+  // for errors found before routing, e.g. an oversized body).
+  static HttpResponse ErrorResponse(const Status& status, std::string_view request_id);
+
+  // Operations of the model that have a handler, and those that do not.
+  std::vector<std::string> Implemented() const;
+  std::vector<std::string> NotImplemented() const;
+
+ private:
+  struct Route {
+    const api::Operation* model_op;
+    kms::OperationFn fn;
+    std::string action;  // "kms:Encrypt"
+  };
+  StatusOr<nlohmann::json> Dispatch(const auth::HttpRequest& request, std::string_view target);
+
+  const api::ServiceModel& kms_model_;
+  auth::SigV4Verifier& verifier_;
+  iam::IdentityStore& identities_;
+  kms::KmsService& kms_;
+  RandomSource& random_;
+  std::unordered_map<std::string, Route> routes_;  // full X-Amz-Target -> route
+};
+
+// A fresh request id (UUID v4).
+std::string NewRequestId(RandomSource& random);
+
+}  // namespace coffer::server

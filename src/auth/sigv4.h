@@ -35,10 +35,13 @@ struct HttpRequest {
 // What the verifier learned from a request whose signature is valid.
 struct VerifiedIdentity {
   std::string access_key_id;
-  std::string region;   // from the credential scope
-  std::string service;  // from the credential scope
-  std::string date;     // YYYYMMDD of the scope
+  std::string region;         // from the credential scope
+  std::string service;        // from the credential scope
+  std::string date;           // YYYYMMDD of the scope
   std::string session_token;  // x-amz-security-token, if any (empty otherwise)
+  // Whether the signature covers the token (a presigned token always is; a
+  // header may have been added after signing, as some services allow).
+  bool session_token_signed = false;
 };
 
 // Looks up the secret access key for an access key id. NotFound ->
@@ -51,6 +54,8 @@ class SecretKeySource {
 
 struct VerifierOptions {
   std::chrono::seconds max_skew{15 * 60};
+  // Derived signing keys kept; when full, an arbitrary entry makes room.
+  std::size_t max_cached_keys = 4096;
 };
 
 // Verifies Authorization-header SigV4 (AWS4-HMAC-SHA256) and presigned-query
@@ -60,6 +65,11 @@ struct VerifierOptions {
 // kSignatureExpired (x-amz-date outside the skew window or presign expired),
 // kUnrecognizedClient (unknown access key), kInvalidSignature (mismatch).
 // Messages match AWS's wording.
+//
+// The payload hash is always the SHA-256 of the received body, in both forms,
+// for every service but S3 (see PayloadHash in sigv4.cc). The path is
+// normalized and encoded once more for every service but S3.
+// A cached signing key outlives its secret until Forget() is called.
 class SigV4Verifier {
  public:
   SigV4Verifier(const Clock& clock, SecretKeySource& secrets, VerifierOptions options = {});
@@ -83,12 +93,20 @@ struct SigningParams {
   std::string region;
   std::string service;
   TimePoint time;
+  // false: S3-style path (no dot-segment removal). S3 never normalizes.
+  bool normalize_path = true;
 };
 
 // Adds X-Amz-Date (and X-Amz-Security-Token when set) and the Authorization
 // header to `request`, signing every header present plus host. The Host header
 // must already be present.
 Status SignRequest(HttpRequest& request, const SigningParams& params);
+
+// Presigned-URL form: appends X-Amz-Algorithm, -Credential, -Date,
+// -SignedHeaders, -Expires (and -Security-Token) to the target's query, signs
+// every header present (Host must be), then appends X-Amz-Signature.
+// `expires` must be within [0, 604800] seconds.
+Status PresignRequest(HttpRequest& request, const SigningParams& params, std::chrono::seconds expires);
 
 // Building blocks, exposed for the oracle tests.
 std::string CanonicalRequest(const HttpRequest& request, const std::vector<std::string>& signed_headers,

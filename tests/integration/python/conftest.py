@@ -137,13 +137,13 @@ class CofferServer:
     def log_path(self):
         return self.data_dir.parent / (self.data_dir.name + ".log")
 
-    def start(self):
+    def start(self, port=0):
         assert self.proc is None, "server already running"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.ready_file.exists():
             self.ready_file.unlink()  # a stale file from an earlier run is not readiness
         args = [COFFER_BIN, "serve", "--data-dir", str(self.data_dir),
-                "--listen", "127.0.0.1:0", "--ready-file", str(self.ready_file)]
+                "--listen", f"127.0.0.1:{port}", "--ready-file", str(self.ready_file)]
         if self.tls:
             args.append("--tls-self-signed")
         self._log = open(self.log_path, "ab")
@@ -186,6 +186,21 @@ class CofferServer:
             raise AssertionError(f"coffer did not exit within {STOP_TIMEOUT_S}s of SIGTERM")
         self._close()
         return code
+
+    def crashed(self):
+        """Exit status if the process died on its own, else None."""
+        if self.proc is None or self.proc.poll() is None:
+            return None
+        return self.proc.returncode
+
+    def restart_after_crash(self):
+        """Starts again on the same data directory and, if free, the same port."""
+        self._close()
+        try:
+            self.start(port=self.port)
+        except (RuntimeError, TimeoutError):
+            self._close()
+            self.start()
 
     def kill9(self):
         assert self.proc is not None
@@ -275,6 +290,25 @@ def server(tmp_path_factory):
     srv = CofferServer(tmp_path_factory.mktemp("coffer-session") / "data").start()
     yield srv
     assert srv.stop() == 0, "coffer did not exit 0 on SIGTERM"
+
+
+@pytest.fixture(autouse=True)
+def _session_server_survives(request):
+    """Fails the test during which the shared server died, then revives it.
+
+    Without this, one crash would turn every later test into a connection error.
+    """
+    yield
+    if "server" not in request.fixturenames:
+        return
+    srv = request.getfixturevalue("server")
+    code = srv.crashed()
+    if code is None:
+        return
+    log = srv.log_text()
+    srv.restart_after_crash()
+    pytest.fail(f"coffer (session server) died during this test with status {code}; "
+                f"log tail:\n{log}", pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -19,7 +19,8 @@ def test_encrypt_decrypt_round_trip(kms, key, size):
     enc = kms.encrypt(KeyId=key["KeyId"], Plaintext=plaintext)
     assert enc["KeyId"] == key["Arn"]
     assert enc["EncryptionAlgorithm"] == "SYMMETRIC_DEFAULT"
-    assert plaintext not in enc["CiphertextBlob"]
+    if size >= 16:  # a short plaintext can occur in any blob by chance
+        assert plaintext not in enc["CiphertextBlob"]
     dec = kms.decrypt(CiphertextBlob=enc["CiphertextBlob"])
     assert dec["Plaintext"] == plaintext
     assert dec["KeyId"] == key["Arn"]

@@ -77,7 +77,7 @@ before(async () => {
   const dataDir = join(workDir, 'data');
   const readyFile = join(workDir, 'ready.json');
   proc = spawn(cofferBin, ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0',
-    '--ready-file', readyFile], { stdio: ['ignore', 'inherit', 'inherit'] });
+    '--ready-file', readyFile], { stdio: ['ignore', 'ignore', 'inherit'] });
   exitPromise = new Promise((res) => proc.on('exit', (code, signal) => res({ code, signal })));
   proc.on('error', (err) => { spawnError = err; });
   ready = await waitForReady(readyFile);

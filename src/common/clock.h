@@ -24,7 +24,10 @@ class SystemClock final : public Clock {
 class FakeClock final : public Clock {
  public:
   explicit FakeClock(TimePoint start) : now_ns_(ToNs(start)) {}
-  TimePoint Now() const override { return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(now_ns_.load()))); }
+  TimePoint Now() const override {
+    return TimePoint(
+        std::chrono::duration_cast<TimePoint::duration>(std::chrono::nanoseconds(now_ns_.load())));
+  }
   void Advance(std::chrono::nanoseconds d) { now_ns_ += d.count(); }
   void Set(TimePoint t) { now_ns_ = ToNs(t); }
 

@@ -14,38 +14,38 @@ namespace coffer {
 enum class ErrorCode : std::uint8_t {
   kOk = 0,
   // Protocol and authentication errors shared by every JSON 1.1 service.
-  kValidation,              // ValidationException
-  kSerialization,           // SerializationException
-  kUnknownOperation,        // UnknownOperationException
+  kValidation,                  // ValidationException
+  kSerialization,               // SerializationException
+  kUnknownOperation,            // UnknownOperationException
   kMissingAuthenticationToken,  // MissingAuthenticationTokenException
-  kIncompleteSignature,     // IncompleteSignatureException
-  kInvalidSignature,        // InvalidSignatureException
-  kUnrecognizedClient,      // UnrecognizedClientException
-  kSignatureExpired,        // InvalidSignatureException (Signature expired)
-  kAccessDenied,            // AccessDeniedException
-  kRequestTooLarge,         // RequestEntityTooLargeException (413)
-  kThrottling,              // ThrottlingException
-  kInternal,                // KMSInternalException / InternalFailure
-  kUnavailable,             // ServiceUnavailableException (shutting down)
+  kIncompleteSignature,         // IncompleteSignatureException
+  kInvalidSignature,            // InvalidSignatureException
+  kUnrecognizedClient,          // UnrecognizedClientException
+  kSignatureExpired,            // InvalidSignatureException (Signature expired)
+  kAccessDenied,                // AccessDeniedException
+  kRequestTooLarge,             // RequestEntityTooLargeException (413)
+  kThrottling,                  // ThrottlingException
+  kInternal,                    // KMSInternalException / InternalFailure
+  kUnavailable,                 // ServiceUnavailableException (shutting down)
   // KMS error shapes.
-  kNotFound,                // NotFoundException
-  kDisabled,                // DisabledException
-  kInvalidState,            // KMSInvalidStateException
-  kAlreadyExists,           // AlreadyExistsException
-  kInvalidCiphertext,       // InvalidCiphertextException
-  kIncorrectKey,            // IncorrectKeyException
-  kInvalidKeyUsage,         // InvalidKeyUsageException
-  kInvalidArn,              // InvalidArnException
-  kInvalidAliasName,        // InvalidAliasNameException
-  kInvalidMarker,           // InvalidMarkerException
-  kInvalidGrantToken,       // InvalidGrantTokenException
-  kLimitExceeded,           // LimitExceededException
-  kMalformedPolicyDocument, // MalformedPolicyDocumentException
-  kTag,                     // TagException
-  kUnsupportedOperation,    // UnsupportedOperationException
-  kDependencyTimeout,       // DependencyTimeoutException
-  kConflict,                // ConflictException
-  kDryRunOperation,         // DryRunOperationException
+  kNotFound,                 // NotFoundException
+  kDisabled,                 // DisabledException
+  kInvalidState,             // KMSInvalidStateException
+  kAlreadyExists,            // AlreadyExistsException
+  kInvalidCiphertext,        // InvalidCiphertextException
+  kIncorrectKey,             // IncorrectKeyException
+  kInvalidKeyUsage,          // InvalidKeyUsageException
+  kInvalidArn,               // InvalidArnException
+  kInvalidAliasName,         // InvalidAliasNameException
+  kInvalidMarker,            // InvalidMarkerException
+  kInvalidGrantToken,        // InvalidGrantTokenException
+  kLimitExceeded,            // LimitExceededException
+  kMalformedPolicyDocument,  // MalformedPolicyDocumentException
+  kTag,                      // TagException
+  kUnsupportedOperation,     // UnsupportedOperationException
+  kDependencyTimeout,        // DependencyTimeoutException
+  kConflict,                 // ConflictException
+  kDryRunOperation,          // DryRunOperationException
 };
 
 class [[nodiscard]] Status {
@@ -67,9 +67,7 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status ValidationError(std::string message) {
-  return {ErrorCode::kValidation, std::move(message)};
-}
+inline Status ValidationError(std::string message) { return {ErrorCode::kValidation, std::move(message)}; }
 inline Status InternalError(std::string message) { return {ErrorCode::kInternal, std::move(message)}; }
 inline Status NotFoundError(std::string message) { return {ErrorCode::kNotFound, std::move(message)}; }
 
@@ -81,16 +79,15 @@ std::string_view ErrorName(ErrorCode code);
 #define COFFER_CONCAT_INNER(a, b) a##b
 #define COFFER_CONCAT(a, b) COFFER_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::coffer::Status _status = (expr);         \
-    if (!_status.ok()) return _status;         \
+#define RETURN_IF_ERROR(expr)          \
+  do {                                 \
+    ::coffer::Status _status = (expr); \
+    if (!_status.ok()) return _status; \
   } while (0)
 
-#define ASSIGN_OR_RETURN(lhs, expr) \
-  ASSIGN_OR_RETURN_IMPL(COFFER_CONCAT(_status_or_, __LINE__), lhs, expr)
+#define ASSIGN_OR_RETURN(lhs, expr) ASSIGN_OR_RETURN_IMPL(COFFER_CONCAT(_status_or_, __LINE__), lhs, expr)
 
-#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
-  auto tmp = (expr);                          \
+#define ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr)    \
+  auto tmp = (expr);                             \
   if (!tmp.ok()) return std::move(tmp).status(); \
   lhs = std::move(tmp).value()

@@ -33,7 +33,9 @@ class OsRandom final : public RandomSource {
 StatusOr<SecretBytes> RandomSecret(RandomSource& random, std::size_t len);
 
 // AES-GCM with a 16-byte tag. Key length selects AES-128/192/256.
-// `iv` may be any non-empty length (12 bytes is the only length Coffer writes).
+// `iv` may be any non-empty length up to 128 bytes, OpenSSL's limit (12 bytes
+// is the only length Coffer writes). Bad arguments (key or iv length, buffer
+// sizes) are kInternal: they are programming errors, not client errors.
 // Seal: out_ciphertext.size() must equal plaintext.size().
 Status AesGcmSeal(ByteView key, ByteView iv, ByteView aad, ByteView plaintext,
                   std::span<std::uint8_t> out_ciphertext, std::span<std::uint8_t, kGcmTagLen> out_tag);
@@ -56,6 +58,7 @@ class Sha256Hasher {
   Sha256Hasher(const Sha256Hasher&) = delete;
   Sha256Hasher& operator=(const Sha256Hasher&) = delete;
   void Update(ByteView data);
+  // Returns the digest of everything fed so far and starts a new message.
   Sha256Digest Final();
 
  private:

@@ -31,10 +31,14 @@ StatusOr<Json> EnableKeyRotation(KmsService& kms, const RequestContext& ctx, con
   const std::int64_t now = kms.NowMs();
   RETURN_IF_ERROR(MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
                     RETURN_IF_ERROR(CheckRotatable(r, ctx));
+                    // As AWS: the first rotation is `period` days after rotation is enabled
+                    // (not after the material was made); a new period for a key already
+                    // rotating counts from the same start (enable date or last rotation).
+                    const std::int64_t start =
+                        r.rotation_enabled ? r.next_rotation_ms - r.rotation_period_days * kDayMs : now;
                     r.rotation_enabled = true;
                     r.rotation_period_days = period;
-                    // The next rotation counts from the newest material, never in the past.
-                    r.next_rotation_ms = std::max(r.Current().created_ms + period * kDayMs, now);
+                    r.next_rotation_ms = std::max(start + period * kDayMs, now);
                     return Status::Ok();
                   }).status());
   return Json::object();

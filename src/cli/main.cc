@@ -9,8 +9,8 @@
 
 namespace {
 
-using nlohmann::json;
 using coffer::server::CoreOptions;
+using nlohmann::json;
 
 constexpr const char* kVersion = "0.1.0";
 
@@ -44,7 +44,9 @@ int RunAdmin(const std::string& action, const CoreOptions& core_options, const s
   }
   auto& ids = *(*core_or)->identities;
   if (action == "create-account") {
-    return Emit(ids.CreateAccount(name), [](const auto& a) { return json{{"AccountId", a.id}, {"Name", a.name}}; });
+    return Emit(ids.CreateAccount(name), [](const auto& a) {
+      return json{{"AccountId", a.id}, {"Name", a.name}};
+    });
   }
   if (action == "create-user") {
     return Emit(ids.CreateUser(account_id, user_name), [](const auto& u) {
@@ -96,14 +98,19 @@ int main(int argc, char** argv) {
   int sweep_seconds = 60;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
   AddCoreOptions(*serve_cmd, serve.core);
-  serve_cmd->add_option("--listen", listen, "host:port to listen on (port 0: any free port)")->capture_default_str();
-  serve_cmd->add_option("--ready-file", serve.ready_file, "Write {endpoint, port, region} here once listening");
+  serve_cmd->add_option("--listen", listen, "host:port to listen on (port 0: any free port)")
+      ->capture_default_str();
+  serve_cmd->add_option("--ready-file", serve.ready_file,
+                        "Write {endpoint, port, region} here once listening");
   serve_cmd->add_option("--region", serve.region, "Region shown in the banner")->capture_default_str();
-  serve_cmd->add_option("--threads", serve.server.threads, "IO threads (0: one per core)")->capture_default_str();
-  serve_cmd->add_option("--max-body-bytes", serve.server.max_body_bytes, "Request body limit")->capture_default_str();
+  serve_cmd->add_option("--threads", serve.server.threads, "IO threads (0: one per core)")
+      ->capture_default_str();
+  serve_cmd->add_option("--max-body-bytes", serve.server.max_body_bytes, "Request body limit")
+      ->capture_default_str();
   serve_cmd->add_option("--tls-cert", tls_cert, "PEM certificate chain for HTTPS");
   serve_cmd->add_option("--tls-key", tls_key, "PEM private key for HTTPS");
-  serve_cmd->add_flag("--tls-self-signed", tls_self_signed, "Serve HTTPS with a fresh self-signed certificate");
+  serve_cmd->add_flag("--tls-self-signed", tls_self_signed,
+                      "Serve HTTPS with a fresh self-signed certificate");
   serve_cmd->add_option("--sweep-interval", sweep_seconds, "Seconds between deletion/rotation sweeps")
       ->capture_default_str();
   serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
@@ -113,12 +120,13 @@ int main(int argc, char** argv) {
   auto* admin_cmd = app.add_subcommand("admin", "Manage accounts, users and access keys offline");
   AddCoreOptions(*admin_cmd, admin_core);
   admin_cmd->require_subcommand(1);
-  for (const char* action : {"create-account", "create-user", "create-access-key", "list-accounts", "list-users",
-                             "list-access-keys"}) {
+  for (const char* action : {"create-account", "create-user", "create-access-key", "list-accounts",
+                             "list-users", "list-access-keys"}) {
     auto* sub = admin_cmd->add_subcommand(action, action);
     const std::string a = action;
     if (a == "create-account") sub->add_option("--name", account_name, "Account name");
-    if (a != "create-account" && a != "list-accounts") sub->add_option("--account-id", account_id)->required();
+    if (a != "create-account" && a != "list-accounts")
+      sub->add_option("--account-id", account_id)->required();
     if (a == "create-user" || a == "create-access-key" || a == "list-access-keys") {
       sub->add_option("--user-name", user_name)->required();
     }

@@ -40,8 +40,8 @@ User UserFromJson(const json& j) {
 bool ValidUserName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
   for (char c : name) {
-    const bool ok = std::isalnum(static_cast<unsigned char>(c)) || std::string_view("+=,.@_-").find(c) !=
-                                                                        std::string_view::npos;
+    const bool ok = std::isalnum(static_cast<unsigned char>(c)) ||
+                    std::string_view("+=,.@_-").find(c) != std::string_view::npos;
     if (!ok) return false;
   }
   return true;
@@ -86,13 +86,17 @@ StatusOr<User> IdentityStore::CreateUser(std::string_view account_id, std::strin
   if (!account) return NotFoundError("account " + std::string(account_id) + " does not exist");
   const std::string key = UserKey(account_id, user_name);
   ASSIGN_OR_RETURN(auto existing, txn->Get(kUsers, key));
-  if (existing) return Status(ErrorCode::kAlreadyExists, "user " + std::string(user_name) + " already exists");
+  if (existing)
+    return Status(ErrorCode::kAlreadyExists, "user " + std::string(user_name) + " already exists");
   ASSIGN_OR_RETURN(std::string suffix, RandomString(kBase32, 17));
   User user{std::string(account_id), std::string(user_name), "AIDA" + suffix,
             "arn:aws:iam::" + std::string(account_id) + ":user/" + std::string(user_name),
             ToEpochMillis(clock_.Now())};
-  const json record = {{"account_id", user.account_id}, {"name", user.name}, {"user_id", user.user_id},
-                       {"arn", user.arn}, {"created_ms", user.created_ms}};
+  const json record = {{"account_id", user.account_id},
+                       {"name", user.name},
+                       {"user_id", user.user_id},
+                       {"arn", user.arn},
+                       {"created_ms", user.created_ms}};
   RETURN_IF_ERROR(txn->Put(kUsers, key, record.dump()));
   RETURN_IF_ERROR(txn->Commit());
   return user;
@@ -108,13 +112,11 @@ StatusOr<NewAccessKey> IdentityStore::CreateAccessKey(std::string_view account_i
   NewAccessKey out{AccessKey{"AKIA" + suffix, std::string(account_id), std::string(user_name), "Active",
                              ToEpochMillis(clock_.Now())},
                    std::move(secret)};
-  ASSIGN_OR_RETURN(Bytes wrapped, root_key_.Wrap(AsBytes(out.secret_access_key), SecretAad(out.key.access_key_id)));
-  const json record = {{"access_key_id", out.key.access_key_id},
-                       {"account_id", out.key.account_id},
-                       {"user_name", out.key.user_name},
-                       {"status", out.key.status},
-                       {"created_ms", out.key.created_ms},
-                       {"wrapped_secret", Base64Encode(wrapped)}};
+  ASSIGN_OR_RETURN(Bytes wrapped,
+                   root_key_.Wrap(AsBytes(out.secret_access_key), SecretAad(out.key.access_key_id)));
+  const json record = {{"access_key_id", out.key.access_key_id}, {"account_id", out.key.account_id},
+                       {"user_name", out.key.user_name},         {"status", out.key.status},
+                       {"created_ms", out.key.created_ms},       {"wrapped_secret", Base64Encode(wrapped)}};
   RETURN_IF_ERROR(txn->Put(kAccessKeys, out.key.access_key_id, record.dump()));
   RETURN_IF_ERROR(txn->Commit());
   return out;

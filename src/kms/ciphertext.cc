@@ -96,11 +96,11 @@ StatusOr<Bytes> SealCiphertext(const CiphertextHeader& header, const SecretBytes
   const std::size_t ct_offset = blob.size();
   blob.resize(ct_offset + plaintext.size() + crypto::kGcmTagLen);
   // Views into `blob` are re-taken after resize, which may have moved it.
-  RETURN_IF_ERROR(crypto::AesGcmSeal(
-      message_key.view(), ByteView(blob.data() + header_len + kSaltLen, crypto::kGcmIvLen), aad, plaintext,
-      std::span(blob.data() + ct_offset, plaintext.size()),
-      std::span<std::uint8_t, crypto::kGcmTagLen>(blob.data() + ct_offset + plaintext.size(),
-                                                  crypto::kGcmTagLen)));
+  RETURN_IF_ERROR(crypto::AesGcmSeal(message_key.view(),
+                                     ByteView(blob.data() + header_len + kSaltLen, crypto::kGcmIvLen), aad,
+                                     plaintext, std::span(blob.data() + ct_offset, plaintext.size()),
+                                     std::span<std::uint8_t, crypto::kGcmTagLen>(
+                                         blob.data() + ct_offset + plaintext.size(), crypto::kGcmTagLen)));
   return blob;
 }
 

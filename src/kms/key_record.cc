@@ -11,7 +11,9 @@ namespace {
 using nlohmann::json;
 
 json VersionToJson(const KeyVersion& v) {
-  return {{"id", v.id}, {"created_ms", v.created_ms}, {"rotation_type", v.rotation_type},
+  return {{"id", v.id},
+          {"created_ms", v.created_ms},
+          {"rotation_type", v.rotation_type},
           {"wrapped", Base64Encode(v.wrapped)}};
 }
 

@@ -12,9 +12,8 @@ constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 
 bool ValidAwsServiceName(std::string_view name) {
   if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
 }
 
 std::string AwsManagedPolicy(std::string_view account, std::string_view region, std::string_view service) {
@@ -23,8 +22,9 @@ std::string AwsManagedPolicy(std::string_view account, std::string_view region, 
       {"Id", "auto-" + std::string(service) + "-1"},
       {"Statement",
        Json::array(
-           {{{"Sid", "Allow access through " + std::string(service) + " for all principals in the account "
-                                                                      "that are authorized to use it"},
+           {{{"Sid", "Allow access through " + std::string(service) +
+                         " for all principals in the account "
+                         "that are authorized to use it"},
              {"Effect", "Allow"},
              {"Principal", {{"AWS", "*"}}},
              {"Action",
@@ -46,10 +46,10 @@ std::string AwsManagedPolicy(std::string_view account, std::string_view region, 
 }  // namespace
 
 Status AccessDeniedFor(const RequestContext& ctx, std::string_view resource) {
-  return {ErrorCode::kAccessDenied, "User: " + ctx.principal_arn + " is not authorized to perform: " +
-                                        ctx.action + " on resource: " + std::string(resource) +
-                                        " because no resource-based policy allows the " + ctx.action +
-                                        " action"};
+  return {ErrorCode::kAccessDenied,
+          "User: " + ctx.principal_arn + " is not authorized to perform: " + ctx.action +
+              " on resource: " + std::string(resource) + " because no resource-based policy allows the " +
+              ctx.action + " action"};
 }
 
 KmsService::KmsService(KeyStore& keys, RandomSource& random, const Clock& clock)
@@ -110,7 +110,8 @@ StatusOr<KeyRecord> KmsService::CreateSymmetricKey(const RequestContext& ctx, Ke
   return draft;
 }
 
-StatusOr<std::string> KmsService::CreateAwsManagedKey(const RequestContext& ctx, std::string_view alias_name) {
+StatusOr<std::string> KmsService::CreateAwsManagedKey(const RequestContext& ctx,
+                                                      std::string_view alias_name) {
   const std::string service(alias_name.substr(kAwsAliasPrefix.size()));
   KeyRecord draft;
   Bytes raw(16);
@@ -133,9 +134,9 @@ StatusOr<std::string> KmsService::CreateAwsManagedKey(const RequestContext& ctx,
   ASSIGN_OR_RETURN(auto existing, writer.GetAlias(ctx.region, ctx.account, alias_name));
   if (existing) return existing->target_key_id;
   RETURN_IF_ERROR(writer.PutKey(draft));
-  RETURN_IF_ERROR(writer.PutAlias(ctx.region, ctx.account,
-                                  AliasRecord{std::string(alias_name), draft.key_id, draft.created_ms,
-                                              draft.created_ms}));
+  RETURN_IF_ERROR(writer.PutAlias(
+      ctx.region, ctx.account,
+      AliasRecord{std::string(alias_name), draft.key_id, draft.created_ms, draft.created_ms}));
   RETURN_IF_ERROR(writer.Commit());
   return draft.key_id;
 }
@@ -173,14 +174,14 @@ StatusOr<int> KmsService::RunSweeper() {
 // ---- helpers ----
 
 std::string DefaultKeyPolicy(std::string_view account) {
-  const Json policy = {{"Version", "2012-10-17"},
-                       {"Id", "key-default-1"},
-                       {"Statement",
-                        Json::array({{{"Sid", "Enable IAM User Permissions"},
-                                      {"Effect", "Allow"},
-                                      {"Principal", {{"AWS", "arn:aws:iam::" + std::string(account) + ":root"}}},
-                                      {"Action", "kms:*"},
-                                      {"Resource", "*"}}})}};
+  const Json policy = {
+      {"Version", "2012-10-17"},
+      {"Id", "key-default-1"},
+      {"Statement", Json::array({{{"Sid", "Enable IAM User Permissions"},
+                                  {"Effect", "Allow"},
+                                  {"Principal", {{"AWS", "arn:aws:iam::" + std::string(account) + ":root"}}},
+                                  {"Action", "kms:*"},
+                                  {"Resource", "*"}}})}};
   return policy.dump(2);
 }
 
@@ -207,9 +208,9 @@ Json KeyMetadata(const KeyRecord& r) {
 Status CheckUsableForCrypto(const KeyRecord& r) {
   if (r.state == kStateEnabled) return Status::Ok();
   if (r.state == kStateDisabled) return {ErrorCode::kDisabled, r.Arn() + " is disabled."};
-  return {ErrorCode::kInvalidState, r.Arn() + " is " + (r.state == kStatePendingDeletion
-                                                            ? std::string("pending deletion.")
-                                                            : "in state " + r.state + ".")};
+  return {ErrorCode::kInvalidState, r.Arn() + " is " +
+                                        (r.state == kStatePendingDeletion ? std::string("pending deletion.")
+                                                                          : "in state " + r.state + ".")};
 }
 
 Status CheckNotPendingDeletion(const KeyRecord& r) {

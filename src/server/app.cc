@@ -28,9 +28,11 @@ Status WriteFileAtomically(const std::filesystem::path& path, const std::string&
   const std::filesystem::path tmp = path.string() + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) return InternalError("cannot write " + tmp.string());
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
+  const bool ok =
+      ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return InternalError("cannot write " + path.string());
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0)
+    return InternalError("cannot write " + path.string());
   return Status::Ok();
 }
 
@@ -42,10 +44,10 @@ Status Bootstrap(Core& core, const std::filesystem::path& data_dir, const std::s
   ASSIGN_OR_RETURN(iam::Account account, core.identities->CreateAccount("default"));
   ASSIGN_OR_RETURN(iam::User user, core.identities->CreateUser(account.id, "admin"));
   ASSIGN_OR_RETURN(iam::NewAccessKey key, core.identities->CreateAccessKey(account.id, user.name));
-  const std::string text = "# Coffer credentials created on first start\n# account_id = " + account.id +
-                           "\n# user_arn = " + user.arn + "\n[default]\naws_access_key_id = " +
-                           key.key.access_key_id + "\naws_secret_access_key = " + key.secret_access_key +
-                           "\nregion = " + region + "\n";
+  const std::string text =
+      "# Coffer credentials created on first start\n# account_id = " + account.id +
+      "\n# user_arn = " + user.arn + "\n[default]\naws_access_key_id = " + key.key.access_key_id +
+      "\naws_secret_access_key = " + key.secret_access_key + "\nregion = " + region + "\n";
   RETURN_IF_ERROR(WriteFileAtomically(data_dir / "credentials", text, 0600));
   std::cout << "Created account " << account.id << " with user admin; credentials in "
             << (data_dir / "credentials").string() << " (mode 0600)\n";
@@ -56,7 +58,8 @@ void PrintBanner(const ServeOptions& options, std::uint16_t port, bool tls) {
   const std::string endpoint =
       std::string(tls ? "https" : "http") + "://" + options.server.host + ":" + std::to_string(port);
   std::cout << "Coffer listening on " << endpoint << " (region " << options.region << ")\n"
-            << "  export AWS_SHARED_CREDENTIALS_FILE=" << std::filesystem::absolute(options.core.data_dir / "credentials").string()
+            << "  export AWS_SHARED_CREDENTIALS_FILE="
+            << std::filesystem::absolute(options.core.data_dir / "credentials").string()
             << "\n  export AWS_DEFAULT_REGION=" << options.region << "\n"
             << "  aws --endpoint-url " << endpoint << (tls ? " --no-verify-ssl" : "")
             << " kms create-key --description demo\n"
@@ -72,10 +75,12 @@ StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
   if (ec) return InternalError("cannot create data directory " + options.data_dir.string());
   ::chmod(options.data_dir.c_str(), 0700);
   if (options.root_key_provider == "file") {
-    ASSIGN_OR_RETURN(core->root_key, rootkey::LoadOrCreateFileRootKey(options.data_dir / "root.key", core->random));
+    ASSIGN_OR_RETURN(core->root_key,
+                     rootkey::LoadOrCreateFileRootKey(options.data_dir / "root.key", core->random));
   } else if (options.root_key_provider == "passphrase") {
     const char* passphrase = std::getenv(options.passphrase_env.c_str());
-    if (passphrase == nullptr) return InternalError("set " + options.passphrase_env + " for the passphrase root key");
+    if (passphrase == nullptr)
+      return InternalError("set " + options.passphrase_env + " for the passphrase root key");
     ASSIGN_OR_RETURN(core->root_key, rootkey::DeriveRootKeyFromPassphrase(
                                          passphrase, options.data_dir / "root.salt", core->random));
   } else {
@@ -110,9 +115,9 @@ int Serve(const ServeOptions& options) {
   kms::KmsService kms(keys, core.random, core.clock);
   Router router(**model, verifier, *core.identities, kms, core.random);
 
-  auto server_or = HttpServer::Create(options.server, [&router](const auth::HttpRequest& r, const ConnectionInfo& c) {
-    return router.Handle(r, c);
-  });
+  auto server_or = HttpServer::Create(
+      options.server,
+      [&router](const auth::HttpRequest& r, const ConnectionInfo& c) { return router.Handle(r, c); });
   if (!server_or.ok()) {
     spdlog::critical("{}", server_or.status().message());
     return 1;
@@ -125,8 +130,10 @@ int Serve(const ServeOptions& options) {
     sweeper.async_wait([&](const boost::system::error_code& ec) {
       if (ec) return;
       auto changed = kms.RunSweeper();
-      if (!changed.ok()) spdlog::error("sweeper: {}", changed.status().message());
-      else if (*changed > 0) spdlog::info("sweeper changed {} keys", *changed);
+      if (!changed.ok())
+        spdlog::error("sweeper: {}", changed.status().message());
+      else if (*changed > 0)
+        spdlog::info("sweeper changed {} keys", *changed);
       schedule_sweep();
     });
   };

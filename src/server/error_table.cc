@@ -10,8 +10,11 @@ struct Row {
   int http_status;
 };
 
-// HTTP statuses follow AWS's KMS Smithy model (smithy.api#httpError) and the
-// JSON 1.1 protocol's common errors; a unit test checks them against the model.
+// HTTP statuses are what the live KMS endpoint sends and the KMS API Reference
+// lists: 400 for every client error, 500 for server faults, 412 for DryRun.
+// The Smithy model's httpError traits (404 NotFound, 409 Disabled/InvalidState/
+// AlreadyExists, 503 DependencyTimeout) describe a different transport and are
+// not what AWS JSON 1.1 clients receive; docs/api-coverage.md records this.
 constexpr std::array kRows = {
     Row{ErrorCode::kValidation, 400},
     Row{ErrorCode::kSerialization, 400},
@@ -26,10 +29,10 @@ constexpr std::array kRows = {
     Row{ErrorCode::kThrottling, 400},
     Row{ErrorCode::kInternal, 500},
     Row{ErrorCode::kUnavailable, 503},
-    Row{ErrorCode::kNotFound, 404},
-    Row{ErrorCode::kDisabled, 409},
-    Row{ErrorCode::kInvalidState, 409},
-    Row{ErrorCode::kAlreadyExists, 409},
+    Row{ErrorCode::kNotFound, 400},
+    Row{ErrorCode::kDisabled, 400},
+    Row{ErrorCode::kInvalidState, 400},
+    Row{ErrorCode::kAlreadyExists, 400},
     Row{ErrorCode::kInvalidCiphertext, 400},
     Row{ErrorCode::kIncorrectKey, 400},
     Row{ErrorCode::kInvalidKeyUsage, 400},
@@ -41,8 +44,8 @@ constexpr std::array kRows = {
     Row{ErrorCode::kMalformedPolicyDocument, 400},
     Row{ErrorCode::kTag, 400},
     Row{ErrorCode::kUnsupportedOperation, 400},
-    Row{ErrorCode::kDependencyTimeout, 503},
-    Row{ErrorCode::kConflict, 409},
+    Row{ErrorCode::kDependencyTimeout, 500},
+    Row{ErrorCode::kConflict, 400},
     Row{ErrorCode::kDryRunOperation, 412},
 };
 

@@ -117,8 +117,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     parser_->header_limit(16 * 1024);
     beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
     reading_ = true;
-    http::async_read(stream_, buffer_, *parser_,
-                     [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
   void OnRead(beast::error_code ec) {
@@ -186,7 +187,8 @@ void HttpServer::Impl::Accept() {
       Register(session);
       s->Start();
     } else {
-      auto s = std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), info);
+      auto s =
+          std::make_shared<Session<beast::tcp_stream>>(*this, beast::tcp_stream(std::move(socket)), info);
       session = s;
       Register(session);
       s->Start();
@@ -195,9 +197,11 @@ void HttpServer::Impl::Accept() {
   });
 }
 
-StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options, RequestHandler handler) {
-  const int threads = options.threads > 0 ? options.threads
-                                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options,
+                                                         RequestHandler handler) {
+  const int threads = options.threads > 0
+                          ? options.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto impl = std::make_unique<Impl>(threads);
   impl->options = options;
   impl->options.threads = threads;

@@ -1,7 +1,8 @@
 // Cryptographic operations on symmetric keys: Encrypt, Decrypt, ReEncrypt,
 // GenerateDataKey, GenerateDataKeyWithoutPlaintext, GenerateRandom.
-#include "common/encoding.h"
 #include "crypto/crypto.h"
+
+#include "common/encoding.h"
 #include "kms/ops/ops.h"
 
 namespace coffer::kms::ops {
@@ -49,7 +50,8 @@ StatusOr<Opened> OpenBlob(KmsService& kms, const RequestContext& ctx, ByteView b
     auto loaded = kms.keys().Load(ctx.region, ctx.account, header.key_id);
     if (!loaded.ok()) {
       if (loaded.status().code() == ErrorCode::kNotFound) {
-        return Status(ErrorCode::kInvalidCiphertext, "The ciphertext refers to a KMS key that does not exist");
+        return Status(ErrorCode::kInvalidCiphertext,
+                      "The ciphertext refers to a KMS key that does not exist");
       }
       return loaded.status();
     }
@@ -59,7 +61,8 @@ StatusOr<Opened> OpenBlob(KmsService& kms, const RequestContext& ctx, ByteView b
   const std::string version_id = HexEncode(header.version_id);
   const SecretBytes* material = key->Material(version_id);
   if (material == nullptr) {
-    return Status(ErrorCode::kInvalidCiphertext, "The ciphertext is invalid or was not produced by this service");
+    return Status(ErrorCode::kInvalidCiphertext,
+                  "The ciphertext is invalid or was not produced by this service");
   }
   ASSIGN_OR_RETURN(SecretBytes plaintext, OpenCiphertext(blob, *material, context));
   return Opened{std::move(plaintext), std::move(key), version_id};
@@ -84,11 +87,13 @@ StatusOr<std::size_t> DataKeyLength(const Json& req) {
 StatusOr<Json> GenerateDataKeyImpl(KmsService& kms, const RequestContext& ctx, const Json& req,
                                    bool with_plaintext) {
   ASSIGN_OR_RETURN(std::size_t len, DataKeyLength(req));
-  ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
+  ASSIGN_OR_RETURN(auto key,
+                   kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
   RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
   RETURN_IF_ERROR(CheckDryRun(req));
   ASSIGN_OR_RETURN(SecretBytes data_key, crypto::RandomSecret(kms.random(), len));
-  ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, *key, ReadContext(req, "EncryptionContext"), data_key.view()));
+  ASSIGN_OR_RETURN(Sealed sealed,
+                   SealWith(kms, *key, ReadContext(req, "EncryptionContext"), data_key.view()));
   Json out = {{"CiphertextBlob", Base64Encode(sealed.blob)},
               {"KeyId", sealed.key_arn},
               {"KeyMaterialId", sealed.version_id}};
@@ -99,14 +104,16 @@ StatusOr<Json> GenerateDataKeyImpl(KmsService& kms, const RequestContext& ctx, c
 }  // namespace
 
 StatusOr<Json> Encrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
+  ASSIGN_OR_RETURN(auto key,
+                   kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
   RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
   RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
   RETURN_IF_ERROR(CheckDryRun(req));
   ASSIGN_OR_RETURN(Bytes plaintext_bytes, ReadBlob(req, "Plaintext"));
   SecretBytes plaintext(plaintext_bytes);
   SecureWipe(plaintext_bytes.data(), plaintext_bytes.size());
-  ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, *key, ReadContext(req, "EncryptionContext"), plaintext.view()));
+  ASSIGN_OR_RETURN(Sealed sealed,
+                   SealWith(kms, *key, ReadContext(req, "EncryptionContext"), plaintext.view()));
   return Json{{"CiphertextBlob", Base64Encode(sealed.blob)},
               {"KeyId", sealed.key_arn},
               {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"}};
@@ -115,12 +122,13 @@ StatusOr<Json> Encrypt(KmsService& kms, const RequestContext& ctx, const Json& r
 StatusOr<Json> Decrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
   RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
   if (req.contains("Recipient")) {
-    return Status(ErrorCode::kUnsupportedOperation, "Nitro Enclaves attestation (Recipient) is not supported");
+    return Status(ErrorCode::kUnsupportedOperation,
+                  "Nitro Enclaves attestation (Recipient) is not supported");
   }
   ASSIGN_OR_RETURN(Bytes blob, ReadBlob(req, "CiphertextBlob"));
   if (blob.empty()) return ValidationFailure("ciphertextBlob", "", "Member must not be null");
-  ASSIGN_OR_RETURN(Opened opened,
-                   OpenBlob(kms, ctx, blob, ReadContext(req, "EncryptionContext"), KeyIdMember(req, "KeyId")));
+  ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, ctx, blob, ReadContext(req, "EncryptionContext"),
+                                           KeyIdMember(req, "KeyId")));
   RETURN_IF_ERROR(CheckDryRun(req));
   return Json{{"KeyId", opened.key->record.Arn()},
               {"Plaintext", Base64Encode(opened.plaintext.view())},
@@ -134,12 +142,13 @@ StatusOr<Json> ReEncrypt(KmsService& kms, const RequestContext& ctx, const Json&
   ASSIGN_OR_RETURN(Bytes blob, ReadBlob(req, "CiphertextBlob"));
   ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, ctx, blob, ReadContext(req, "SourceEncryptionContext"),
                                            KeyIdMember(req, "SourceKeyId")));
-  ASSIGN_OR_RETURN(auto destination,
-                   kms.Resolve(ctx, req.at("DestinationKeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
+  ASSIGN_OR_RETURN(auto destination, kms.Resolve(ctx, req.at("DestinationKeyId").get<std::string>(),
+                                                 KeyRefs::kAnyIncludingAlias));
   RETURN_IF_ERROR(CheckUsableForCrypto(destination->record));
   RETURN_IF_ERROR(CheckDryRun(req));
-  ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, *destination, ReadContext(req, "DestinationEncryptionContext"),
-                                           opened.plaintext.view()));
+  ASSIGN_OR_RETURN(
+      Sealed sealed,
+      SealWith(kms, *destination, ReadContext(req, "DestinationEncryptionContext"), opened.plaintext.view()));
   return Json{{"CiphertextBlob", Base64Encode(sealed.blob)},
               {"SourceKeyId", opened.key->record.Arn()},
               {"KeyId", sealed.key_arn},
@@ -162,15 +171,18 @@ StatusOr<Json> GenerateRandom(KmsService& kms, const RequestContext&, const Json
     return Status(ErrorCode::kUnsupportedOperation, "Custom key stores are not supported by this server");
   }
   if (req.contains("Recipient")) {
-    return Status(ErrorCode::kUnsupportedOperation, "Nitro Enclaves attestation (Recipient) is not supported");
+    return Status(ErrorCode::kUnsupportedOperation,
+                  "Nitro Enclaves attestation (Recipient) is not supported");
   }
   if (!req.contains("NumberOfBytes") || req["NumberOfBytes"].is_null()) {
     return ValidationError(
-        "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member must not be "
+        "1 validation error detected: Value null at 'numberOfBytes' failed to satisfy constraint: Member "
+        "must not be "
         "null");
   }
-  ASSIGN_OR_RETURN(SecretBytes random,
-                   crypto::RandomSecret(kms.random(), static_cast<std::size_t>(req["NumberOfBytes"].get<std::int64_t>())));
+  ASSIGN_OR_RETURN(
+      SecretBytes random,
+      crypto::RandomSecret(kms.random(), static_cast<std::size_t>(req["NumberOfBytes"].get<std::int64_t>())));
   return Json{{"Plaintext", Base64Encode(random.view())}};
 }
 

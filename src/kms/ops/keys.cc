@@ -57,20 +57,23 @@ Status CheckPolicyDocument(const std::string& policy) {
 }
 
 StatusOr<Json> CreateKey(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  const std::string spec = StringMember(req, "KeySpec", StringMember(req, "CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"));
+  const std::string spec =
+      StringMember(req, "KeySpec", StringMember(req, "CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"));
   RETURN_IF_ERROR(CheckCreateKeyOptions(req, spec));
   KeyRecord draft;
   draft.description = StringMember(req, "Description");
   draft.policy = StringMember(req, "Policy");
   if (!draft.policy.empty()) RETURN_IF_ERROR(CheckPolicyDocument(draft.policy));
   ASSIGN_OR_RETURN(draft.tags, ReadTags(req));
-  if (draft.tags.size() > kMaxTags) return Status(ErrorCode::kLimitExceeded, "A key can have at most 50 tags");
+  if (draft.tags.size() > kMaxTags)
+    return Status(ErrorCode::kLimitExceeded, "A key can have at most 50 tags");
   ASSIGN_OR_RETURN(KeyRecord created, kms.CreateSymmetricKey(ctx, std::move(draft)));
   return Json{{"KeyMetadata", KeyMetadata(created)}};
 }
 
 StatusOr<Json> DescribeKey(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
+  ASSIGN_OR_RETURN(auto key,
+                   kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
   return Json{{"KeyMetadata", KeyMetadata(key->record)}};
 }
 
@@ -125,7 +128,8 @@ StatusOr<Json> ScheduleKeyDeletion(KmsService& kms, const RequestContext& ctx, c
                              "Member must have value less than or equal to 30");
   }
   const std::int64_t now = kms.NowMs();
-  ASSIGN_OR_RETURN(KeyRecord record, MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
+  ASSIGN_OR_RETURN(KeyRecord record,
+                   MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
                      RETURN_IF_ERROR(CheckCustomerManaged(r, ctx));
                      RETURN_IF_ERROR(CheckNotPendingDeletion(r));
                      r.state = std::string(kStatePendingDeletion);
@@ -140,7 +144,8 @@ StatusOr<Json> ScheduleKeyDeletion(KmsService& kms, const RequestContext& ctx, c
 }
 
 StatusOr<Json> CancelKeyDeletion(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  ASSIGN_OR_RETURN(KeyRecord record, MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
+  ASSIGN_OR_RETURN(KeyRecord record,
+                   MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
                      if (r.state != kStatePendingDeletion) {
                        return Status(ErrorCode::kInvalidState, r.Arn() + " is not pending deletion.");
                      }

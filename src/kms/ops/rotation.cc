@@ -68,21 +68,21 @@ StatusOr<Json> GetKeyRotationStatus(KmsService& kms, const RequestContext& ctx, 
 
 StatusOr<Json> RotateKeyOnDemand(KmsService& kms, const RequestContext& ctx, const Json& req) {
   const std::int64_t now = kms.NowMs();
-  ASSIGN_OR_RETURN(KeyRecord record, MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
-                     if (r.key_manager == "AWS") {
-                       return Status(ErrorCode::kUnsupportedOperation,
-                                     "On-demand rotation is not supported for AWS managed keys");
-                     }
-                     RETURN_IF_ERROR(CheckRotatable(r, ctx));
-                     if (r.on_demand_rotations >= kMaxOnDemandRotations) {
-                       return Status(ErrorCode::kLimitExceeded,
-                                     "The key has reached the limit of 10 on-demand rotations");
-                     }
-                     ASSIGN_OR_RETURN(KeyVersion version, kms.keys().NewVersion(r, "ON_DEMAND", now));
-                     r.versions.push_back(std::move(version));
-                     ++r.on_demand_rotations;
-                     return Status::Ok();
-                   }));
+  ASSIGN_OR_RETURN(
+      KeyRecord record, MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
+        if (r.key_manager == "AWS") {
+          return Status(ErrorCode::kUnsupportedOperation,
+                        "On-demand rotation is not supported for AWS managed keys");
+        }
+        RETURN_IF_ERROR(CheckRotatable(r, ctx));
+        if (r.on_demand_rotations >= kMaxOnDemandRotations) {
+          return Status(ErrorCode::kLimitExceeded, "The key has reached the limit of 10 on-demand rotations");
+        }
+        ASSIGN_OR_RETURN(KeyVersion version, kms.keys().NewVersion(r, "ON_DEMAND", now));
+        r.versions.push_back(std::move(version));
+        ++r.on_demand_rotations;
+        return Status::Ok();
+      }));
   return Json{{"KeyId", record.Arn()}};
 }
 

@@ -136,7 +136,13 @@ def test_reserved_aws_alias_prefix_is_rejected(kms, new_key):
     assert error["Code"] in ("NotAuthorizedException", "AccessDeniedException",
                              "InvalidAliasNameException"), error
     assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
-    expect_error("NotFoundException", kms.describe_key, KeyId=name)
+
+
+def test_aws_alias_that_is_not_predefined_is_not_found(kms):
+    # Only the predefined AWS aliases (alias/aws/ebs, alias/aws/s3, ...) get an AWS
+    # managed key on first use; any other alias/aws/ name does not exist.
+    expect_error("NotFoundException", kms.describe_key,
+                 KeyId="alias/aws/not-a-service-" + uuid.uuid4().hex[:8])
 
 
 def test_alias_to_unknown_key_is_not_found(kms):

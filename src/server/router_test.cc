@@ -1,0 +1,203 @@
+// The JSON 1.1 front as a client sees it: status, __type and headers for each
+// kind of request, plus the coverage check against the AWS model and the docs.
+#include "server/router.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "api/embedded_models.h"
+#include "common/encoding.h"
+#include "crypto/crypto.h"
+#include "server/error_table.h"
+
+namespace coffer::server {
+namespace {
+
+using nlohmann::json;
+
+TimePoint Start() { return TimePoint(std::chrono::seconds(1'800'000'000)); }
+
+class RouterTest : public ::testing::Test {
+ protected:
+  RouterTest()
+      : clock_(Start()),
+        store_(store::NewMemoryStore()),
+        root_key_(SecretBytes(Bytes(32, 7)), random_),
+        identities_(*store_, root_key_, random_, clock_),
+        verifier_(clock_, identities_),
+        keys_(*store_, root_key_, random_),
+        kms_(keys_, random_, clock_) {
+    model_ = std::move(api::ServiceModel::Load(api::EmbeddedKmsModel())).value();
+    router_ = std::make_unique<Router>(*model_, verifier_, identities_, kms_, random_);
+    account_ = identities_.CreateAccount("test")->id;
+    EXPECT_TRUE(identities_.CreateUser(account_, "alice").ok());
+    key_ = std::move(identities_.CreateAccessKey(account_, "alice")).value();
+  }
+
+  auth::HttpRequest Unsigned(std::string_view target, std::string body) {
+    auth::HttpRequest r;
+    r.method = "POST";
+    r.target = "/";
+    r.headers = {{"Host", "localhost"},
+                 {"Content-Type", "application/x-amz-json-1.1"},
+                 {"X-Amz-Target", std::string(target)}};
+    r.body = std::move(body);
+    return r;
+  }
+
+  auth::HttpRequest Signed(std::string_view target, std::string body, std::string service = "kms") {
+    auth::HttpRequest r = Unsigned(target, std::move(body));
+    auth::SigningParams p{
+        key_.key.access_key_id, key_.secret_access_key, "", "us-east-1", service, clock_.Now()};
+    EXPECT_TRUE(auth::SignRequest(r, p).ok());
+    return r;
+  }
+
+  static std::string Header(const HttpResponse& r, std::string_view name) {
+    for (const auto& [k, v] : r.headers) {
+      if (k == name) return v;
+    }
+    return "";
+  }
+
+  static std::string Type(const HttpResponse& r) { return json::parse(r.body).value("__type", ""); }
+
+  HttpResponse Call(const auth::HttpRequest& r) {
+    return router_->Handle(r, ConnectionInfo{false, "127.0.0.1"});
+  }
+
+  crypto::OsRandom random_;
+  FakeClock clock_;
+  std::unique_ptr<store::Store> store_;
+  rootkey::RootKey root_key_;
+  iam::IdentityStore identities_;
+  auth::SigV4Verifier verifier_;
+  kms::KeyStore keys_;
+  kms::KmsService kms_;
+  std::unique_ptr<api::ServiceModel> model_;
+  std::unique_ptr<Router> router_;
+  std::string account_;
+  iam::NewAccessKey key_;
+};
+
+TEST_F(RouterTest, SignedCreateKeyAndEncryptSucceed) {
+  HttpResponse created = Call(Signed("TrentService.CreateKey", "{}"));
+  ASSERT_EQ(created.status, 200) << created.body;
+  EXPECT_FALSE(Header(created, "x-amzn-RequestId").empty());
+  EXPECT_EQ(Header(created, "Content-Type"), "application/x-amz-json-1.1");
+  const std::string key_id = json::parse(created.body)["KeyMetadata"]["KeyId"];
+  const json encrypt = {{"KeyId", key_id}, {"Plaintext", Base64Encode(AsBytes("hi"))}};
+  HttpResponse encrypted = Call(Signed("TrentService.Encrypt", encrypt.dump()));
+  ASSERT_EQ(encrypted.status, 200) << encrypted.body;
+  EXPECT_TRUE(json::parse(encrypted.body).contains("CiphertextBlob"));
+}
+
+TEST_F(RouterTest, UnknownTargetIsUnknownOperation) {
+  HttpResponse r = Call(Signed("TrentService.NoSuchThing", "{}"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Type(r), "UnknownOperationException");
+  EXPECT_EQ(Header(r, "x-amzn-ErrorType"), "UnknownOperationException");
+  EXPECT_FALSE(Header(r, "x-amzn-RequestId").empty());
+}
+
+TEST_F(RouterTest, ModelOperationWithoutHandlerIsUnknownOperation) {
+  HttpResponse r = Call(Signed("TrentService.CreateCustomKeyStore", R"({"CustomKeyStoreName":"x"})"));
+  EXPECT_EQ(Type(r), "UnknownOperationException");
+}
+
+TEST_F(RouterTest, MalformedJsonIsSerializationException) {
+  HttpResponse r = Call(Signed("TrentService.ListKeys", "{not json"));
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(Type(r), "SerializationException");
+}
+
+TEST_F(RouterTest, MissingRequiredMemberNamesTheField) {
+  HttpResponse r = Call(Signed("TrentService.Encrypt", R"({"Plaintext":"aGk="})"));
+  EXPECT_EQ(Type(r), "ValidationException");
+  EXPECT_NE(json::parse(r.body)["message"].get<std::string>().find("'keyId'"), std::string::npos);
+}
+
+TEST_F(RouterTest, NoAuthenticationIsMissingAuthenticationToken) {
+  HttpResponse r = Call(Unsigned("TrentService.ListKeys", "{}"));
+  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(Type(r), "MissingAuthenticationTokenException");
+}
+
+TEST_F(RouterTest, TamperedBodyIsInvalidSignature) {
+  auth::HttpRequest r = Signed("TrentService.ListKeys", "{}");
+  r.body = R"({"Limit":5})";
+  EXPECT_EQ(Type(Call(r)), "InvalidSignatureException");
+}
+
+TEST_F(RouterTest, CredentialScopedToAnotherServiceIsRejected) {
+  EXPECT_EQ(Type(Call(Signed("TrentService.ListKeys", "{}", "s3"))), "InvalidSignatureException");
+}
+
+TEST_F(RouterTest, HealthCheckNeedsNoSignature) {
+  auth::HttpRequest r;
+  r.method = "GET";
+  r.target = "/healthz";
+  EXPECT_EQ(Call(r).status, 200);
+}
+
+TEST_F(RouterTest, ErrorsNeverEchoThePlaintext) {
+  // A plaintext over the 4096-byte limit is rejected without quoting it.
+  const std::string secret(5000, 'S');
+  const json body = {{"KeyId", "alias/x"}, {"Plaintext", Base64Encode(AsBytes(secret))}};
+  HttpResponse r = Call(Signed("TrentService.Encrypt", body.dump()));
+  EXPECT_EQ(Type(r), "ValidationException");
+  EXPECT_EQ(r.body.find(Base64Encode(AsBytes(secret)).substr(0, 40)), std::string::npos);
+}
+
+// Every KMS error name the server can send is a shape the model declares, with
+// a client/server split that matches the model's.
+TEST_F(RouterTest, ErrorTableNamesAreModelErrorShapes) {
+  const std::set<std::string> protocol = {"ValidationException",
+                                          "SerializationException",
+                                          "UnknownOperationException",
+                                          "MissingAuthenticationTokenException",
+                                          "IncompleteSignatureException",
+                                          "InvalidSignatureException",
+                                          "UnrecognizedClientException",
+                                          "AccessDeniedException",
+                                          "RequestEntityTooLargeException",
+                                          "ThrottlingException",
+                                          "ServiceUnavailableException"};
+  for (int c = 1; c <= static_cast<int>(ErrorCode::kDryRunOperation); ++c) {
+    const ErrorInfo info = LookupError(static_cast<ErrorCode>(c));
+    const std::string name(info.type);
+    if (protocol.contains(name)) continue;
+    auto model_status = model_->ErrorHttpStatus(name);
+    ASSERT_TRUE(model_status.has_value()) << name << " is not an error shape of the KMS model";
+    EXPECT_EQ(*model_status >= 500, info.http_status >= 500) << name;
+  }
+}
+
+// docs/api-coverage.md lists every model operation, and says "not yet" exactly
+// for those the router has no handler for.
+TEST_F(RouterTest, CoverageDocMatchesRouter) {
+  std::ifstream in(std::string(COFFER_SOURCE_DIR) + "/docs/api-coverage.md");
+  ASSERT_TRUE(in) << "docs/api-coverage.md missing";
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string doc = text.str();
+  const auto implemented = router_->Implemented();
+  const std::set<std::string> impl(implemented.begin(), implemented.end());
+  for (auto name : model_->OperationNames()) {
+    const std::regex row("\\| " + std::string(name) + " \\| ([a-z ]+) \\|");
+    std::smatch m;
+    ASSERT_TRUE(std::regex_search(doc, m, row)) << name << " missing from docs/api-coverage.md";
+    const bool doc_says_missing = m[1] == "not yet";
+    EXPECT_EQ(doc_says_missing, !impl.contains(std::string(name))) << name;
+  }
+  EXPECT_EQ(router_->Implemented().size() + router_->NotImplemented().size(),
+            model_->OperationNames().size());
+}
+
+}  // namespace
+}  // namespace coffer::server

@@ -42,6 +42,14 @@ StatusOr<ParsedBlob> Parse(ByteView blob) {
   if (cursor.remaining() < crypto::kGcmTagLen) return Invalid();
   if (!cursor.ReadBytes(cursor.remaining() - crypto::kGcmTagLen, &out.ciphertext)) return Invalid();
   if (!cursor.ReadBytes(crypto::kGcmTagLen, &out.tag)) return Invalid();
+  // Account ids are 12 digits and key ids printable ASCII: anything else was
+  // not written by this service.
+  for (std::uint8_t c : account) {
+    if (c < '0' || c > '9') return Invalid();
+  }
+  for (std::uint8_t c : key_id) {
+    if (c < 0x21 || c > 0x7e) return Invalid();
+  }
   out.header.account = std::string(AsChars(account));
   out.header.key_id = std::string(AsChars(key_id));
   out.header.version_id.assign(version_id.begin(), version_id.end());

@@ -1,6 +1,7 @@
 #include "kms/service.h"
 
 #include <algorithm>
+#include <array>
 
 #include "common/encoding.h"
 
@@ -10,10 +11,46 @@ namespace {
 constexpr std::string_view kAwsAliasPrefix = "alias/aws/";
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 
+// Services whose AWS managed key AWS predefines (alias/aws/<service>); other
+// alias/aws/ names do not exist, as on AWS.
 bool ValidAwsServiceName(std::string_view name) {
-  if (name.empty() || name.size() > 64) return false;
-  return std::all_of(name.begin(), name.end(),
-                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'; });
+  static constexpr std::array<std::string_view, 36> kServices = {"acm",
+                                                                 "backup",
+                                                                 "chime",
+                                                                 "cloud9",
+                                                                 "codeartifact",
+                                                                 "codecommit",
+                                                                 "codeguru",
+                                                                 "connect",
+                                                                 "dms",
+                                                                 "dynamodb",
+                                                                 "ebs",
+                                                                 "ecr",
+                                                                 "elasticfilesystem",
+                                                                 "es",
+                                                                 "fsx",
+                                                                 "glue",
+                                                                 "kafka",
+                                                                 "kinesis",
+                                                                 "kinesisvideo",
+                                                                 "lambda",
+                                                                 "lex",
+                                                                 "lightsail",
+                                                                 "logs",
+                                                                 "mq",
+                                                                 "rds",
+                                                                 "redshift",
+                                                                 "s3",
+                                                                 "sagemaker",
+                                                                 "secretsmanager",
+                                                                 "ses",
+                                                                 "sns",
+                                                                 "sqs",
+                                                                 "ssm",
+                                                                 "timestream",
+                                                                 "transfer",
+                                                                 "xray"};
+  return std::find(kServices.begin(), kServices.end(), name) != kServices.end();
 }
 
 std::string AwsManagedPolicy(std::string_view account, std::string_view region, std::string_view service) {

@@ -117,7 +117,8 @@ int Serve(const ServeOptions& options) {
 
   auto server_or = HttpServer::Create(
       options.server,
-      [&router](const auth::HttpRequest& r, const ConnectionInfo& c) { return router.Handle(r, c); });
+      [&router](const auth::HttpRequest& r, const ConnectionInfo& c) { return router.Handle(r, c); },
+      [&core](const Status& st) { return Router::ErrorResponse(st, NewRequestId(core.random)); });
   if (!server_or.ok()) {
     spdlog::critical("{}", server_or.status().message());
     return 1;

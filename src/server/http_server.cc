@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <array>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
@@ -34,6 +35,7 @@ class SessionBase {
 struct HttpServer::Impl {
   ServerOptions options;
   RequestHandler handler;
+  ErrorHandler on_error;
   asio::io_context io;
   std::optional<asio::ssl::context> ssl;
   tcp::acceptor acceptor{io};
@@ -128,7 +130,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       const Status too_large(ErrorCode::kRequestTooLarge, "Request body exceeds the size limit of " +
                                                               std::to_string(server_.options.max_body_bytes) +
                                                               " bytes");
-      return Write(Router::ErrorResponse(too_large, ""), 11, /*keep_alive=*/false);
+      drain_before_close_ = true;
+      return Write(server_.on_error(too_large), 11, /*keep_alive=*/false);
     }
     if (ec) return Close();
     auto message = parser_->release();
@@ -144,9 +147,28 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     http::async_write(stream_, *response_,
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         self->response_.reset();
+                        if (!ec && self->drain_before_close_) return self->DrainThenClose();
                         if (ec || !keep_alive || self->close_after_write_) return self->Close();
                         self->DoRead();
                       });
+  }
+
+  // After refusing an oversized request: stop sending, then read and discard
+  // what the client is still sending (bounded in bytes and time), so closing
+  // does not reset the connection before the client has read our answer.
+  void DrainThenClose() {
+    beast::error_code ignored;
+    beast::get_lowest_layer(stream_).socket().shutdown(tcp::socket::shutdown_send, ignored);
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    DrainSome();
+  }
+  void DrainSome() {
+    beast::get_lowest_layer(stream_).async_read_some(
+        asio::buffer(drain_buffer_), [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+          self->drained_ += n;
+          if (ec || self->drained_ > kMaxDrainBytes) return self->Close();
+          self->DrainSome();
+        });
   }
 
   void Close() {
@@ -164,6 +186,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::shared_ptr<http::response<http::string_body>> response_;
   bool reading_ = false;
   bool close_after_write_ = false;
+  bool drain_before_close_ = false;
+  static constexpr std::size_t kMaxDrainBytes = 64 << 20;
+  std::size_t drained_ = 0;
+  std::array<char, 16384> drain_buffer_{};
 };
 
 }  // namespace
@@ -197,8 +223,8 @@ void HttpServer::Impl::Accept() {
   });
 }
 
-StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options,
-                                                         RequestHandler handler) {
+StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& options, RequestHandler handler,
+                                                         ErrorHandler on_error) {
   const int threads = options.threads > 0
                           ? options.threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -206,6 +232,7 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& op
   impl->options = options;
   impl->options.threads = threads;
   impl->handler = std::move(handler);
+  impl->on_error = std::move(on_error);
   if (options.tls) {
     ASSIGN_OR_RETURN(auto ctx, MakeTlsContext(*options.tls));
     impl->ssl.emplace(std::move(ctx));

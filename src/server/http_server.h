@@ -33,11 +33,14 @@ struct ServerOptions {
 };
 
 using RequestHandler = std::function<HttpResponse(const auth::HttpRequest&, const ConnectionInfo&)>;
+// Answers requests refused before routing (e.g. an oversized body).
+using ErrorHandler = std::function<HttpResponse(const Status&)>;
 
 class HttpServer {
  public:
   // Binds and listens; fails with a clear message when the address is taken.
-  static StatusOr<std::unique_ptr<HttpServer>> Create(const ServerOptions& options, RequestHandler handler);
+  static StatusOr<std::unique_ptr<HttpServer>> Create(const ServerOptions& options, RequestHandler handler,
+                                                      ErrorHandler on_error);
   ~HttpServer();
 
   std::uint16_t port() const;

@@ -36,6 +36,10 @@ HttpResponse JsonResponse(int status, std::string body, std::string_view request
   return response;
 }
 
+// Serialises a response; bytes that are not UTF-8 (say, from a tampered
+// ciphertext header quoted in a message) are replaced, never thrown on.
+std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 }  // namespace
 
 std::string NewRequestId(RandomSource& random) {
@@ -58,7 +62,7 @@ Router::Router(const api::ServiceModel& kms_model, auth::SigV4Verifier& verifier
 HttpResponse Router::ErrorResponse(const Status& status, std::string_view request_id) {
   const ErrorInfo info = LookupError(status.code());
   const json body = {{"__type", info.type}, {"message", status.message()}};
-  HttpResponse response = JsonResponse(info.http_status, body.dump(), request_id);
+  HttpResponse response = JsonResponse(info.http_status, Dump(body), request_id);
   response.headers.emplace_back("x-amzn-ErrorType", std::string(info.type));
   return response;
 }
@@ -80,7 +84,7 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
     return ErrorResponse(result.status(), request_id);
   }
   spdlog::debug("request {} {} from {} -> 200", request_id, target, connection.source_ip);
-  return JsonResponse(200, result->dump(), request_id);
+  return JsonResponse(200, Dump(*result), request_id);
 }
 
 StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_view target) {

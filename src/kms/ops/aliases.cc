@@ -10,7 +10,9 @@ constexpr std::string_view kReservedPrefix = "alias/aws/";
 // Aliases a customer may create, update or delete.
 Status CheckCustomerAliasName(const std::string& name) {
   if (!name.starts_with(kAliasPrefix) || name.size() == kAliasPrefix.size()) {
-    return {ErrorCode::kInvalidAliasName, "Alias must start with the prefix \"alias/\"."};
+    return ValidationError(
+        "Alias must start with the prefix \"alias/\". Please see "
+        "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
   }
   if (name.starts_with(kReservedPrefix)) {
     return {ErrorCode::kInvalidAliasName,

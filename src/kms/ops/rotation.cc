@@ -58,8 +58,11 @@ StatusOr<Json> GetKeyRotationStatus(KmsService& kms, const RequestContext& ctx, 
   ASSIGN_OR_RETURN(std::string id, kms.ResolveIdForWrite(ctx, req.at("KeyId").get<std::string>()));
   ASSIGN_OR_RETURN(auto key, kms.keys().Load(ctx.region, ctx.account, id));
   const KeyRecord& r = key->record;
-  Json out = {{"KeyId", r.Arn()}, {"KeyRotationEnabled", r.rotation_enabled}};
-  if (r.rotation_enabled) {
+  // A key pending deletion does not rotate; cancelling the deletion restores
+  // its rotation setting, so the flag itself is kept.
+  const bool enabled = r.rotation_enabled && r.state != kStatePendingDeletion;
+  Json out = {{"KeyId", r.Arn()}, {"KeyRotationEnabled", enabled}};
+  if (enabled) {
     out["RotationPeriodInDays"] = r.rotation_period_days;
     out["NextRotationDate"] = static_cast<double>(r.next_rotation_ms) / 1000.0;
   }

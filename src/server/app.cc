@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
@@ -15,6 +16,7 @@
 #include "api/embedded_models.h"
 #include "api/service_model.h"
 #include "auth/sigv4.h"
+#include "common/secret_bytes.h"
 #include "kms/key_store.h"
 #include "kms/service.h"
 #include "server/router.h"
@@ -66,6 +68,25 @@ void PrintBanner(const ServeOptions& options, std::uint16_t port, bool tls) {
             << std::flush;
 }
 
+// The passphrase comes from the environment, or from the terminal without echo.
+StatusOr<std::string> ReadPassphrase(const std::string& env_name) {
+  if (const char* value = std::getenv(env_name.c_str()); value != nullptr) return std::string(value);
+  if (::isatty(STDIN_FILENO) == 0) {
+    return InternalError("set " + env_name + " (or run on a terminal) for the passphrase root key");
+  }
+  termios old_mode{};
+  ::tcgetattr(STDIN_FILENO, &old_mode);
+  termios quiet = old_mode;
+  quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  std::cerr << "Root key passphrase: " << std::flush;
+  std::string line;
+  std::getline(std::cin, line);
+  ::tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
+  std::cerr << "\n";
+  return line;
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
@@ -78,11 +99,12 @@ StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
     ASSIGN_OR_RETURN(core->root_key,
                      rootkey::LoadOrCreateFileRootKey(options.data_dir / "root.key", core->random));
   } else if (options.root_key_provider == "passphrase") {
-    const char* passphrase = std::getenv(options.passphrase_env.c_str());
-    if (passphrase == nullptr)
-      return InternalError("set " + options.passphrase_env + " for the passphrase root key");
-    ASSIGN_OR_RETURN(core->root_key, rootkey::DeriveRootKeyFromPassphrase(
-                                         passphrase, options.data_dir / "root.salt", core->random));
+    ASSIGN_OR_RETURN(std::string passphrase, ReadPassphrase(options.passphrase_env));
+    auto derived =
+        rootkey::DeriveRootKeyFromPassphrase(passphrase, options.data_dir / "root.salt", core->random);
+    SecureWipe(passphrase.data(), passphrase.size());
+    if (!derived.ok()) return derived.status();
+    core->root_key = std::move(*derived);
   } else {
     return InternalError("unknown root key provider '" + options.root_key_provider + "' (file | passphrase)");
   }

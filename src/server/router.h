@@ -4,7 +4,10 @@
 // encodes the answer or the AWS-shaped error. It never knows what a key is.
 #pragma once
 
+#include <array>
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -28,6 +31,17 @@ struct HttpResponse {
 struct ConnectionInfo {
   bool secure = false;
   std::string source_ip;
+};
+
+// Request ids for x-amzn-RequestId.
+class RequestIdGenerator {
+ public:
+  explicit RequestIdGenerator(RandomSource& random);
+  std::string Next();
+
+ private:
+  std::array<std::uint8_t, 8> prefix_{};
+  std::atomic<std::uint64_t> counter_{0};
 };
 
 class Router {
@@ -57,7 +71,7 @@ class Router {
   auth::SigV4Verifier& verifier_;
   iam::IdentityStore& identities_;
   kms::KmsService& kms_;
-  RandomSource& random_;
+  RequestIdGenerator request_ids_;
   std::unordered_map<std::string, Route> routes_;  // full X-Amz-Target -> route
 };
 

@@ -36,14 +36,32 @@ struct HttpServer::Impl {
   ServerOptions options;
   RequestHandler handler;
   ErrorHandler on_error;
-  asio::io_context io;
+  // One io_context per thread: a connection lives on one thread for its whole
+  // life, so requests never contend for a shared scheduler queue. The first
+  // context also runs the acceptor, signals and timers.
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> keep_alive;
+  std::size_t next_context = 0;
+  asio::io_context& io;
   std::optional<asio::ssl::context> ssl;
   tcp::acceptor acceptor{io};
   std::atomic<bool> stopping{false};
   std::mutex sessions_mu;
   std::set<std::shared_ptr<SessionBase>> sessions;
 
-  explicit Impl(int threads) : io(threads) {}
+  explicit Impl(int threads) : contexts(MakeContexts(threads)), io(*contexts.front()) {
+    for (auto& c : contexts) keep_alive.emplace_back(c->get_executor());
+  }
+  static std::vector<std::unique_ptr<asio::io_context>> MakeContexts(int n) {
+    std::vector<std::unique_ptr<asio::io_context>> out;
+    for (int i = 0; i < n; ++i) out.push_back(std::make_unique<asio::io_context>(1));
+    return out;
+  }
+  asio::io_context& NextContext() {
+    asio::io_context& c = *contexts[next_context];
+    next_context = (next_context + 1) % contexts.size();
+    return c;
+  }
   void Accept();
   void Register(const std::shared_ptr<SessionBase>& s) {
     std::lock_guard lock(sessions_mu);
@@ -195,7 +213,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 }  // namespace
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(asio::make_strand(io), [this](beast::error_code ec, tcp::socket socket) {
+  acceptor.async_accept(NextContext(), [this](beast::error_code ec, tcp::socket socket) {
     if (ec) {
       if (!stopping && ec != asio::error::operation_aborted) Accept();
       return;
@@ -262,8 +280,10 @@ boost::asio::io_context& HttpServer::io() { return impl_->io; }
 void HttpServer::Run() {
   impl_->Accept();
   std::vector<std::thread> workers;
-  for (int i = 1; i < impl_->options.threads; ++i) workers.emplace_back([this] { impl_->io.run(); });
-  impl_->io.run();
+  for (std::size_t i = 1; i < impl_->contexts.size(); ++i) {
+    workers.emplace_back([this, i] { impl_->contexts[i]->run(); });
+  }
+  impl_->contexts.front()->run();
   for (auto& t : workers) t.join();
 }
 
@@ -272,6 +292,8 @@ void HttpServer::Stop() {
     if (impl->stopping.exchange(true)) return;
     beast::error_code ignored;
     impl->acceptor.close(ignored);
+    // Contexts may now run out of work: each ends when its connections have.
+    impl->keep_alive.clear();
     std::vector<std::shared_ptr<SessionBase>> sessions;
     {
       std::lock_guard lock(impl->sessions_mu);

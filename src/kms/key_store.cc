@@ -191,36 +191,40 @@ StatusOr<KeyWriter> KeyStore::BeginWrite() {
   return KeyWriter(*this, std::move(txn));
 }
 
-StatusOr<KeyPage> KeyStore::ListKeys(std::string_view region, std::string_view account,
-                                     std::string_view start_after, std::size_t limit) {
+// One page of an account's records in `table`: at most `limit` decoded
+// records after `start_after`, and whether more follow.
+template <typename Record, typename Decode>
+StatusOr<std::pair<std::vector<Record>, bool>> KeyStore::ScanPage(std::string_view table,
+                                                                  std::string_view region,
+                                                                  std::string_view account,
+                                                                  std::string_view start_after,
+                                                                  std::size_t limit, Decode decode) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   const std::string prefix = AccountPrefix(region, account);
   const std::string after = start_after.empty() ? "" : prefix + std::string(start_after);
-  ASSIGN_OR_RETURN(auto entries, txn->Scan(kKeys, prefix, after, limit + 1));
-  KeyPage page;
-  page.truncated = entries.size() > limit;
-  if (page.truncated) entries.pop_back();
+  ASSIGN_OR_RETURN(auto entries, txn->Scan(table, prefix, after, limit + 1));
+  const bool truncated = entries.size() > limit;
+  if (truncated) entries.pop_back();
+  std::vector<Record> records;
   for (const auto& e : entries) {
-    ASSIGN_OR_RETURN(KeyRecord record, DecodeKeyRecord(e.value));
-    page.keys.push_back(std::move(record));
+    ASSIGN_OR_RETURN(Record record, decode(e.value));
+    records.push_back(std::move(record));
   }
-  return page;
+  return std::make_pair(std::move(records), truncated);
+}
+
+StatusOr<KeyPage> KeyStore::ListKeys(std::string_view region, std::string_view account,
+                                     std::string_view start_after, std::size_t limit) {
+  ASSIGN_OR_RETURN(auto page,
+                   ScanPage<KeyRecord>(kKeys, region, account, start_after, limit, DecodeKeyRecord));
+  return KeyPage{std::move(page.first), page.second};
 }
 
 StatusOr<AliasPage> KeyStore::ListAliases(std::string_view region, std::string_view account,
                                           std::string_view start_after, std::size_t limit) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  const std::string prefix = AccountPrefix(region, account);
-  const std::string after = start_after.empty() ? "" : prefix + std::string(start_after);
-  ASSIGN_OR_RETURN(auto entries, txn->Scan(kAliases, prefix, after, limit + 1));
-  AliasPage page;
-  page.truncated = entries.size() > limit;
-  if (page.truncated) entries.pop_back();
-  for (const auto& e : entries) {
-    ASSIGN_OR_RETURN(AliasRecord alias, DecodeAliasRecord(e.value));
-    page.aliases.push_back(std::move(alias));
-  }
-  return page;
+  ASSIGN_OR_RETURN(auto page,
+                   ScanPage<AliasRecord>(kAliases, region, account, start_after, limit, DecodeAliasRecord));
+  return AliasPage{std::move(page.first), page.second};
 }
 
 StatusOr<std::vector<AliasRecord>> KeyStore::AllAliases(std::string_view region, std::string_view account) {

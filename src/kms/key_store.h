@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/random.h"
@@ -105,6 +106,11 @@ class KeyStore {
   Shard& ShardFor(std::string_view cache_key);
   void Invalidate(const std::set<std::string>& keys, const std::set<std::string>& aliases);
   StatusOr<std::shared_ptr<const LoadedKey>> Unwrap(KeyRecord record);
+  template <typename Record, typename Decode>
+  StatusOr<std::pair<std::vector<Record>, bool>> ScanPage(std::string_view table, std::string_view region,
+                                                          std::string_view account,
+                                                          std::string_view start_after, std::size_t limit,
+                                                          Decode decode);
 
   store::Store& store_;
   const rootkey::RootKey& root_key_;

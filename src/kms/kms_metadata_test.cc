@@ -65,17 +65,29 @@ TEST_F(MetadataTest, CreateAliasRefusesANameInUse) {
   EXPECT_EQ(Describe("alias/app")["KeyId"], first);
 }
 
-TEST_F(MetadataTest, AliasNamesMustStartWithAliasSlashAndAvoidTheAwsPrefix) {
+// AWS: a name without the "alias/" prefix is a ValidationException; the
+// reserved alias/aws/ prefix is an InvalidAliasNameException.
+TEST_F(MetadataTest, AliasNamesMustStartWithAliasSlash) {
   const std::string key_id = CreateKeyId();
-  for (const std::string name : {"app", "alias/", "alias/aws/app", "Alias/app"}) {
+  for (const std::string name : {"app", "alias/", "Alias/app"}) {
     EXPECT_EQ(CodeOf(Call("CreateAlias", {{"AliasName", name}, {"TargetKeyId", key_id}})),
-              ErrorCode::kInvalidAliasName)
+              ErrorCode::kValidation)
         << name;
     EXPECT_EQ(CodeOf(Call("UpdateAlias", {{"AliasName", name}, {"TargetKeyId", key_id}})),
-              ErrorCode::kInvalidAliasName)
+              ErrorCode::kValidation)
         << name;
-    EXPECT_EQ(CodeOf(Call("DeleteAlias", {{"AliasName", name}})), ErrorCode::kInvalidAliasName) << name;
+    EXPECT_EQ(CodeOf(Call("DeleteAlias", {{"AliasName", name}})), ErrorCode::kValidation) << name;
   }
+}
+
+TEST_F(MetadataTest, TheAwsAliasPrefixIsReserved) {
+  const std::string key_id = CreateKeyId();
+  const std::string name = "alias/aws/app";
+  EXPECT_EQ(CodeOf(Call("CreateAlias", {{"AliasName", name}, {"TargetKeyId", key_id}})),
+            ErrorCode::kInvalidAliasName);
+  EXPECT_EQ(CodeOf(Call("UpdateAlias", {{"AliasName", name}, {"TargetKeyId", key_id}})),
+            ErrorCode::kInvalidAliasName);
+  EXPECT_EQ(CodeOf(Call("DeleteAlias", {{"AliasName", name}})), ErrorCode::kInvalidAliasName);
 }
 
 TEST_F(MetadataTest, AliasTargetsMustBeExistingKeysNamedByIdOrArn) {

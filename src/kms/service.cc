@@ -131,16 +131,26 @@ StatusOr<std::shared_ptr<const LoadedKey>> KmsService::Resolve(const RequestCont
   return keys_.Load(ctx.region, ctx.account, *target);
 }
 
-StatusOr<KeyRecord> KmsService::CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft) {
+Status KmsService::Identify(const RequestContext& ctx, KeyRecord& draft) {
   Bytes raw(16);
   RETURN_IF_ERROR(random_.Fill(raw));
   draft.key_id = FormatUuid(raw);
   draft.account = ctx.account;
   draft.region = ctx.region;
   draft.created_ms = NowMs();
-  if (draft.policy.empty()) draft.policy = DefaultKeyPolicy(ctx.account);
+  return Status::Ok();
+}
+
+Status KmsService::AddFirstMaterial(KeyRecord& draft) {
   ASSIGN_OR_RETURN(KeyVersion first, keys_.NewVersion(draft, "", draft.created_ms));
   draft.versions.push_back(std::move(first));
+  return Status::Ok();
+}
+
+StatusOr<KeyRecord> KmsService::CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft) {
+  RETURN_IF_ERROR(Identify(ctx, draft));
+  if (draft.policy.empty()) draft.policy = DefaultKeyPolicy(ctx.account);
+  RETURN_IF_ERROR(AddFirstMaterial(draft));
   ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
   RETURN_IF_ERROR(writer.PutKey(draft));
   RETURN_IF_ERROR(writer.Commit());
@@ -151,20 +161,14 @@ StatusOr<std::string> KmsService::CreateAwsManagedKey(const RequestContext& ctx,
                                                       std::string_view alias_name) {
   const std::string service(alias_name.substr(kAwsAliasPrefix.size()));
   KeyRecord draft;
-  Bytes raw(16);
-  RETURN_IF_ERROR(random_.Fill(raw));
-  draft.key_id = FormatUuid(raw);
-  draft.account = ctx.account;
-  draft.region = ctx.region;
-  draft.created_ms = NowMs();
+  RETURN_IF_ERROR(Identify(ctx, draft));
   draft.key_manager = "AWS";
   draft.description = "Default key that protects my " + service + " data when no other key is defined";
   draft.policy = AwsManagedPolicy(ctx.account, ctx.region, service);
   draft.rotation_enabled = true;  // AWS managed keys rotate every year
   draft.rotation_period_days = 365;
   draft.next_rotation_ms = draft.created_ms + 365 * kDayMs;
-  ASSIGN_OR_RETURN(KeyVersion first, keys_.NewVersion(draft, "", draft.created_ms));
-  draft.versions.push_back(std::move(first));
+  RETURN_IF_ERROR(AddFirstMaterial(draft));
 
   ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
   // Another request may have created it since we looked: the first one wins.

@@ -65,6 +65,9 @@ class KmsService {
   StatusOr<KeyRecord> CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft);
 
  private:
+  // A fresh key id, the caller's account and region, and the creation time.
+  Status Identify(const RequestContext& ctx, KeyRecord& draft);
+  Status AddFirstMaterial(KeyRecord& draft);
   StatusOr<std::string> CreateAwsManagedKey(const RequestContext& ctx, std::string_view alias_name);
 
   KeyStore& keys_;

@@ -29,6 +29,28 @@ class Cursor {
     Skip(2);
     return true;
   }
+  bool ReadU32(std::uint32_t* out) {
+    if (data_.size() < 4) return false;
+    *out = (std::uint32_t{data_[0]} << 24) | (std::uint32_t{data_[1]} << 16) |
+           (std::uint32_t{data_[2]} << 8) | std::uint32_t{data_[3]};
+    Skip(4);
+    return true;
+  }
+  bool ReadU64(std::uint64_t* out) {
+    if (data_.size() < 8) return false;
+    std::uint64_t v = 0;
+    for (std::size_t i = 0; i < 8; ++i) v = (v << 8) | data_[i];
+    *out = v;
+    Skip(8);
+    return true;
+  }
+  // A field with a two-byte big-endian length prefix.
+  bool ReadU16LengthPrefixed(ByteView* out) {
+    if (data_.size() < 2 || data_.size() - 2 < ((std::size_t{data_[0]} << 8) | data_[1])) return false;
+    std::uint16_t len = 0;
+    ReadU16(&len);
+    return ReadBytes(len, out);
+  }
   bool ReadBytes(std::size_t len, ByteView* out) {
     if (data_.size() < len) return false;
     *out = data_.subspan(0, len);

@@ -54,7 +54,7 @@ class Store {
 };
 
 struct SqliteOptions {
-  std::string path;         // database file; created if missing
+  std::string path;  // database file; created if missing
   int busy_timeout_ms = 5000;
   std::size_t read_connections = 4;
 };

@@ -1,0 +1,32 @@
+// Key derivation, header authentication and the message body
+// (data-format/message-body.md, message-body-aad.md): framed and non-framed.
+#pragma once
+
+#include <cstdint>
+
+#include "common/cursor.h"
+#include "common/secret_bytes.h"
+#include "envelope/header.h"
+
+namespace coffer::envelope {
+
+// The AES key for the body and header tag: the data key itself (identity
+// KDF), v1 HKDF (info = suite id || message id, no salt) or v2 HKDF-SHA512
+// (salt = message id, info = suite id || "DERIVEKEY").
+StatusOr<SecretBytes> DeriveContentKey(const SuiteInfo& suite, ByteView data_key, ByteView message_id);
+// v2 only: HKDF-SHA512, salt = message id, info = "COMMITKEY".
+StatusOr<SecretBytes> DeriveCommitKey(ByteView data_key, ByteView message_id);
+
+// The header tag over `header.body || authenticated_only_context`.
+StatusOr<Bytes> ComputeHeaderTag(const MessageHeader& header, ByteView key, ByteView auth_only_context);
+// kInvalidCiphertext unless the stored tag verifies.
+Status VerifyHeaderTag(const MessageHeader& header, ByteView key, ByteView auth_only_context);
+
+// Appends the body for `plaintext` to `out`.
+Status EncryptBody(const MessageHeader& header, ByteView key, ByteView plaintext, Bytes& out);
+
+// Reads the body from `cursor` and decrypts it into `out_plaintext`; every
+// frame's tag is checked and on any failure out_plaintext is wiped.
+Status DecryptBody(const MessageHeader& header, ByteView key, Cursor& cursor, SecretBytes& out_plaintext);
+
+}  // namespace coffer::envelope

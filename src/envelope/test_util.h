@@ -31,7 +31,10 @@ inline nlohmann::json LoadJson(const std::string& path) {
   return parsed;
 }
 
-inline Bytes B64(const std::string& text) {
+// Base64 field of a vector; surrounding spaces (one vector has one) ignored.
+inline Bytes B64(std::string text) {
+  text.erase(0, text.find_first_not_of(' '));
+  text.erase(text.find_last_not_of(' ') + 1);
   auto bytes = Base64Decode(text);
   if (!bytes) ADD_FAILURE() << "bad base64 in test data";
   return bytes.value_or(Bytes{});

@@ -51,8 +51,12 @@ Status Bootstrap(Core& core, const std::filesystem::path& data_dir, const std::s
       "\n# user_arn = " + user.arn + "\n[default]\naws_access_key_id = " + key.key.access_key_id +
       "\naws_secret_access_key = " + key.secret_access_key + "\nregion = " + region + "\n";
   RETURN_IF_ERROR(WriteFileAtomically(data_dir / "credentials", text, 0600));
-  std::cout << "Created account " << account.id << " with user admin; credentials in "
-            << (data_dir / "credentials").string() << " (mode 0600)\n";
+  // Shown once, on the terminal of whoever started the first server; later
+  // starts only point at the file.
+  std::cout << "Created account " << account.id << " with user admin; credentials saved in "
+            << (data_dir / "credentials").string() << " (mode 0600):\n"
+            << "  export AWS_ACCESS_KEY_ID=" << key.key.access_key_id << "\n"
+            << "  export AWS_SECRET_ACCESS_KEY=" << key.secret_access_key << "\n";
   return Status::Ok();
 }
 

@@ -63,7 +63,8 @@ struct SqliteOptions {
 // synchronous=FULL.
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
 
-// In-memory store for unit tests only (never used by the shipped binary).
+// In-memory store for unit tests only: defined in coffer_store_memory, which
+// only test binaries link.
 std::unique_ptr<Store> NewMemoryStore();
 
 }  // namespace coffer::store

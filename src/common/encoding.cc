@@ -27,28 +27,23 @@ int HexValue(char c) {
 }  // namespace
 
 std::string Base64Encode(ByteView data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
+  std::string out((data.size() + 2) / 3 * 4, '=');
+  char* w = out.data();
   std::size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
-    std::uint32_t n = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back(kAlphabet[n & 63]);
+    const std::uint32_t n = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    w[0] = kAlphabet[(n >> 18) & 63];
+    w[1] = kAlphabet[(n >> 12) & 63];
+    w[2] = kAlphabet[(n >> 6) & 63];
+    w[3] = kAlphabet[n & 63];
+    w += 4;
   }
   const std::size_t rest = data.size() - i;
-  if (rest == 1) {
-    std::uint32_t n = data[i] << 16;
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.append("==");
-  } else if (rest == 2) {
-    std::uint32_t n = (data[i] << 16) | (data[i + 1] << 8);
-    out.push_back(kAlphabet[(n >> 18) & 63]);
-    out.push_back(kAlphabet[(n >> 12) & 63]);
-    out.push_back(kAlphabet[(n >> 6) & 63]);
-    out.push_back('=');
+  if (rest > 0) {  // one or two bytes left: two or three symbols, then '=' padding
+    const std::uint32_t n = (data[i] << 16) | (rest == 2 ? data[i + 1] << 8 : 0);
+    w[0] = kAlphabet[(n >> 18) & 63];
+    w[1] = kAlphabet[(n >> 12) & 63];
+    if (rest == 2) w[2] = kAlphabet[(n >> 6) & 63];
   }
   return out;
 }

@@ -11,7 +11,7 @@ constexpr std::size_t kMaxHkdfOutLen = 255 * kSha256Len;
 
 }  // namespace
 
-// RFC 5869 over HMAC-SHA256 (the HMAC template in hash.cc): on the Encrypt
+// RFC 5869 over HMAC-SHA256 (low-level SHA-256 in hash.cc): on the Encrypt
 // hot path this is about three times faster than an EVP_KDF context, which
 // OpenSSL 3.0 cannot duplicate and re-creates, with its digest, per call.
 StatusOr<SecretBytes> HkdfSha256(ByteView ikm, ByteView salt, ByteView info, std::size_t out_len) {

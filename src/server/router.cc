@@ -7,6 +7,8 @@
 
 #include "api/validator.h"
 #include "common/encoding.h"
+#include "common/json_parse.h"
+#include "common/json_writer.h"
 #include "server/error_table.h"
 
 namespace coffer::server {
@@ -38,7 +40,7 @@ HttpResponse JsonResponse(int status, std::string body, std::string_view request
 
 // Serialises a response; bytes that are not UTF-8 (say, from a tampered
 // ciphertext header quoted in a message) are replaced, never thrown on.
-std::string Dump(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string Dump(const json& value) { return WriteJson(value); }
 
 }  // namespace
 
@@ -119,10 +121,11 @@ StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_vi
                                                     " is not supported by this server.");
   }
   ASSIGN_OR_RETURN(iam::Principal principal, identities_.PrincipalFor(identity.access_key_id));
-  const json body = request.body.empty() ? json::object() : json::parse(request.body, nullptr, false);
-  if (body.is_discarded()) {
+  const std::optional<json> parsed = request.body.empty() ? json::object() : ParseJson(request.body);
+  if (!parsed) {
     return Status(ErrorCode::kSerialization, "The request body is not valid JSON");
   }
+  const json& body = *parsed;
   RETURN_IF_ERROR(api::ValidateInput(kms_model_, *route->second.model_op, body));
   kms::RequestContext ctx{principal.account_id, identity.region, principal.arn, route->second.action};
   try {

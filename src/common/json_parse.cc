@@ -24,12 +24,18 @@ json Convert(simdjson::dom::element element) {
       for (auto child : simdjson::dom::array(element)) out.push_back(Convert(child));
       return out;
     }
-    case Type::STRING: return json(std::string(std::string_view(element)));
-    case Type::INT64: return json(std::int64_t(element));
-    case Type::UINT64: return json(std::uint64_t(element));
-    case Type::DOUBLE: return json(double(element));
-    case Type::BOOL: return json(bool(element));
-    case Type::NULL_VALUE: return json(nullptr);
+    case Type::STRING:
+      return json(std::string(std::string_view(element)));
+    case Type::INT64:
+      return json(std::int64_t(element));
+    case Type::UINT64:
+      return json(std::uint64_t(element));
+    case Type::DOUBLE:
+      return json(double(element));
+    case Type::BOOL:
+      return json(bool(element));
+    case Type::NULL_VALUE:
+      return json(nullptr);
   }
   return json(nullptr);
 }

@@ -19,12 +19,23 @@ constexpr auto kNeedsCare = MakeCareTable();
 
 void AppendEscapedControl(unsigned char c, std::string& out) {
   switch (c) {
-    case '\b': out += "\\b"; return;
-    case '\f': out += "\\f"; return;
-    case '\n': out += "\\n"; return;
-    case '\r': out += "\\r"; return;
-    case '\t': out += "\\t"; return;
-    default: break;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\n':
+      out += "\\n";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\t':
+      out += "\\t";
+      return;
+    default:
+      break;
   }
   static constexpr char kHex[] = "0123456789abcdef";
   out += "\\u00";
@@ -105,19 +116,30 @@ void AppendInteger(Int n, std::string& out) {
 void AppendValue(const nlohmann::json& value, std::string& out) {
   using Type = nlohmann::json::value_t;
   switch (value.type()) {
-    case Type::object: return AppendObject(value, out);
-    case Type::array: return AppendArray(value, out);
-    case Type::string: return AppendJsonString(value.get_ref<const std::string&>(), out);
-    case Type::boolean: out += value.get<bool>() ? "true" : "false"; return;
-    case Type::number_integer: return AppendInteger(value.get<std::int64_t>(), out);
-    case Type::number_unsigned: return AppendInteger(value.get<std::uint64_t>(), out);
+    case Type::object:
+      return AppendObject(value, out);
+    case Type::array:
+      return AppendArray(value, out);
+    case Type::string:
+      return AppendJsonString(value.get_ref<const std::string&>(), out);
+    case Type::boolean:
+      out += value.get<bool>() ? "true" : "false";
+      return;
+    case Type::number_integer:
+      return AppendInteger(value.get<std::int64_t>(), out);
+    case Type::number_unsigned:
+      return AppendInteger(value.get<std::uint64_t>(), out);
     // Floats keep nlohmann's exact formatting (shortest round trip).
-    case Type::number_float: out += value.dump(); return;
+    case Type::number_float:
+      out += value.dump();
+      return;
     case Type::binary:  // never built by this server; serialised as nlohmann would
       out += value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
       return;
     case Type::null:
-    case Type::discarded: out += "null"; return;
+    case Type::discarded:
+      out += "null";
+      return;
   }
 }
 

@@ -13,12 +13,24 @@ namespace {
 
 using nlohmann::json;
 
-std::string Reference(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+std::string Reference(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
 
 TEST(JsonWriterTest, MatchesNlohmannOnScalarsAndContainers) {
   const std::vector<json> values = {
-      json(nullptr), json(true), json(false), json(0), json(-1), json(INT64_MIN), json(UINT64_MAX),
-      json(1.5), json(1700000000.123), json(""), json::object(), json::array(),
+      json(nullptr),
+      json(true),
+      json(false),
+      json(0),
+      json(-1),
+      json(INT64_MIN),
+      json(UINT64_MAX),
+      json(1.5),
+      json(1700000000.123),
+      json(""),
+      json::object(),
+      json::array(),
       json{{"CiphertextBlob", "AQICAHh+/="}, {"KeyId", "arn:aws:kms:us-east-1:111122223333:key/abc"}},
       json{{"a", json::array({1, "two", nullptr, json{{"b", false}}})}, {"z", json::object()}},
   };
@@ -42,7 +54,7 @@ TEST(JsonWriterTest, PassesWellFormedUtf8Through) {
 TEST(JsonWriterTest, ReplacesMalformedUtf8LikeNlohmann) {
   // Stray continuation, overlong, surrogate, beyond U+10FFFF, truncated at
   // the end, truncated before ASCII.
-  const std::vector<std::string> bad = {"\x80", "a\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+  const std::vector<std::string> bad = {"\x80",      "a\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80",
                                         "x\xE2\x82", "\xE2(\xA1", "\xF0\x9F\x94", "\xFF\xFE"};
   for (const std::string& s : bad) {
     const json v = {{"m", s}};
@@ -59,7 +71,7 @@ TEST(JsonWriterTest, MatchesNlohmannOnRandomBytes) {
     state = state * 1664525u + 1013904223u;
     return static_cast<unsigned char>(state >> 24);
   };
-  const unsigned char interesting[] = {0x00, 0x1f, '"', '\\', 'a', 0x7f, 0x80, 0xbf, 0xc0, 0xc2,
+  const unsigned char interesting[] = {0x00, 0x1f, '"',  '\\', 'a',  0x7f, 0x80, 0xbf, 0xc0, 0xc2,
                                        0xdf, 0xe0, 0xed, 0xef, 0xf0, 0xf4, 0xf5, 0xff, 0xa0, 0x9f};
   for (int n = 0; n < 5000; ++n) {
     std::string s;

@@ -3,7 +3,10 @@
 #include "crypto/crypto.h"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <set>
 #include <string>
 
 #include "common/encoding.h"
@@ -114,6 +117,44 @@ TEST(OsRandomTest, TwoDrawsDiffer) {
 TEST(OsRandomTest, EmptyBufferIsFine) {
   OsRandom random;
   EXPECT_TRUE(random.Fill({}).ok());
+}
+
+TEST(OsRandomTest, SmallDrawsNeverRepeatAcrossBufferRefills) {
+  // 16-byte draws are served from a per-thread buffer of DRBG output; 3000
+  // of them cross many refills. A repeat would mean served bytes were reused.
+  OsRandom random;
+  std::set<Bytes> seen;
+  for (int i = 0; i < 3000; ++i) {
+    Bytes draw(16 + i % 3);
+    ASSERT_TRUE(random.Fill(draw).ok());
+    EXPECT_TRUE(seen.insert(draw).second) << "draw " << i << " repeated";
+  }
+}
+
+TEST(OsRandomTest, AForkedChildNeverRepeatsTheParentsBytes) {
+  OsRandom random;
+  Bytes warm(8);
+  ASSERT_TRUE(random.Fill(warm).ok());  // the parent's buffer now holds unserved bytes
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    Bytes draw(16);
+    const bool ok = random.Fill(draw).ok();
+    const ssize_t n = ok ? write(fds[1], draw.data(), draw.size()) : -1;
+    _exit(n == 16 ? 0 : 1);
+  }
+  Bytes parent_draw(16);
+  ASSERT_TRUE(random.Fill(parent_draw).ok());
+  Bytes child_draw(16);
+  ASSERT_EQ(read(fds[0], child_draw.data(), child_draw.size()), 16);
+  int status = 0;
+  ASSERT_EQ(waitpid(child, &status, 0), child);
+  close(fds[0]);
+  close(fds[1]);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_NE(child_draw, parent_draw);
 }
 
 TEST(RandomSecretTest, ReturnsTheRequestedLength) {

@@ -134,8 +134,12 @@ def test_output_directory_gets_suffixed_names(envelope, key_arn, tmp_path):
     outdir = tmp_path / "out"
     outdir.mkdir()
     envelope("encrypt", "--key", key_arn, src, outdir)
-    envelope("decrypt", "--key", key_arn, outdir / "doc.txt.encrypted", tmp_path)
-    assert (tmp_path / "doc.txt").read_bytes() == b"hello"
+    back = tmp_path / "back"
+    back.mkdir()
+    envelope("decrypt", "--key", key_arn, outdir / "doc.txt.encrypted", back)
+    assert (back / "doc.txt").read_bytes() == b"hello"
+    again = envelope("decrypt", "--key", key_arn, outdir / "doc.txt.encrypted", back, check=False)
+    assert again.returncode == 1 and b"refusing to overwrite" in again.stderr
 
 
 def test_raw_aes_keyring_suites_frames_and_policies(envelope, tmp_path):

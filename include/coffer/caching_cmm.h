@@ -26,11 +26,11 @@
 namespace coffer::envelope {
 
 struct CachingCmmOptions {
-  std::chrono::nanoseconds max_age{0};                       // required, > 0
-  std::uint64_t max_bytes = (std::uint64_t{1} << 63) - 1;    // per data key
-  std::uint64_t max_messages = std::uint64_t{1} << 32;       // per data key, at most 2^32
-  std::size_t capacity = 1000;                               // entries, least recently used evicted
-  std::string partition;                                     // empty: a random one per CMM
+  std::chrono::nanoseconds max_age{0};                     // required, > 0
+  std::uint64_t max_bytes = (std::uint64_t{1} << 63) - 1;  // per data key
+  std::uint64_t max_messages = std::uint64_t{1} << 32;     // per data key, at most 2^32
+  std::size_t capacity = 1000;                             // entries, least recently used evicted
+  std::string partition;                                   // empty: a random one per CMM
 };
 
 struct CacheStats {

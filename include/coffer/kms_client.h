@@ -103,8 +103,10 @@ class KmsClient {
 
   StatusOr<KmsDataKey> GenerateDataKey(const std::string& key_id, std::size_t number_of_bytes,
                                        const EncryptionContext& context);
-  StatusOr<KmsDataKey> Encrypt(const std::string& key_id, ByteView plaintext, const EncryptionContext& context);
-  StatusOr<KmsDecrypted> Decrypt(const std::string& key_id, ByteView ciphertext, const EncryptionContext& context);
+  StatusOr<KmsDataKey> Encrypt(const std::string& key_id, ByteView plaintext,
+                               const EncryptionContext& context);
+  StatusOr<KmsDecrypted> Decrypt(const std::string& key_id, ByteView ciphertext,
+                                 const EncryptionContext& context);
 
   const KmsClientOptions& options() const { return options_; }
 
@@ -123,7 +125,8 @@ class KmsClient {
 // decrypt only EDKs whose provider info is one of these key ARNs are tried,
 // with Decrypt naming that KeyId. key_ids may be key ARNs, key ids, alias
 // names or alias ARNs for encryption; decryption needs key ARNs.
-StatusOr<std::unique_ptr<Keyring>> NewKmsKeyring(std::shared_ptr<KmsClient> client, std::vector<std::string> key_ids);
+StatusOr<std::unique_ptr<Keyring>> NewKmsKeyring(std::shared_ptr<KmsClient> client,
+                                                 std::vector<std::string> key_ids);
 
 // Discovery keyring (aws-kms-discovery-keyring.md): decrypt-only; tries each
 // "aws-kms" EDK whose key ARN passes the filter (partition and

@@ -34,8 +34,7 @@ class ProgressBar {
     const int percent = static_cast<int>(done * 100 / options_.total);
     if (percent == last_percent_) return;
     last_percent_ = percent;
-    const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
     const double mbps = seconds > 0 ? static_cast<double>(done) / 1e6 / seconds : 0;
     std::string bar(static_cast<std::size_t>(percent / 4), '#');
     bar.resize(25, '.');
@@ -53,7 +52,7 @@ class ProgressBar {
 }  // namespace
 
 StatusOr<std::unique_ptr<AtomicOutput>> AtomicOutput::Create(const fs::path& path, bool overwrite,
-                                                              bool private_mode) {
+                                                             bool private_mode) {
   std::error_code ec;
   if (!overwrite && fs::exists(path, ec)) {
     return ValidationError("refusing to overwrite " + path.string() + " (use --force)");
@@ -93,7 +92,8 @@ Status AtomicOutput::Commit() {
     // link() fails when the name exists: no window where a file that
     // appeared meanwhile is replaced.
     if (::link(temp_.c_str(), path_.c_str()) != 0) {
-      if (errno == EEXIST) return ValidationError("refusing to overwrite " + path_.string() + " (use --force)");
+      if (errno == EEXIST)
+        return ValidationError("refusing to overwrite " + path_.string() + " (use --force)");
       return IoError("cannot create", path_);
     }
     ::unlink(temp_.c_str());
@@ -131,14 +131,14 @@ StatusOr<Bytes> ReadSmallFile(const fs::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError("cannot open", path);
   Bytes out;
-  Status status = PumpFd(
-      fd,
-      [&out](ByteView chunk) {
-        if (out.size() + chunk.size() > (1 << 20)) return ValidationError("key file larger than 1 MiB");
-        out.insert(out.end(), chunk.begin(), chunk.end());
-        return Status::Ok();
-      },
-      {false, "", 0});
+  Status status = PumpFd(fd,
+                         [&out](ByteView chunk) {
+                           if (out.size() + chunk.size() > (1 << 20))
+                             return ValidationError("key file larger than 1 MiB");
+                           out.insert(out.end(), chunk.begin(), chunk.end());
+                           return Status::Ok();
+                         },
+                         {false, "", 0});
   ::close(fd);
   if (!status.ok()) return status;
   return out;

@@ -110,7 +110,8 @@ StatusOr<std::shared_ptr<envelope::KmsClient>> KmsClientFor(const EnvelopeArgs& 
 StatusOr<std::vector<std::shared_ptr<Keyring>>> KmsKeyrings(const EnvelopeArgs& args, Direction direction) {
   std::vector<std::shared_ptr<Keyring>> out;
   if (args.kms_keys.empty() && !args.discovery) return out;
-  if (direction == Direction::kEncrypt && args.discovery) return ValidationError("--discovery is for decrypt only");
+  if (direction == Direction::kEncrypt && args.discovery)
+    return ValidationError("--discovery is for decrypt only");
   if (args.discovery && !args.kms_keys.empty()) return ValidationError("use --key or --discovery, not both");
   ASSIGN_OR_RETURN(std::shared_ptr<envelope::KmsClient> client, KmsClientFor(args));
   if (!args.discovery) {
@@ -119,7 +120,8 @@ StatusOr<std::vector<std::shared_ptr<Keyring>>> KmsKeyrings(const EnvelopeArgs& 
     return out;
   }
   std::optional<envelope::DiscoveryFilter> filter;
-  if (!args.discovery_accounts.empty()) filter = envelope::DiscoveryFilter{args.discovery_partition, args.discovery_accounts};
+  if (!args.discovery_accounts.empty())
+    filter = envelope::DiscoveryFilter{args.discovery_partition, args.discovery_accounts};
   ASSIGN_OR_RETURN(std::unique_ptr<Keyring> keyring, envelope::NewKmsDiscoveryKeyring(client, filter));
   out.push_back(std::move(keyring));
   return out;
@@ -128,8 +130,9 @@ StatusOr<std::vector<std::shared_ptr<Keyring>>> KmsKeyrings(const EnvelopeArgs& 
 Status AddRawKeyrings(const EnvelopeArgs& args, std::vector<std::shared_ptr<Keyring>>& out) {
   if (!args.raw_aes_key_file.empty()) {
     ASSIGN_OR_RETURN(SecretBytes key, ReadAesKey(args.raw_aes_key_file));
-    ASSIGN_OR_RETURN(std::unique_ptr<Keyring> keyring,
-                     envelope::NewRawAesKeyring(args.key_namespace, KeyName(args, args.raw_aes_key_file), std::move(key)));
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<Keyring> keyring,
+        envelope::NewRawAesKeyring(args.key_namespace, KeyName(args, args.raw_aes_key_file), std::move(key)));
     out.push_back(std::move(keyring));
   }
   if (!args.raw_rsa_key_file.empty()) {
@@ -152,7 +155,8 @@ class ExpectingCmm final : public envelope::CryptoMaterialsManager {
       const envelope::EncryptionMaterialsRequest& request) override {
     return inner_->GetEncryptionMaterials(request);
   }
-  StatusOr<envelope::DecryptionMaterials> DecryptMaterials(const envelope::DecryptMaterialsRequest& request) override {
+  StatusOr<envelope::DecryptionMaterials> DecryptMaterials(
+      const envelope::DecryptMaterialsRequest& request) override {
     for (const auto& [key, value] : expected_) {
       auto it = request.context.find(key);
       if (it == request.context.end() || it->second != value) {
@@ -186,11 +190,13 @@ StatusOr<std::shared_ptr<Keyring>> BuildKeyring(const EnvelopeArgs& args, Direct
   return std::shared_ptr<Keyring>(std::move(multi));
 }
 
-StatusOr<envelope::EncryptionContext> ParseContextPairs(const std::vector<std::string>& pairs, const char* flag) {
+StatusOr<envelope::EncryptionContext> ParseContextPairs(const std::vector<std::string>& pairs,
+                                                        const char* flag) {
   envelope::EncryptionContext context;
   for (const std::string& pair : pairs) {
     const auto eq = pair.find('=');
-    if (eq == std::string::npos || eq == 0) return ValidationError(std::string(flag) + " needs key=value, got: " + pair);
+    if (eq == std::string::npos || eq == 0)
+      return ValidationError(std::string(flag) + " needs key=value, got: " + pair);
     if (!context.emplace(pair.substr(0, eq), pair.substr(eq + 1)).second) {
       return ValidationError(std::string(flag) + " repeats the key " + pair.substr(0, eq));
     }
@@ -200,7 +206,8 @@ StatusOr<envelope::EncryptionContext> ParseContextPairs(const std::vector<std::s
 
 StatusOr<envelope::EncryptOptions> BuildEncryptOptions(const EnvelopeArgs& args) {
   envelope::EncryptOptions options;
-  ASSIGN_OR_RETURN(options.commitment_policy, Lookup(kPolicies, args.commitment_policy, "--commitment-policy"));
+  ASSIGN_OR_RETURN(options.commitment_policy,
+                   Lookup(kPolicies, args.commitment_policy, "--commitment-policy"));
   if (!args.suite.empty()) {
     ASSIGN_OR_RETURN(options.suite, ParseSuite(args.suite));
   }
@@ -211,7 +218,8 @@ StatusOr<envelope::EncryptOptions> BuildEncryptOptions(const EnvelopeArgs& args)
 
 StatusOr<envelope::DecryptOptions> BuildDecryptOptions(const EnvelopeArgs& args) {
   envelope::DecryptOptions options;
-  ASSIGN_OR_RETURN(options.commitment_policy, Lookup(kPolicies, args.commitment_policy, "--commitment-policy"));
+  ASSIGN_OR_RETURN(options.commitment_policy,
+                   Lookup(kPolicies, args.commitment_policy, "--commitment-policy"));
   options.max_encrypted_data_keys = args.max_encrypted_data_keys;
   return options;
 }
@@ -220,7 +228,8 @@ StatusOr<std::unique_ptr<envelope::CryptoMaterialsManager>> BuildCmm(std::shared
                                                                      envelope::EncryptionContext expected) {
   auto cmm = envelope::NewDefaultCmm(std::move(keyring));
   if (expected.empty()) return cmm;
-  return std::unique_ptr<envelope::CryptoMaterialsManager>(new ExpectingCmm(std::move(cmm), std::move(expected)));
+  return std::unique_ptr<envelope::CryptoMaterialsManager>(
+      new ExpectingCmm(std::move(cmm), std::move(expected)));
 }
 
 }  // namespace coffer::cli

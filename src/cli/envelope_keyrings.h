@@ -15,14 +15,15 @@ enum class Direction { kEncrypt, kDecrypt };
 StatusOr<std::shared_ptr<envelope::Keyring>> BuildKeyring(const EnvelopeArgs& args, Direction direction);
 
 // k=v pairs; a repeated key or a pair without '=' is an error naming it.
-StatusOr<envelope::EncryptionContext> ParseContextPairs(const std::vector<std::string>& pairs, const char* flag);
+StatusOr<envelope::EncryptionContext> ParseContextPairs(const std::vector<std::string>& pairs,
+                                                        const char* flag);
 
 StatusOr<envelope::EncryptOptions> BuildEncryptOptions(const EnvelopeArgs& args);
 StatusOr<envelope::DecryptOptions> BuildDecryptOptions(const EnvelopeArgs& args);
 
 // The default CMM, wrapped on decrypt to insist on --expect-context pairs
 // before any key is unwrapped.
-StatusOr<std::unique_ptr<envelope::CryptoMaterialsManager>> BuildCmm(std::shared_ptr<envelope::Keyring> keyring,
-                                                                     envelope::EncryptionContext expected);
+StatusOr<std::unique_ptr<envelope::CryptoMaterialsManager>> BuildCmm(
+    std::shared_ptr<envelope::Keyring> keyring, envelope::EncryptionContext expected);
 
 }  // namespace coffer::cli

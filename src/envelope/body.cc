@@ -31,12 +31,12 @@ std::array<std::uint8_t, kIvLen> SequenceIv(std::uint32_t seq) {
   return iv;
 }
 
-Status SealInto(ByteView key, ByteView iv, ByteView aad, ByteView plaintext, Bytes& out) {
+Status SealInto(crypto::AesGcmKey& key, ByteView iv, ByteView aad, ByteView plaintext, Bytes& out) {
   const std::size_t at = out.size();
   out.resize(at + plaintext.size() + kTagLen);
   std::span<std::uint8_t> dst(out.data() + at, plaintext.size() + kTagLen);
-  return crypto::AesGcmSeal(key, iv, aad, plaintext, dst.first(plaintext.size()),
-                            dst.subspan(plaintext.size()).first<kTagLen>());
+  return key.Seal(iv, aad, plaintext, dst.first(plaintext.size()),
+                  dst.subspan(plaintext.size()).first<kTagLen>());
 }
 
 struct FrameFields {
@@ -103,8 +103,9 @@ StatusOr<SecretBytes> DeriveCommitKey(ByteView data_key, ByteView message_id) {
 StatusOr<Bytes> ComputeHeaderTag(const MessageHeader& header, ByteView key, ByteView auth_only_context) {
   Bytes aad = header.body;
   AppendBytes(aad, auth_only_context);
-  Bytes tag;
-  RETURN_IF_ERROR(SealInto(key, header.auth_iv, aad, {}, tag));
+  Bytes tag(kTagLen);
+  RETURN_IF_ERROR(
+      crypto::AesGcmSeal(key, header.auth_iv, aad, {}, {}, std::span<std::uint8_t, kTagLen>(tag)));
   return tag;
 }
 
@@ -116,8 +117,8 @@ Status VerifyHeaderTag(const MessageHeader& header, ByteView key, ByteView auth_
   return Status::Ok();
 }
 
-Status SealFrame(const MessageHeader& header, ByteView key, std::uint32_t seq, bool final, ByteView plaintext,
-                 Bytes& out) {
+Status SealFrame(const MessageHeader& header, crypto::AesGcmKey& key, std::uint32_t seq, bool final,
+                 ByteView plaintext, Bytes& out) {
   if (seq == kFinalFrameMarker || seq == 0)
     return ValidationError("plaintext needs more than 2^32 - 2 frames");
   if (plaintext.size() > header.frame_length || (!final && plaintext.size() != header.frame_length)) {
@@ -132,7 +133,7 @@ Status SealFrame(const MessageHeader& header, ByteView key, std::uint32_t seq, b
   return SealInto(key, iv, BodyAad(header.message_id, label, seq, plaintext.size()), plaintext, out);
 }
 
-Status SealNonFramed(const MessageHeader& header, ByteView key, ByteView plaintext, Bytes& out) {
+Status SealNonFramed(const MessageHeader& header, crypto::AesGcmKey& key, ByteView plaintext, Bytes& out) {
   if (plaintext.size() > kMaxNonFramedLen) return ValidationError("plaintext too long for a non-framed body");
   const auto iv = SequenceIv(1);
   AppendBytes(out, iv);
@@ -141,7 +142,7 @@ Status SealNonFramed(const MessageHeader& header, ByteView key, ByteView plainte
                   out);
 }
 
-StatusOr<OpenedFrame> OpenNextFrame(const MessageHeader& header, ByteView key, std::uint32_t seq,
+StatusOr<OpenedFrame> OpenNextFrame(const MessageHeader& header, crypto::AesGcmKey& key, std::uint32_t seq,
                                     Cursor& cursor, SecretBuffer& out_plaintext) {
   Cursor probe = cursor;
   FrameFields f;
@@ -151,8 +152,8 @@ StatusOr<OpenedFrame> OpenNextFrame(const MessageHeader& header, ByteView key, s
     if (probe.truncated()) return OpenedFrame{false, true, std::move(status)};
     return status;
   }
-  status = crypto::AesGcmOpen(key, f.iv, BodyAad(header.message_id, f.label, seq, f.len), f.ciphertext, f.tag,
-                              out_plaintext.Overwrite(f.ciphertext.size()));
+  status = key.Open(f.iv, BodyAad(header.message_id, f.label, seq, f.len), f.ciphertext, f.tag,
+                    out_plaintext.Overwrite(f.ciphertext.size()));
   if (!status.ok()) {
     out_plaintext.Clear();
     return status;
@@ -161,20 +162,23 @@ StatusOr<OpenedFrame> OpenNextFrame(const MessageHeader& header, ByteView key, s
   return OpenedFrame{f.final, false, Status::Ok()};
 }
 
-Status EncryptBody(const MessageHeader& header, ByteView key, ByteView plaintext, Bytes& out) {
-  if (header.content_type == ContentType::kNonFramed) return SealNonFramed(header, key, plaintext, out);
+Status EncryptBody(const MessageHeader& header, ByteView content_key, ByteView plaintext, Bytes& out) {
+  ASSIGN_OR_RETURN(std::unique_ptr<crypto::AesGcmKey> key, crypto::AesGcmKey::Create(content_key));
+  if (header.content_type == ContentType::kNonFramed) return SealNonFramed(header, *key, plaintext, out);
   const std::size_t frame = header.frame_length;
   std::uint32_t seq = 1;
   for (; plaintext.size() > frame; ++seq, plaintext = plaintext.subspan(frame)) {
-    RETURN_IF_ERROR(SealFrame(header, key, seq, false, plaintext.first(frame), out));
+    RETURN_IF_ERROR(SealFrame(header, *key, seq, false, plaintext.first(frame), out));
   }
-  return SealFrame(header, key, seq, true, plaintext, out);
+  return SealFrame(header, *key, seq, true, plaintext, out);
 }
 
-Status DecryptBody(const MessageHeader& header, ByteView key, Cursor& cursor, SecretBytes& out_plaintext) {
+Status DecryptBody(const MessageHeader& header, ByteView content_key, Cursor& cursor,
+                   SecretBytes& out_plaintext) {
+  ASSIGN_OR_RETURN(std::unique_ptr<crypto::AesGcmKey> key, crypto::AesGcmKey::Create(content_key));
   SecretBuffer all, frame;
   for (std::uint32_t seq = 1;; ++seq) {
-    auto opened = OpenNextFrame(header, key, seq, cursor, frame);
+    auto opened = OpenNextFrame(header, *key, seq, cursor, frame);
     if (opened.ok() && opened->need_more) return opened->missing;
     if (!opened.ok()) return opened.status();
     all.Append(frame.view());

@@ -6,6 +6,7 @@
 
 #include "common/cursor.h"
 #include "common/secret_bytes.h"
+#include "crypto/aead_key.h"
 #include "envelope/header.h"
 #include "envelope/stream_util.h"
 
@@ -25,10 +26,10 @@ Status VerifyHeaderTag(const MessageHeader& header, ByteView key, ByteView auth_
 
 // Appends one frame of a framed body to `out`; `final` writes the final-frame
 // layout (content length field, any length up to the frame length).
-Status SealFrame(const MessageHeader& header, ByteView key, std::uint32_t seq, bool final, ByteView plaintext,
-                 Bytes& out);
+Status SealFrame(const MessageHeader& header, crypto::AesGcmKey& key, std::uint32_t seq, bool final,
+                 ByteView plaintext, Bytes& out);
 // Appends the whole non-framed body to `out`.
-Status SealNonFramed(const MessageHeader& header, ByteView key, ByteView plaintext, Bytes& out);
+Status SealNonFramed(const MessageHeader& header, crypto::AesGcmKey& key, ByteView plaintext, Bytes& out);
 
 // Reads and decrypts the next frame `seq` (or, non-framed, the whole body)
 // from `cursor`; its plaintext replaces what out_plaintext held (memory is
@@ -39,7 +40,7 @@ struct OpenedFrame {
   bool need_more = false;
   Status missing;  // with need_more: the error should the message end here
 };
-StatusOr<OpenedFrame> OpenNextFrame(const MessageHeader& header, ByteView key, std::uint32_t seq,
+StatusOr<OpenedFrame> OpenNextFrame(const MessageHeader& header, crypto::AesGcmKey& key, std::uint32_t seq,
                                     Cursor& cursor, SecretBuffer& out_plaintext);
 
 // Appends the body for `plaintext` to `out`.

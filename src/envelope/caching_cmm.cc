@@ -65,7 +65,8 @@ struct Entry {
 
 class LocalCachingCmm final : public CachingCmm {
  public:
-  LocalCachingCmm(std::shared_ptr<CryptoMaterialsManager> underlying, CachingCmmOptions options, const Clock& clock)
+  LocalCachingCmm(std::shared_ptr<CryptoMaterialsManager> underlying, CachingCmmOptions options,
+                  const Clock& clock)
       : underlying_(std::move(underlying)), options_(std::move(options)), clock_(clock) {}
 
   StatusOr<EncryptionMaterials> GetEncryptionMaterials(const EncryptionMaterialsRequest& request) override;
@@ -116,8 +117,10 @@ void LocalCachingCmm::Evict(const std::string& id) {
   index_.erase(it);
 }
 
-StatusOr<EncryptionMaterials> LocalCachingCmm::GetEncryptionMaterials(const EncryptionMaterialsRequest& request) {
-  const bool cacheable = request.plaintext_length.has_value() && GetSuite(request.suite).kdf != Kdf::kIdentity &&
+StatusOr<EncryptionMaterials> LocalCachingCmm::GetEncryptionMaterials(
+    const EncryptionMaterialsRequest& request) {
+  const bool cacheable = request.plaintext_length.has_value() &&
+                         GetSuite(request.suite).kdf != Kdf::kIdentity &&
                          *request.plaintext_length <= options_.max_bytes;
   if (!cacheable) return underlying_->GetEncryptionMaterials(request);
   ASSIGN_OR_RETURN(std::string id, CacheId(options_.partition, 'E', request.suite, request.context, nullptr));
@@ -143,8 +146,8 @@ StatusOr<EncryptionMaterials> LocalCachingCmm::GetEncryptionMaterials(const Encr
 
 StatusOr<DecryptionMaterials> LocalCachingCmm::DecryptMaterials(const DecryptMaterialsRequest& request) {
   if (GetSuite(request.suite).kdf == Kdf::kIdentity) return underlying_->DecryptMaterials(request);
-  ASSIGN_OR_RETURN(std::string id,
-                   CacheId(options_.partition, 'D', request.suite, request.context, &request.encrypted_data_keys));
+  ASSIGN_OR_RETURN(std::string id, CacheId(options_.partition, 'D', request.suite, request.context,
+                                           &request.encrypted_data_keys));
   {
     std::lock_guard lock(mu_);
     if (Entry* entry = Find(id)) {
@@ -164,11 +167,13 @@ StatusOr<DecryptionMaterials> LocalCachingCmm::DecryptMaterials(const DecryptMat
 StatusOr<std::unique_ptr<CachingCmm>> NewCachingCmm(std::shared_ptr<CryptoMaterialsManager> underlying,
                                                     CachingCmmOptions options, const Clock& clock) {
   if (underlying == nullptr) return ValidationError("caching CMM needs an underlying CMM");
-  if (options.max_age <= std::chrono::nanoseconds::zero()) return ValidationError("caching CMM max_age must be positive");
+  if (options.max_age <= std::chrono::nanoseconds::zero())
+    return ValidationError("caching CMM max_age must be positive");
   if (options.max_messages == 0 || options.max_messages > (std::uint64_t{1} << 32)) {
     return ValidationError("caching CMM max_messages must be between 1 and 2^32");
   }
-  if (options.max_bytes > (std::uint64_t{1} << 63) - 1) return ValidationError("caching CMM max_bytes must be below 2^63");
+  if (options.max_bytes > (std::uint64_t{1} << 63) - 1)
+    return ValidationError("caching CMM max_bytes must be below 2^63");
   if (options.capacity == 0) return ValidationError("caching CMM capacity must be at least 1");
   if (options.partition.empty()) {
     Bytes random(16);

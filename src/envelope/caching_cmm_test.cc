@@ -32,7 +32,8 @@ class CountingCmm final : public CryptoMaterialsManager {
 };
 
 struct Fixture {
-  explicit Fixture(CachingCmmOptions options) : clock(FromEpochMillis(0)), counting(std::make_shared<CountingCmm>()) {
+  explicit Fixture(CachingCmmOptions options)
+      : clock(FromEpochMillis(0)), counting(std::make_shared<CountingCmm>()) {
     auto made = NewCachingCmm(counting, std::move(options), clock);
     EXPECT_TRUE(made.ok()) << made.status().ToString();
     cmm = std::move(made).value();

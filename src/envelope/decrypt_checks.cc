@@ -18,7 +18,8 @@ StatusOr<Bytes> MergeReproducedContext(const DecryptOptions& options, Encryption
     if (it == context.end()) {
       auth_only.emplace(key, value);
     } else if (it->second != value) {
-      return Status(ErrorCode::kInvalidCiphertext, "encryption context does not match the reproduced context");
+      return Status(ErrorCode::kInvalidCiphertext,
+                    "encryption context does not match the reproduced context");
     }
   }
   context.insert(auth_only.begin(), auth_only.end());
@@ -35,7 +36,8 @@ Status CheckSigningKeyPresence(const SuiteInfo& suite, const EncryptionContext& 
 StatusOr<SecretBytes> ContentKey(const MessageHeader& header, const DecryptionMaterials& materials) {
   const SuiteInfo& suite = *header.suite;
   const ByteView data_key = materials.plaintext_data_key.view();
-  if (data_key.size() != suite.key_len) return InternalError("keyring returned a data key of the wrong length");
+  if (data_key.size() != suite.key_len)
+    return InternalError("keyring returned a data key of the wrong length");
   if (suite.committing) {
     ASSIGN_OR_RETURN(SecretBytes commit_key, DeriveCommitKey(data_key, header.message_id));
     if (!ConstantTimeEquals(commit_key.view(), header.commitment)) {
@@ -45,7 +47,8 @@ StatusOr<SecretBytes> ContentKey(const MessageHeader& header, const DecryptionMa
   return DeriveContentKey(suite, data_key, header.message_id);
 }
 
-StatusOr<std::unique_ptr<crypto::EcdsaVerifier>> Verifier(const SuiteInfo& suite, const EncryptionContext& context) {
+StatusOr<std::unique_ptr<crypto::EcdsaVerifier>> Verifier(const SuiteInfo& suite,
+                                                          const EncryptionContext& context) {
   auto encoded = Base64Decode(context.at(std::string(kPublicKeyContextKey)));
   if (!encoded) return Malformed("public key is not base64");
   auto verifier = crypto::EcdsaVerifier::FromPoint(*suite.signature_curve, *encoded);

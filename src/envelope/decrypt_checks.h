@@ -22,6 +22,7 @@ Status CheckSigningKeyPresence(const SuiteInfo& suite, const EncryptionContext& 
 StatusOr<SecretBytes> ContentKey(const MessageHeader& header, const DecryptionMaterials& materials);
 
 // The footer verifier from the context's public key.
-StatusOr<std::unique_ptr<crypto::EcdsaVerifier>> Verifier(const SuiteInfo& suite, const EncryptionContext& context);
+StatusOr<std::unique_ptr<crypto::EcdsaVerifier>> Verifier(const SuiteInfo& suite,
+                                                          const EncryptionContext& context);
 
 }  // namespace coffer::envelope

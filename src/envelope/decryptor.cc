@@ -2,6 +2,9 @@
 // header, then decrypt frame by frame as bytes arrive, and verify the footer
 // signature. Plaintext of a frame leaves only after its tag verified, and of
 // a signed message (unless the caller opted in) only after the signature did.
+#include <algorithm>
+#include <cstdint>
+
 #include "common/encoding.h"
 #include "crypto/primitives.h"
 #include "envelope/body.h"
@@ -30,6 +33,9 @@ class StreamDecryptor final : public Decryptor {
  private:
   Status Guard(Status status);
   Status Consume(ByteView in, Sink& out, bool at_end);
+  Status Run(Cursor& cursor, Sink& out, bool at_end);
+  // How many bytes of new input to add to pending_ at a time.
+  std::size_t TopUpSize() const;
   // One step of the state machine on `cursor`; sets `progressed` when it consumed bytes.
   Status Step(Cursor& cursor, Sink& out, bool at_end, bool& progressed);
   Status StepHeader(Cursor& cursor, bool at_end, bool& progressed);
@@ -47,7 +53,7 @@ class StreamDecryptor final : public Decryptor {
   State state_ = State::kHeader;
   MessageHeader header_;
   EncryptionContext context_;
-  SecretBytes key_;
+  std::unique_ptr<crypto::AesGcmKey> key_;
   std::unique_ptr<crypto::Hasher> hasher_;
   std::unique_ptr<crypto::EcdsaVerifier> verifier_;
   std::uint32_t seq_ = 1;
@@ -63,25 +69,51 @@ Status StreamDecryptor::Guard(Status status) {
     state_ = State::kFailed;
     frame_.Release();
     withheld_.Release();
-    key_.Wipe();
+    key_.reset();
   }
   return status;
 }
 
-Status StreamDecryptor::Consume(ByteView in, Sink& out, bool at_end) {
-  if (state_ == State::kFailed) return ValidationError("Decryptor used after an error");
-  const bool buffered = !pending_.empty();
-  if (buffered) pending_.insert(pending_.end(), in.begin(), in.end());
-  Cursor cursor(buffered ? ByteView(pending_) : in);
+Status StreamDecryptor::Run(Cursor& cursor, Sink& out, bool at_end) {
   for (bool progressed = true; progressed;) {
     progressed = false;
     RETURN_IF_ERROR(Step(cursor, out, at_end, progressed));
   }
-  if (buffered) {
-    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(cursor.consumed()));
-  } else {
-    pending_.assign(cursor.Rest().begin(), cursor.Rest().end());
+  return Status::Ok();
+}
+
+std::size_t StreamDecryptor::TopUpSize() const {
+  constexpr std::size_t kFrameOverhead = 64;  // sequence numbers, IV, length, tag
+  if (state_ == State::kBody && header_.content_type == ContentType::kFramed) {
+    return std::size_t{header_.frame_length} + kFrameOverhead;
   }
+  if (state_ == State::kBody) return SIZE_MAX;  // a non-framed body is needed whole
+  return std::max<std::size_t>(pending_.size(), 4096);
+}
+
+// Bytes left from the last call go first, topped up from `in` about one
+// field at a time, so at most about a frame is copied per call; the rest of
+// `in` is read in place.
+Status StreamDecryptor::Consume(ByteView in, Sink& out, bool at_end) {
+  if (state_ == State::kFailed) return ValidationError("Decryptor used after an error");
+  while (!pending_.empty()) {
+    const std::size_t old_len = pending_.size();
+    const std::size_t take = std::min(in.size(), TopUpSize());
+    pending_.insert(pending_.end(), in.begin(), in.begin() + static_cast<std::ptrdiff_t>(take));
+    Cursor cursor(pending_);
+    RETURN_IF_ERROR(Run(cursor, out, at_end && take == in.size()));
+    if (cursor.consumed() >= old_len) {
+      in = in.subspan(cursor.consumed() - old_len);
+      pending_.clear();
+      break;
+    }
+    pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(cursor.consumed()));
+    if (take == in.size()) return Status::Ok();
+    in = in.subspan(take);
+  }
+  Cursor cursor(in);
+  RETURN_IF_ERROR(Run(cursor, out, at_end));
+  pending_.assign(cursor.Rest().begin(), cursor.Rest().end());
   return Status::Ok();
 }
 
@@ -138,8 +170,9 @@ Status StreamDecryptor::StartBody() {
   ASSIGN_OR_RETURN(Bytes auth_only, MergeReproducedContext(options_, context_));
   ASSIGN_OR_RETURN(DecryptionMaterials materials,
                    cmm_.DecryptMaterials({suite.id, context_, header_.encrypted_data_keys}));
-  ASSIGN_OR_RETURN(key_, ContentKey(header_, materials));
-  RETURN_IF_ERROR(VerifyHeaderTag(header_, key_.view(), auth_only));
+  ASSIGN_OR_RETURN(SecretBytes key, ContentKey(header_, materials));
+  RETURN_IF_ERROR(VerifyHeaderTag(header_, key.view(), auth_only));
+  ASSIGN_OR_RETURN(key_, crypto::AesGcmKey::Create(key.view()));
   if (suite.signature_curve) {
     ASSIGN_OR_RETURN(verifier_, Verifier(suite, header_.context));
     hasher_ = std::make_unique<crypto::Hasher>(SignatureHash(*suite.signature_curve));
@@ -150,7 +183,7 @@ Status StreamDecryptor::StartBody() {
 
 Status StreamDecryptor::StepFrame(Cursor& cursor, Sink& out, bool& progressed) {
   const ByteView before = cursor.Rest();
-  ASSIGN_OR_RETURN(OpenedFrame frame, OpenNextFrame(header_, key_.view(), seq_, cursor, frame_));
+  ASSIGN_OR_RETURN(OpenedFrame frame, OpenNextFrame(header_, *key_, seq_, cursor, frame_));
   if (frame.need_more) {
     missing_ = std::move(frame.missing);
     return Status::Ok();
@@ -164,7 +197,6 @@ Status StreamDecryptor::StepFrame(Cursor& cursor, Sink& out, bool& progressed) {
   } else if (frame_.size() != 0) {
     RETURN_IF_ERROR(out.Write(frame_.view()));
   }
-  frame_.Clear();
   return Status::Ok();
 }
 

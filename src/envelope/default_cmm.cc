@@ -9,7 +9,8 @@ namespace {
 
 class DefaultCmm final : public CryptoMaterialsManager {
  public:
-  DefaultCmm(Keyring& keyring, std::shared_ptr<Keyring> owned) : keyring_(keyring), owned_(std::move(owned)) {}
+  DefaultCmm(Keyring& keyring, std::shared_ptr<Keyring> owned)
+      : keyring_(keyring), owned_(std::move(owned)) {}
 
   StatusOr<EncryptionMaterials> GetEncryptionMaterials(const EncryptionMaterialsRequest& request) override {
     EncryptionMaterials materials{request.suite, request.context, {}, {}, nullptr};

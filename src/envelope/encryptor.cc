@@ -79,7 +79,8 @@ StatusOr<MessageHeader> BuildHeader(const SuiteInfo& suite, const EncryptionMate
 
 class StreamEncryptor final : public Encryptor {
  public:
-  StreamEncryptor(MessageHeader header, SecretBytes key, std::shared_ptr<const crypto::EcdsaSigner> signer,
+  StreamEncryptor(MessageHeader header, std::unique_ptr<crypto::AesGcmKey> key,
+                  std::shared_ptr<const crypto::EcdsaSigner> signer,
                   std::optional<std::uint64_t> expected_len)
       : header_(std::move(header)),
         key_(std::move(key)),
@@ -110,7 +111,7 @@ class StreamEncryptor final : public Encryptor {
   Status Flush(Sink& out);
 
   MessageHeader header_;
-  SecretBytes key_;
+  std::unique_ptr<crypto::AesGcmKey> key_;
   std::shared_ptr<const crypto::EcdsaSigner> signer_;
   std::unique_ptr<crypto::Hasher> hasher_;
   std::optional<std::uint64_t> expected_len_;
@@ -131,7 +132,7 @@ Status StreamEncryptor::Flush(Sink& out) {
 }
 
 Status StreamEncryptor::SealFull(ByteView frame) {
-  return SealFrame(header_, key_.view(), seq_++, false, frame, pending_);
+  return SealFrame(header_, *key_, seq_++, false, frame, pending_);
 }
 
 Status StreamEncryptor::DoUpdate(ByteView plaintext, Sink& out) {
@@ -169,9 +170,9 @@ Status StreamEncryptor::DoFinish(Sink& out) {
   if (expected_len_ && total_len_ != *expected_len_)
     return ValidationError("plaintext shorter than plaintext_length");
   if (header_.content_type == ContentType::kNonFramed) {
-    RETURN_IF_ERROR(SealNonFramed(header_, key_.view(), buffer_.view(), pending_));
+    RETURN_IF_ERROR(SealNonFramed(header_, *key_, buffer_.view(), pending_));
   } else {
-    RETURN_IF_ERROR(SealFrame(header_, key_.view(), seq_, true, buffer_.view(), pending_));
+    RETURN_IF_ERROR(SealFrame(header_, *key_, seq_, true, buffer_.view(), pending_));
   }
   buffer_.Release();
   RETURN_IF_ERROR(Flush(out));
@@ -192,7 +193,8 @@ StatusOr<std::unique_ptr<Encryptor>> Encryptor::Create(CryptoMaterialsManager& c
   ASSIGN_OR_RETURN(EncryptionMaterials materials, GetMaterials(*suite, cmm, context, options));
   SecretBytes key;
   ASSIGN_OR_RETURN(MessageHeader header, BuildHeader(*suite, materials, options, key));
-  return std::unique_ptr<Encryptor>(new StreamEncryptor(std::move(header), std::move(key),
+  ASSIGN_OR_RETURN(std::unique_ptr<crypto::AesGcmKey> aead, crypto::AesGcmKey::Create(key.view()));
+  return std::unique_ptr<Encryptor>(new StreamEncryptor(std::move(header), std::move(aead),
                                                         materials.signing_key, options.plaintext_length));
 }
 

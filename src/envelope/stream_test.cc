@@ -57,7 +57,8 @@ Bytes StreamEncrypt(CryptoMaterialsManager& cmm, ByteView plaintext, std::size_t
   if (!encryptor.ok()) return {};
   CollectSink sink;
   for (std::size_t at = 0; at < plaintext.size(); at += chunk) {
-    EXPECT_TRUE((*encryptor)->Update(plaintext.subspan(at, std::min(chunk, plaintext.size() - at)), sink).ok());
+    EXPECT_TRUE(
+        (*encryptor)->Update(plaintext.subspan(at, std::min(chunk, plaintext.size() - at)), sink).ok());
   }
   EXPECT_TRUE((*encryptor)->Finish(sink).ok());
   return sink.data;
@@ -84,14 +85,16 @@ TEST(StreamTest, AnyChunkingRoundTripsForEveryKindOfSuite) {
       for (std::size_t size : {std::size_t{0}, std::size_t{1}, std::size_t{kFrame - 1}, std::size_t{kFrame},
                                std::size_t{kFrame + 1}, std::size_t{5 * kFrame + 3}}) {
         const Bytes plaintext = Pattern(size);
-        for (std::size_t in_chunk : {std::size_t{1}, std::size_t{7}, std::size_t{kFrame}, std::size_t{1000}}) {
+        for (std::size_t in_chunk :
+             {std::size_t{1}, std::size_t{7}, std::size_t{kFrame}, std::size_t{1000}}) {
           const Bytes message = StreamEncrypt(*cmm, plaintext, in_chunk, Options(suite, frame));
           // The one-shot decrypt reads what the stream wrote ...
           auto one_shot = Decrypt(message, *cmm, AllowAll());
           ASSERT_TRUE(one_shot.ok()) << one_shot.status().ToString();
           EXPECT_EQ(Bytes(one_shot->plaintext.view().begin(), one_shot->plaintext.view().end()), plaintext);
           // ... and the stream reads it in any chunking.
-          for (std::size_t out_chunk : {std::size_t{1}, std::size_t{5}, std::size_t{kFrame + 17}, message.size()}) {
+          for (std::size_t out_chunk :
+               {std::size_t{1}, std::size_t{5}, std::size_t{kFrame + 17}, message.size()}) {
             auto streamed = StreamDecrypt(*cmm, message, std::max<std::size_t>(out_chunk, 1));
             ASSERT_TRUE(streamed.ok()) << streamed.status().ToString();
             EXPECT_EQ(*streamed, plaintext);
@@ -215,7 +218,8 @@ TEST(StreamTest, TruncationAtEveryPointFailsInFinish) {
     }
     Bytes longer = message;
     longer.push_back(0);
-    EXPECT_NE(StreamDecrypt(*cmm, longer, 7).status().message().find("bytes after the end"), std::string::npos);
+    EXPECT_NE(StreamDecrypt(*cmm, longer, 7).status().message().find("bytes after the end"),
+              std::string::npos);
   }
 }
 

@@ -117,7 +117,8 @@ StatusOr<std::unique_ptr<HttpTransport>> NewBeastTransport(const KmsClientOption
   if (endpoint.https) {
     ASSIGN_OR_RETURN(tls, ClientTlsContext(options.ca_bundle));
   }
-  return std::unique_ptr<HttpTransport>(new BeastTransport(std::move(endpoint), std::move(tls), options.io_timeout));
+  return std::unique_ptr<HttpTransport>(
+      new BeastTransport(std::move(endpoint), std::move(tls), options.io_timeout));
 }
 
 }  // namespace coffer::envelope

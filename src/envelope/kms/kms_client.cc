@@ -1,10 +1,11 @@
 // The KMS client: JSON 1.1 calls signed with SigV4, retried with exponential
 // backoff and full jitter (delay uniform in [0, min(max, base * 2^attempt)]).
+#include "coffer/kms_client.h"
+
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "auth/sigv4.h"
-#include "coffer/kms_client.h"
 #include "common/encoding.h"
 #include "crypto/crypto.h"
 #include "envelope/kms/endpoint.h"
@@ -21,7 +22,8 @@ class RealSleeper final : public Sleeper {
 
 // The ErrorCode whose AWS name is `name` (kInternal when Coffer has none).
 ErrorCode CodeForName(std::string_view name) {
-  for (int c = static_cast<int>(ErrorCode::kValidation); c <= static_cast<int>(ErrorCode::kDryRunOperation); ++c) {
+  for (int c = static_cast<int>(ErrorCode::kValidation); c <= static_cast<int>(ErrorCode::kDryRunOperation);
+       ++c) {
     const auto code = static_cast<ErrorCode>(c);
     if (ErrorName(code) == name) return code;
   }
@@ -83,7 +85,8 @@ StatusOr<Bytes> TakeB64(const json& body, const char* field) {
 }
 
 StatusOr<std::string> TakeKeyId(const json& body) {
-  if (!body.contains("KeyId") || !body["KeyId"].is_string()) return InternalError("KMS response has no KeyId");
+  if (!body.contains("KeyId") || !body["KeyId"].is_string())
+    return InternalError("KMS response has no KeyId");
   return body["KeyId"].get<std::string>();
 }
 
@@ -130,7 +133,8 @@ std::chrono::milliseconds KmsClient::Backoff(int attempt) {
   const auto base = options_.base_delay.count();
   const auto cap = std::min<std::int64_t>(options_.max_delay.count(), base << std::min(attempt, 20));
   std::uint64_t r = 0;
-  if (!deps_.random->Fill({reinterpret_cast<std::uint8_t*>(&r), sizeof r}).ok()) return std::chrono::milliseconds(cap);
+  if (!deps_.random->Fill({reinterpret_cast<std::uint8_t*>(&r), sizeof r}).ok())
+    return std::chrono::milliseconds(cap);
   return std::chrono::milliseconds(static_cast<std::int64_t>(r % static_cast<std::uint64_t>(cap + 1)));
 }
 
@@ -139,13 +143,15 @@ StatusOr<std::string> KmsClient::Call(const std::string& operation, const std::s
   StatusOr<HttpResponse> response = Status(ErrorCode::kInternal, "no attempt");
   for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
     if (attempt > 0) deps_.sleeper->Sleep(Backoff(attempt - 1));
-    auth::HttpRequest request{"POST", "/", {{"Host", endpoint.host_header},
-                                            {"Content-Type", "application/x-amz-json-1.1"},
-                                            {"X-Amz-Target", "TrentService." + operation}},
+    auth::HttpRequest request{"POST",
+                              "/",
+                              {{"Host", endpoint.host_header},
+                               {"Content-Type", "application/x-amz-json-1.1"},
+                               {"X-Amz-Target", "TrentService." + operation}},
                               body};
-    RETURN_IF_ERROR(auth::SignRequest(request, {options_.access_key_id, options_.secret_access_key,
-                                                options_.session_token, options_.region, "kms",
-                                                deps_.clock->Now(), true}));
+    RETURN_IF_ERROR(auth::SignRequest(
+        request, {options_.access_key_id, options_.secret_access_key, options_.session_token, options_.region,
+                  "kms", deps_.clock->Now(), true}));
     response = deps_.transport->Send({request.method, request.target, request.headers, request.body});
     WipeString(request.body);
     if (!Retryable(response)) break;

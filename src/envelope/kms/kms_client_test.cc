@@ -80,8 +80,8 @@ TEST(KmsClientTest, BackoffIsCappedByMaxDelay) {
 
 TEST(KmsClientTest, ClientErrorsAreNotRetriedAndKeepTheirName) {
   auto t = MakeTestClient();
-  t.transport->script.push_back(
-      HttpResponse{400, R"({"__type":"com.amazonaws.kms#NotFoundException","message":"Key 'x' does not exist"})"});
+  t.transport->script.push_back(HttpResponse{
+      400, R"({"__type":"com.amazonaws.kms#NotFoundException","message":"Key 'x' does not exist"})"});
   auto result = t.client->Decrypt("x", Bytes(3, 1), {});
   EXPECT_EQ(result.status().code(), ErrorCode::kNotFound);
   EXPECT_NE(result.status().message().find("NotFoundException: Key 'x' does not exist"), std::string::npos);
@@ -95,7 +95,8 @@ TEST(KmsClientTest, ClientErrorsAreNotRetriedAndKeepTheirName) {
 TEST(KmsClientTest, MalformedSuccessAnswersAreErrors) {
   auto t = MakeTestClient();
   t.transport->script.push_back(HttpResponse{200, "[]"});
-  EXPECT_NE(t.client->Decrypt("k", Bytes(1), {}).status().message().find("not a JSON object"), std::string::npos);
+  EXPECT_NE(t.client->Decrypt("k", Bytes(1), {}).status().message().find("not a JSON object"),
+            std::string::npos);
   t.transport->script.push_back(FakeKms::Ok({{"KeyId", "k"}}));
   EXPECT_NE(t.client->Decrypt("k", Bytes(1), {}).status().message().find("no Plaintext"), std::string::npos);
   t.transport->script.push_back(FakeKms::Ok({{"KeyId", "k"}, {"Plaintext", "!!"}}));
@@ -126,7 +127,8 @@ TEST(EndpointTest, ParsesSchemesPortsAndRejectsPaths) {
   ASSERT_TRUE(e.ok());
   EXPECT_EQ(e->port, 4566);
   EXPECT_EQ(e->host_header, "127.0.0.1:4566");
-  for (const char* bad : {"kms.local", "http://", "http://h:0", "http://h:99999", "http://h:1x", "http://h/path"}) {
+  for (const char* bad :
+       {"kms.local", "http://", "http://h:0", "http://h:99999", "http://h:1x", "http://h/path"}) {
     EXPECT_FALSE(ParseEndpoint(bad).ok()) << bad;
   }
 }

@@ -31,7 +31,8 @@ IniSection ReadIniSection(const std::string& path, const std::string& section) {
       continue;
     }
     const auto eq = line.find('=');
-    if (current == section && eq != std::string::npos) out[Trim(line.substr(0, eq))] = Trim(line.substr(eq + 1));
+    if (current == section && eq != std::string::npos)
+      out[Trim(line.substr(0, eq))] = Trim(line.substr(eq + 1));
   }
   return out;
 }

@@ -15,7 +15,8 @@ constexpr std::string_view kProviderId = "aws-kms";
 // The answer's KeyId must be a key ARN (it becomes the provider info).
 Status CheckAnsweredArn(const std::string& key_id) {
   auto arn = ParseKmsArn(key_id);
-  if (!arn || arn->resource_type != "key") return InternalError("KMS answered with a KeyId that is not a key ARN");
+  if (!arn || arn->resource_type != "key")
+    return InternalError("KMS answered with a KeyId that is not a key ARN");
   return Status::Ok();
 }
 
@@ -37,8 +38,8 @@ Status DecryptEdk(KmsClient& client, const std::string& key_id, const EncryptedD
 
 // The first EDK `accept` names a key for that decrypts; the last error otherwise.
 template <typename Accept>
-Status DecryptFirst(KmsClient& client, DecryptionMaterials& materials, const std::vector<EncryptedDataKey>& edks,
-                    Accept accept, const char* keyring) {
+Status DecryptFirst(KmsClient& client, DecryptionMaterials& materials,
+                    const std::vector<EncryptedDataKey>& edks, Accept accept, const char* keyring) {
   if (!materials.plaintext_data_key.empty()) return KeyAlreadySet();
   Status last = NoMatchingKey(keyring);
   for (const EncryptedDataKey& edk : edks) {
@@ -69,7 +70,8 @@ class KmsKeyring final : public Keyring {
       materials.plaintext_data_key = std::move(key.plaintext);
     }
     for (auto it = first; it != key_ids_.end(); ++it) {
-      ASSIGN_OR_RETURN(KmsDataKey key, client_->Encrypt(*it, materials.plaintext_data_key.view(), materials.context));
+      ASSIGN_OR_RETURN(KmsDataKey key,
+                       client_->Encrypt(*it, materials.plaintext_data_key.view(), materials.context));
       RETURN_IF_ERROR(CheckAnsweredArn(key.key_id));
       materials.encrypted_data_keys.push_back(ToEdk(key));
     }
@@ -114,7 +116,8 @@ class KmsDiscoveryKeyring final : public Keyring {
 
 }  // namespace
 
-StatusOr<std::unique_ptr<Keyring>> NewKmsKeyring(std::shared_ptr<KmsClient> client, std::vector<std::string> key_ids) {
+StatusOr<std::unique_ptr<Keyring>> NewKmsKeyring(std::shared_ptr<KmsClient> client,
+                                                 std::vector<std::string> key_ids) {
   if (client == nullptr) return ValidationError("KMS keyring needs a KMS client");
   if (key_ids.empty()) return ValidationError("KMS keyring needs at least one key id");
   for (const std::string& id : key_ids) {
@@ -127,7 +130,8 @@ StatusOr<std::unique_ptr<Keyring>> NewKmsDiscoveryKeyring(std::shared_ptr<KmsCli
                                                           std::optional<DiscoveryFilter> filter) {
   if (client == nullptr) return ValidationError("KMS discovery keyring needs a KMS client");
   if (filter && filter->partition.empty()) return ValidationError("discovery filter needs a partition");
-  if (filter && filter->account_ids.empty()) return ValidationError("discovery filter needs at least one account id");
+  if (filter && filter->account_ids.empty())
+    return ValidationError("discovery filter needs at least one account id");
   return std::unique_ptr<Keyring>(new KmsDiscoveryKeyring(std::move(client), std::move(filter)));
 }
 

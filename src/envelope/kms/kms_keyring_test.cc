@@ -77,7 +77,8 @@ TEST(KmsKeyringTest, WrongContextOrAnsweredKeyFails) {
 TEST(KmsKeyringTest, NonArnAnswerIsRefusedOnEncrypt) {
   Fixture f;
   f.t.transport->handler = [](const HttpCall&) {
-    return FakeKms::Ok({{"KeyId", "alias/app"}, {"Plaintext", Base64Encode(Bytes(32, 1))}, {"CiphertextBlob", "AA=="}});
+    return FakeKms::Ok(
+        {{"KeyId", "alias/app"}, {"Plaintext", Base64Encode(Bytes(32, 1))}, {"CiphertextBlob", "AA=="}});
   };
   EXPECT_NE(Encrypt(kPlaintext, *f.Kms({"alias/app"}), {}).status().message().find("not a key ARN"),
             std::string::npos);

@@ -43,7 +43,8 @@ class FixedRandom final : public RandomSource {
  public:
   explicit FixedRandom(std::uint64_t value) : value_(value) {}
   Status Fill(std::span<std::uint8_t> out) override {
-    for (std::size_t i = 0; i < out.size(); ++i) out[i] = reinterpret_cast<const std::uint8_t*>(&value_)[i % 8];
+    for (std::size_t i = 0; i < out.size(); ++i)
+      out[i] = reinterpret_cast<const std::uint8_t*>(&value_)[i % 8];
     return Status::Ok();
   }
 
@@ -73,10 +74,13 @@ class FakeKms {
     const auto request = nlohmann::json::parse(call.body);
     std::string key = request.value("KeyId", "");
     if (aliases.contains(key)) key = aliases[key];
-    const std::string context = request.contains("EncryptionContext") ? request["EncryptionContext"].dump() : "{}";
+    const std::string context =
+        request.contains("EncryptionContext") ? request["EncryptionContext"].dump() : "{}";
     if (op == "GenerateDataKey") {
       const Bytes plaintext(request["NumberOfBytes"].get<std::size_t>(), 0x5a);
-      return Ok({{"KeyId", key}, {"Plaintext", Base64Encode(plaintext)}, {"CiphertextBlob", Blob(key, plaintext, context)}});
+      return Ok({{"KeyId", key},
+                 {"Plaintext", Base64Encode(plaintext)},
+                 {"CiphertextBlob", Blob(key, plaintext, context)}});
     }
     if (op == "Encrypt") {
       const Bytes plaintext = *Base64Decode(request["Plaintext"].get<std::string>());
@@ -117,7 +121,8 @@ struct TestClient {
   RecordingSleeper* sleeper = nullptr;
 };
 
-inline TestClient MakeTestClient(KmsClientOptions options = TestClientOptions(), std::uint64_t random = 1000) {
+inline TestClient MakeTestClient(KmsClientOptions options = TestClientOptions(),
+                                 std::uint64_t random = 1000) {
   static const FakeClock clock(kTestTime);
   auto transport = std::make_unique<ScriptedTransport>();
   auto sleeper = std::make_unique<RecordingSleeper>();

@@ -59,7 +59,8 @@ Status AesGcmKey::Seal(ByteView iv, ByteView aad, ByteView plaintext, std::span<
   int final_len = 0;
   std::array<std::uint8_t, 16> final_block{};
   if (EVP_CipherInit_ex2(ctx, nullptr, nullptr, iv.data(), 1, nullptr) != 1 || !Update(ctx, aad, nullptr) ||
-      !Update(ctx, plaintext, out_ciphertext.data()) || EVP_EncryptFinal_ex(ctx, final_block.data(), &final_len) != 1 ||
+      !Update(ctx, plaintext, out_ciphertext.data()) ||
+      EVP_EncryptFinal_ex(ctx, final_block.data(), &final_len) != 1 ||
       EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, static_cast<int>(kGcmTagLen), out_tag.data()) != 1) {
     SecureWipe(out_ciphertext.data(), out_ciphertext.size());
     return internal::OpenSslError("AES-GCM seal");

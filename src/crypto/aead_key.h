@@ -24,7 +24,8 @@ class AesGcmKey {
   // As AesGcmSeal / AesGcmOpen (12-byte IV only); on failure the output is wiped.
   Status Seal(ByteView iv, ByteView aad, ByteView plaintext, std::span<std::uint8_t> out_ciphertext,
               std::span<std::uint8_t, kGcmTagLen> out_tag);
-  Status Open(ByteView iv, ByteView aad, ByteView ciphertext, ByteView tag, std::span<std::uint8_t> out_plaintext);
+  Status Open(ByteView iv, ByteView aad, ByteView ciphertext, ByteView tag,
+              std::span<std::uint8_t> out_plaintext);
 
  private:
   struct Impl;

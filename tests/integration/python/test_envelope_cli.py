@@ -235,3 +235,18 @@ def test_progress_bar_only_on_a_terminal(envelope, key_arn, tmp_path):
     assert b"large.bin [" in shown and b"100%" in shown
     quiet = envelope("encrypt", "--key", key_arn, "--no-progress", src, tmp_path / "quiet.encrypted")
     assert quiet.stderr == b""
+
+
+def test_several_keys_each_decrypt_and_the_edk_limit(envelope, new_key, tmp_path):
+    first, second = new_key()["Arn"], new_key()["Arn"]
+    aes = tmp_path / "aes.key"
+    aes.write_bytes(os.urandom(24))
+    enc = envelope("encrypt", "--key", first, "--key", second, "--raw-aes-key-file", aes, "-", "-", stdin=b"multi")
+    for flags in (["--key", first], ["--key", second], ["--raw-aes-key-file", aes]):
+        assert envelope("decrypt", *flags, "-", "-", stdin=enc.stdout).stdout == b"multi"
+    limited = envelope("decrypt", "--key", first, "--max-encrypted-data-keys", "2", "-", "-", stdin=enc.stdout,
+                       check=False)
+    assert limited.returncode == 1 and b"more encrypted data keys than allowed" in limited.stderr
+    refused = envelope("encrypt", "--key", first, "--key", second, "--max-encrypted-data-keys", "1", "-", "-",
+                       stdin=b"x", check=False)
+    assert refused.returncode == 1 and refused.stdout == b""

@@ -10,6 +10,8 @@
 #   BENCH_BUILD_DIR [build-bench]  where coffer + kms_crypto_bench are built
 #   BENCH_STRICT [0]      1: exit 2 when the Encrypt target is missed
 #   SKIP_CRYPTO [0]       1: skip the openssl / Google Benchmark part
+#   SKIP_HTTP [0]         1: skip the HTTP load part (and its crypto part)
+#   SKIP_ENVELOPE [0]     1: skip the envelope throughput part (bench/envelope.sh)
 #   COFFER_BIN            use this coffer binary instead of building one
 set -euo pipefail
 
@@ -60,6 +62,12 @@ fi
 COFFER="${COFFER_BIN:-$BUILD_DIR/src/cli/coffer}"
 [ -x "$COFFER" ] || die "no coffer binary at $COFFER"
 CRYPTO_BENCH="$BUILD_DIR/bench/kms_crypto_bench"
+
+# ---------------------------------------------------------------- envelope
+if [ "${SKIP_ENVELOPE:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" bash "$BENCH/envelope.sh" || die "envelope benchmark failed"
+fi
+[ "${SKIP_HTTP:-0}" != 1 ] || exit 0
 
 # ---------------------------------------------------------------- processes
 TMP="$(mktemp -d -t coffer-bench.XXXXXX)"

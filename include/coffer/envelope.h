@@ -24,6 +24,10 @@
 #include "common/secret_bytes.h"
 #include "common/status_or.h"
 
+namespace coffer::crypto {
+class EcdsaSigner;  // opaque here: no OpenSSL type crosses this header
+}
+
 namespace coffer::envelope {
 
 // The ESDK algorithm suites, by their two-byte wire id.
@@ -69,6 +73,8 @@ struct EncryptionMaterials {
   EncryptionContext context;  // includes the signing public key, if any
   SecretBytes plaintext_data_key;
   std::vector<EncryptedDataKey> encrypted_data_keys;
+  // Signed suites: the private key whose public half is in the context.
+  std::shared_ptr<const crypto::EcdsaSigner> signing_key;
 };
 
 // What a keyring sees on decrypt: it sets plaintext_data_key from the first
@@ -111,6 +117,9 @@ struct EncryptOptions {
   std::uint32_t frame_length = 4096;
   CommitmentPolicy commitment_policy = CommitmentPolicy::kRequireEncryptRequireDecrypt;
   std::size_t max_encrypted_data_keys = 0;  // 0: no limit
+  // The plaintext length, when known up front; the Encryptor fails when the
+  // stream turns out longer or shorter. The caching CMM caches only when set.
+  std::optional<std::uint64_t> plaintext_length;
 };
 
 StatusOr<Bytes> Encrypt(ByteView plaintext, Keyring& keyring, const EncryptionContext& context,
@@ -136,20 +145,97 @@ struct DecryptResult {
 
 StatusOr<DecryptResult> Decrypt(ByteView message, Keyring& keyring, const DecryptOptions& options = {});
 
-// Streaming (design; the one-shot calls above are built from the same
-// pieces): a Decryptor is fed message bytes in any chunking and hands back
-// plaintext frame by frame, holding at most one frame. For signed suites it
-// withholds all plaintext until Finish() has verified the footer unless the
-// caller opts into release of unverified plaintext, as the SDK's streaming
-// rule requires:
-//
-//   class Decryptor {
-//    public:
-//     static StatusOr<std::unique_ptr<Decryptor>> Create(Keyring&, DecryptOptions,
-//                                                        bool release_unsigned_plaintext);
-//     Status Update(ByteView in, PlaintextSink& out);   // buffers a partial field
-//     Status Finish(PlaintextSink& out);                // footer, trailing bytes
-//   };
-//   class Encryptor { Update(ByteView plaintext, Sink&); Finish(Sink&); };
+class CryptoMaterialsManager;
+// The same through a CMM (e.g. the caching CMM).
+StatusOr<Bytes> Encrypt(ByteView plaintext, CryptoMaterialsManager& cmm, const EncryptionContext& context,
+                        const EncryptOptions& options = {});
+StatusOr<DecryptResult> Decrypt(ByteView message, CryptoMaterialsManager& cmm,
+                                const DecryptOptions& options = {});
+
+// Where streamed output goes: message bytes from an Encryptor, plaintext from
+// a Decryptor. An error from Write stops the stream and is returned.
+class Sink {
+ public:
+  virtual ~Sink() = default;
+  virtual Status Write(ByteView bytes) = 0;
+};
+
+// The cryptographic materials manager (framework/cmm-interface.md) between
+// the Encryptor/Decryptor and the keyrings: the default CMM adds the signing
+// key and calls one keyring; the caching CMM (caching_cmm.h) reuses data keys.
+struct EncryptionMaterialsRequest {
+  SuiteId suite{};
+  EncryptionContext context;
+  // Plaintext bytes, when the caller knows them (the caching CMM needs it).
+  std::optional<std::uint64_t> plaintext_length;
+};
+
+struct DecryptMaterialsRequest {
+  SuiteId suite{};
+  EncryptionContext context;  // the message's context plus reproduced pairs
+  std::vector<EncryptedDataKey> encrypted_data_keys;
+};
+
+class CryptoMaterialsManager {
+ public:
+  virtual ~CryptoMaterialsManager() = default;
+  // Materials whose context includes the signing public key for signed suites
+  // and whose signing_key is set exactly then.
+  virtual StatusOr<EncryptionMaterials> GetEncryptionMaterials(const EncryptionMaterialsRequest& request) = 0;
+  virtual StatusOr<DecryptionMaterials> DecryptMaterials(const DecryptMaterialsRequest& request) = 0;
+};
+
+// The default CMM over one keyring, which must outlive it.
+std::unique_ptr<CryptoMaterialsManager> NewDefaultCmm(Keyring& keyring);
+std::unique_ptr<CryptoMaterialsManager> NewDefaultCmm(std::shared_ptr<Keyring> keyring);
+
+// Streaming encryption: plaintext goes in through Update in any chunking; the
+// message comes out through the Sink, one frame at a time, so at most one
+// frame of plaintext is held. A non-framed body (frame_length 0) cannot be
+// streamed (its length precedes it): it is held until Finish.
+class Encryptor {
+ public:
+  // Calls the CMM (for a KMS keyring, GenerateDataKey) before returning.
+  static StatusOr<std::unique_ptr<Encryptor>> Create(CryptoMaterialsManager& cmm,
+                                                     const EncryptionContext& context,
+                                                     const EncryptOptions& options = {});
+  virtual ~Encryptor() = default;
+  virtual Status Update(ByteView plaintext, Sink& out) = 0;
+  // Writes the final frame and, for signed suites, the footer.
+  virtual Status Finish(Sink& out) = 0;
+  virtual SuiteId suite() const = 0;
+};
+
+// What a Decryptor does with the plaintext of a signed message before the
+// footer signature is verified (the SDK's streaming rule).
+enum class UnverifiedPlaintext : std::uint8_t {
+  kWithhold,      // default: hold it (memory grows with the message) until Finish verifies
+  kRelease,       // hand frames out as their tags verify; Finish reports a bad signature
+  kRejectSigned,  // fail on any signed suite (the SDK's "unsigned only" stream)
+};
+
+struct StreamOptions {
+  UnverifiedPlaintext unverified_plaintext = UnverifiedPlaintext::kWithhold;
+};
+
+// Streaming decryption: message bytes in any chunking; plaintext leaves a
+// frame at a time after that frame's tag verified (and, for signed suites
+// under kWithhold, only in Finish after the signature verified). At most one
+// frame of ciphertext is buffered; a non-framed body is buffered whole.
+// After any error the Decryptor is dead and every later call fails.
+class Decryptor {
+ public:
+  static StatusOr<std::unique_ptr<Decryptor>> Create(CryptoMaterialsManager& cmm,
+                                                     const DecryptOptions& options = {},
+                                                     const StreamOptions& stream = {});
+  virtual ~Decryptor() = default;
+  virtual Status Update(ByteView message, Sink& out) = 0;
+  // Fails on a truncated message, a bad footer or bytes after the message.
+  virtual Status Finish(Sink& out) = 0;
+  // Set once the header is authenticated.
+  virtual std::optional<SuiteId> suite() const = 0;
+  // The message's context plus reproduced pairs, once the header is authenticated.
+  virtual const EncryptionContext& context() const = 0;
+};
 
 }  // namespace coffer::envelope

@@ -1,10 +1,11 @@
-// `coffer`: serve | admin | version.
+// `coffer`: serve | admin | encrypt | decrypt | version.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/envelope_cmd.h"
 #include "server/app.h"
 
 namespace {
@@ -132,8 +133,11 @@ int main(int argc, char** argv) {
     }
   }
   app.add_subcommand("version", "Print the version");
+  coffer::cli::EnvelopeCommands envelope_commands(app);
 
   CLI11_PARSE(app, argc, argv);
+
+  if (auto code = envelope_commands.Run()) return *code;
 
   if (app.got_subcommand("version")) {
     std::cout << "coffer " << kVersion << "\n";

@@ -31,64 +31,47 @@ std::array<std::uint8_t, kIvLen> SequenceIv(std::uint32_t seq) {
   return iv;
 }
 
-Status SealInto(ByteView key, ByteView iv, ByteView aad, ByteView plaintext, Bytes& out) {
+Status SealInto(crypto::AesGcmKey& key, ByteView iv, ByteView aad, ByteView plaintext, Bytes& out) {
   const std::size_t at = out.size();
   out.resize(at + plaintext.size() + kTagLen);
   std::span<std::uint8_t> dst(out.data() + at, plaintext.size() + kTagLen);
-  return crypto::AesGcmSeal(key, iv, aad, plaintext, dst.first(plaintext.size()),
-                            dst.subspan(plaintext.size()).first<kTagLen>());
+  return key.Seal(iv, aad, plaintext, dst.first(plaintext.size()),
+                  dst.subspan(plaintext.size()).first<kTagLen>());
 }
 
 struct FrameFields {
   ByteView iv, ciphertext, tag;
+  std::string_view label;
+  std::uint64_t len = 0;
+  bool final = false;
 };
 
-Status OpenFrame(ByteView key, ByteView aad, const FrameFields& f, SecretBytes& out, std::size_t& out_len) {
-  if (out.size() - out_len < f.ciphertext.size()) return InternalError("plaintext buffer too small");
-  RETURN_IF_ERROR(crypto::AesGcmOpen(key, f.iv, aad, f.ciphertext, f.tag,
-                                     out.mutable_view().subspan(out_len, f.ciphertext.size())));
-  out_len += f.ciphertext.size();
+Status ReadNonFramed(Cursor& cursor, FrameFields& f) {
+  if (!cursor.ReadBytes(kIvLen, &f.iv)) return Malformed("body IV");
+  if (!cursor.ReadU64(&f.len)) return Malformed("body content length");
+  if (f.len > kMaxNonFramedLen) return Malformed("non-framed content longer than 2^36 - 32 bytes");
+  if (!cursor.ReadBytes(static_cast<std::size_t>(f.len), &f.ciphertext)) return Malformed("body content");
+  if (!cursor.ReadBytes(kTagLen, &f.tag)) return Malformed("body tag");
+  f.label = kSingleBlockString;
+  f.final = true;
   return Status::Ok();
 }
 
-Status DecryptNonFramed(const MessageHeader& header, ByteView key, Cursor& cursor, SecretBytes& out,
-                        std::size_t& out_len) {
-  FrameFields f;
-  std::uint64_t len = 0;
-  if (!cursor.ReadBytes(kIvLen, &f.iv)) return Malformed("body IV");
-  if (!cursor.ReadU64(&len)) return Malformed("body content length");
-  if (len > kMaxNonFramedLen) return Malformed("non-framed content longer than 2^36 - 32 bytes");
-  if (!cursor.ReadBytes(static_cast<std::size_t>(len), &f.ciphertext)) return Malformed("body content");
-  if (!cursor.ReadBytes(kTagLen, &f.tag)) return Malformed("body tag");
-  return OpenFrame(key, BodyAad(header.message_id, kSingleBlockString, 1, len), f, out, out_len);
-}
-
-// One frame; sets `final` when it was the final frame.
-Status DecryptFrame(const MessageHeader& header, ByteView key, std::uint32_t seq, Cursor& cursor,
-                    SecretBytes& out, std::size_t& out_len, bool& final) {
+Status ReadFrame(const MessageHeader& header, std::uint32_t seq, Cursor& cursor, FrameFields& f) {
+  if (seq == kFinalFrameMarker) return Malformed("too many frames");
   std::uint32_t first = 0, read_seq = 0, len = header.frame_length;
   if (!cursor.ReadU32(&first)) return Malformed("frame sequence number");
-  final = first == kFinalFrameMarker;
-  if (final && !cursor.ReadU32(&read_seq)) return Malformed("final frame sequence number");
-  if (!final) read_seq = first;
+  f.final = first == kFinalFrameMarker;
+  if (f.final && !cursor.ReadU32(&read_seq)) return Malformed("final frame sequence number");
+  if (!f.final) read_seq = first;
   if (read_seq != seq) return Malformed("frame out of sequence");
-  FrameFields f;
   if (!cursor.ReadBytes(kIvLen, &f.iv)) return Malformed("frame IV");
-  if (final && !cursor.ReadU32(&len)) return Malformed("final frame content length");
+  if (f.final && !cursor.ReadU32(&len)) return Malformed("final frame content length");
   if (len > header.frame_length) return Malformed("final frame longer than the frame length");
   if (!cursor.ReadBytes(len, &f.ciphertext)) return Malformed("frame content");
   if (!cursor.ReadBytes(kTagLen, &f.tag)) return Malformed("frame tag");
-  const std::string_view label = final ? kFinalFrameString : kFrameString;
-  return OpenFrame(key, BodyAad(header.message_id, label, seq, len), f, out, out_len);
-}
-
-Status DecryptFramed(const MessageHeader& header, ByteView key, Cursor& cursor, SecretBytes& out,
-                     std::size_t& out_len) {
-  bool final = false;
-  for (std::uint32_t seq = 1; !final; ++seq) {
-    if (seq == kFinalFrameMarker) return Malformed("too many frames");
-    RETURN_IF_ERROR(DecryptFrame(header, key, seq, cursor, out, out_len, final));
-  }
+  f.label = f.final ? kFinalFrameString : kFrameString;
+  f.len = len;
   return Status::Ok();
 }
 
@@ -120,8 +103,9 @@ StatusOr<SecretBytes> DeriveCommitKey(ByteView data_key, ByteView message_id) {
 StatusOr<Bytes> ComputeHeaderTag(const MessageHeader& header, ByteView key, ByteView auth_only_context) {
   Bytes aad = header.body;
   AppendBytes(aad, auth_only_context);
-  Bytes tag;
-  RETURN_IF_ERROR(SealInto(key, header.auth_iv, aad, {}, tag));
+  Bytes tag(kTagLen);
+  RETURN_IF_ERROR(
+      crypto::AesGcmSeal(key, header.auth_iv, aad, {}, {}, std::span<std::uint8_t, kTagLen>(tag)));
   return tag;
 }
 
@@ -133,47 +117,74 @@ Status VerifyHeaderTag(const MessageHeader& header, ByteView key, ByteView auth_
   return Status::Ok();
 }
 
-Status EncryptBody(const MessageHeader& header, ByteView key, ByteView plaintext, Bytes& out) {
-  if (header.content_type == ContentType::kNonFramed) {
-    if (plaintext.size() > kMaxNonFramedLen)
-      return ValidationError("plaintext too long for a non-framed body");
-    const auto iv = SequenceIv(1);
-    AppendBytes(out, iv);
-    AppendU64(out, plaintext.size());
-    return SealInto(key, iv, BodyAad(header.message_id, kSingleBlockString, 1, plaintext.size()), plaintext,
-                    out);
-  }
-  const std::size_t frame = header.frame_length;
-  std::uint32_t seq = 1;
-  for (; plaintext.size() > frame; ++seq, plaintext = plaintext.subspan(frame)) {
-    if (seq == kFinalFrameMarker) return ValidationError("plaintext needs more than 2^32 - 2 frames");
-    const auto iv = SequenceIv(seq);
-    AppendU32(out, seq);
-    AppendBytes(out, iv);
-    RETURN_IF_ERROR(
-        SealInto(key, iv, BodyAad(header.message_id, kFrameString, seq, frame), plaintext.first(frame), out));
+Status SealFrame(const MessageHeader& header, crypto::AesGcmKey& key, std::uint32_t seq, bool final,
+                 ByteView plaintext, Bytes& out) {
+  if (seq == kFinalFrameMarker || seq == 0)
+    return ValidationError("plaintext needs more than 2^32 - 2 frames");
+  if (plaintext.size() > header.frame_length || (!final && plaintext.size() != header.frame_length)) {
+    return InternalError("frame content does not match the frame length");
   }
   const auto iv = SequenceIv(seq);
-  AppendU32(out, kFinalFrameMarker);
+  if (final) AppendU32(out, kFinalFrameMarker);
   AppendU32(out, seq);
   AppendBytes(out, iv);
-  AppendU32(out, static_cast<std::uint32_t>(plaintext.size()));
-  return SealInto(key, iv, BodyAad(header.message_id, kFinalFrameString, seq, plaintext.size()), plaintext,
+  if (final) AppendU32(out, static_cast<std::uint32_t>(plaintext.size()));
+  const std::string_view label = final ? kFinalFrameString : kFrameString;
+  return SealInto(key, iv, BodyAad(header.message_id, label, seq, plaintext.size()), plaintext, out);
+}
+
+Status SealNonFramed(const MessageHeader& header, crypto::AesGcmKey& key, ByteView plaintext, Bytes& out) {
+  if (plaintext.size() > kMaxNonFramedLen) return ValidationError("plaintext too long for a non-framed body");
+  const auto iv = SequenceIv(1);
+  AppendBytes(out, iv);
+  AppendU64(out, plaintext.size());
+  return SealInto(key, iv, BodyAad(header.message_id, kSingleBlockString, 1, plaintext.size()), plaintext,
                   out);
 }
 
-Status DecryptBody(const MessageHeader& header, ByteView key, Cursor& cursor, SecretBytes& out_plaintext) {
-  // Plaintext is never longer than the ciphertext that is left.
-  out_plaintext = SecretBytes(cursor.remaining());
-  std::size_t out_len = 0;
-  Status status = header.content_type == ContentType::kNonFramed
-                      ? DecryptNonFramed(header, key, cursor, out_plaintext, out_len)
-                      : DecryptFramed(header, key, cursor, out_plaintext, out_len);
+StatusOr<OpenedFrame> OpenNextFrame(const MessageHeader& header, crypto::AesGcmKey& key, std::uint32_t seq,
+                                    Cursor& cursor, SecretBuffer& out_plaintext) {
+  Cursor probe = cursor;
+  FrameFields f;
+  Status status = header.content_type == ContentType::kNonFramed ? ReadNonFramed(probe, f)
+                                                                 : ReadFrame(header, seq, probe, f);
   if (!status.ok()) {
-    out_plaintext.Wipe();
+    if (probe.truncated()) return OpenedFrame{false, true, std::move(status)};
     return status;
   }
-  out_plaintext.resize(out_len);
+  status = key.Open(f.iv, BodyAad(header.message_id, f.label, seq, f.len), f.ciphertext, f.tag,
+                    out_plaintext.Overwrite(f.ciphertext.size()));
+  if (!status.ok()) {
+    out_plaintext.Clear();
+    return status;
+  }
+  cursor = probe;
+  return OpenedFrame{f.final, false, Status::Ok()};
+}
+
+Status EncryptBody(const MessageHeader& header, ByteView content_key, ByteView plaintext, Bytes& out) {
+  ASSIGN_OR_RETURN(std::unique_ptr<crypto::AesGcmKey> key, crypto::AesGcmKey::Create(content_key));
+  if (header.content_type == ContentType::kNonFramed) return SealNonFramed(header, *key, plaintext, out);
+  const std::size_t frame = header.frame_length;
+  std::uint32_t seq = 1;
+  for (; plaintext.size() > frame; ++seq, plaintext = plaintext.subspan(frame)) {
+    RETURN_IF_ERROR(SealFrame(header, *key, seq, false, plaintext.first(frame), out));
+  }
+  return SealFrame(header, *key, seq, true, plaintext, out);
+}
+
+Status DecryptBody(const MessageHeader& header, ByteView content_key, Cursor& cursor,
+                   SecretBytes& out_plaintext) {
+  ASSIGN_OR_RETURN(std::unique_ptr<crypto::AesGcmKey> key, crypto::AesGcmKey::Create(content_key));
+  SecretBuffer all, frame;
+  for (std::uint32_t seq = 1;; ++seq) {
+    auto opened = OpenNextFrame(header, *key, seq, cursor, frame);
+    if (opened.ok() && opened->need_more) return opened->missing;
+    if (!opened.ok()) return opened.status();
+    all.Append(frame.view());
+    if (opened->final) break;
+  }
+  out_plaintext = SecretBytes(all.view());
   return Status::Ok();
 }
 

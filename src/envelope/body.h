@@ -6,7 +6,9 @@
 
 #include "common/cursor.h"
 #include "common/secret_bytes.h"
+#include "crypto/aead_key.h"
 #include "envelope/header.h"
+#include "envelope/stream_util.h"
 
 namespace coffer::envelope {
 
@@ -21,6 +23,25 @@ StatusOr<SecretBytes> DeriveCommitKey(ByteView data_key, ByteView message_id);
 StatusOr<Bytes> ComputeHeaderTag(const MessageHeader& header, ByteView key, ByteView auth_only_context);
 // kInvalidCiphertext unless the stored tag verifies.
 Status VerifyHeaderTag(const MessageHeader& header, ByteView key, ByteView auth_only_context);
+
+// Appends one frame of a framed body to `out`; `final` writes the final-frame
+// layout (content length field, any length up to the frame length).
+Status SealFrame(const MessageHeader& header, crypto::AesGcmKey& key, std::uint32_t seq, bool final,
+                 ByteView plaintext, Bytes& out);
+// Appends the whole non-framed body to `out`.
+Status SealNonFramed(const MessageHeader& header, crypto::AesGcmKey& key, ByteView plaintext, Bytes& out);
+
+// Reads and decrypts the next frame `seq` (or, non-framed, the whole body)
+// from `cursor`; its plaintext replaces what out_plaintext held (memory is
+// taken only once the whole frame is there). When the cursor ends inside the
+// frame, nothing is consumed and need_more is set.
+struct OpenedFrame {
+  bool final = false;
+  bool need_more = false;
+  Status missing;  // with need_more: the error should the message end here
+};
+StatusOr<OpenedFrame> OpenNextFrame(const MessageHeader& header, crypto::AesGcmKey& key, std::uint32_t seq,
+                                    Cursor& cursor, SecretBuffer& out_plaintext);
 
 // Appends the body for `plaintext` to `out`.
 Status EncryptBody(const MessageHeader& header, ByteView key, ByteView plaintext, Bytes& out);

@@ -24,8 +24,12 @@ py_rc=${PIPESTATUS[0]}
 
 echo "== node --test (tests/integration/node)"
 node_rc=0
-if [[ ! -d "$here/node/node_modules" ]]; then
-  (cd "$here/node" && npm ci --no-audit --no-fund) || node_rc=$?
+# (Re)install when node_modules is missing or was installed from another
+# package-lock.json (a pull that adds a package must not test stale modules).
+lock_sum="$(sha256sum "$here/node/package-lock.json" | cut -d' ' -f1)"
+stamp="$here/node/node_modules/.coffer-lock-sha256"
+if [[ ! -d "$here/node/node_modules" || "$(cat "$stamp" 2>/dev/null)" != "$lock_sum" ]]; then
+  (cd "$here/node" && npm ci --no-audit --no-fund && echo "$lock_sum" >"$stamp") || node_rc=$?
 fi
 node_log="$(mktemp)"
 if [[ $node_rc -eq 0 ]]; then

@@ -220,6 +220,20 @@ const std::vector<QueryOp>& QueryOperations() {
       {"iam", "DeleteRolePolicy", &DeleteRolePolicy},
       {"iam", "ListRolePolicies", &ListRolePolicies},
       {"sts", "AssumeRole", &AssumeRole},
+      {"iam", "CreatePolicy", &CreatePolicy},
+      {"iam", "AttachUserPolicy", &AttachUserPolicy},
+      {"iam", "DetachUserPolicy", &DetachUserPolicy},
+      {"iam", "AttachRolePolicy", &AttachRolePolicy},
+      {"iam", "DetachRolePolicy", &DetachRolePolicy},
+      {"iam", "ListAttachedUserPolicies", &ListAttachedUserPolicies},
+      {"iam", "ListAttachedRolePolicies", &ListAttachedRolePolicies},
+      {"iam", "CreateGroup", &CreateGroup},
+      {"iam", "AddUserToGroup", &AddUserToGroup},
+      {"iam", "PutGroupPolicy", &PutGroupPolicy},
+      {"iam", "TagUser", &TagUser},
+      {"iam", "TagRole", &TagRole},
+      {"iam", "DeleteUser", &DeleteUser},
+      {"iam", "DeleteAccessKey", &DeleteAccessKey},
       {"iam", "SimulatePrincipalPolicy", &SimulatePrincipalPolicy},
       {"iam", "SimulateCustomPolicy", &SimulateCustomPolicy},
       {"sts", "GetSessionToken", &GetSessionToken},
@@ -264,6 +278,8 @@ QueryError QueryErrorFor(ErrorCode code) {
       return {"LimitExceeded", 409};
     case ErrorCode::kAccessDenied:
       return {"AccessDenied", 403};
+    case ErrorCode::kConflict:
+      return {"DeleteConflict", 409};
     case ErrorCode::kValidation:
       return {"ValidationError", 400};
     case ErrorCode::kUnknownOperation:

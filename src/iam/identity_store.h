@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -73,6 +74,13 @@ struct Role {
   std::int64_t created_ms = 0;
 };
 
+struct ManagedPolicy {
+  std::string name;
+  std::string policy_id;  // ANPA...
+  std::string arn;        // arn:aws:iam::<account>:policy/<name>
+  std::int64_t created_ms = 0;
+};
+
 // Temporary credentials from AssumeRole / GetSessionToken.
 struct SessionCredentials {
   std::string access_key_id;  // ASIA...
@@ -127,6 +135,28 @@ class IdentityStore final : public auth::SecretKeySource, public policy::Identit
   Status DeleteRolePolicy(std::string_view account_id, std::string_view role, std::string_view policy_name);
   StatusOr<std::vector<std::string>> ListRolePolicies(std::string_view account_id, std::string_view role);
 
+  // Managed policies, attachments, groups, tags and deletions (directory.cc).
+  // `kind` is "user" or "role"; policy ARNs are arn:aws:iam::<account>:policy/<name>
+  // or arn:aws:iam::aws:policy/AdministratorAccess.
+  StatusOr<ManagedPolicy> CreatePolicy(std::string_view account_id, std::string_view name,
+                                       std::string_view document);
+  Status AttachPolicy(std::string_view kind, std::string_view account_id, std::string_view owner,
+                      std::string_view policy_arn);
+  Status DetachPolicy(std::string_view kind, std::string_view account_id, std::string_view owner,
+                      std::string_view policy_arn);
+  StatusOr<std::vector<std::string>> ListAttachedPolicies(std::string_view kind, std::string_view account_id,
+                                                          std::string_view owner);
+  // Returns the new group's id (AGPA...).
+  StatusOr<std::string> CreateGroup(std::string_view account_id, std::string_view name);
+  Status AddUserToGroup(std::string_view account_id, std::string_view group, std::string_view user);
+  Status PutGroupPolicy(std::string_view account_id, std::string_view group, std::string_view policy_name,
+                        std::string_view document);
+  Status TagEntity(std::string_view kind, std::string_view account_id, std::string_view owner,
+                   const std::map<std::string, std::string>& tags);
+  // IAM's DeleteConflict when the user still has access keys, policies or groups.
+  Status DeleteUser(std::string_view account_id, std::string_view name);
+  Status DeleteAccessKey(std::string_view account_id, std::string_view access_key_id);
+
   // Sessions (sessions.cc). `duration_s` is already range-checked.
   StatusOr<SessionCredentials> NewSession(const Principal& acting_as, std::int64_t duration_s);
   // The principal of a verified request: checks the session token of
@@ -142,6 +172,9 @@ class IdentityStore final : public auth::SecretKeySource, public policy::Identit
   StatusOr<AccessKey> LoadAccessKey(std::string_view access_key_id, std::string* out_wrapped);
   StatusOr<SecretBytes> SessionSecret(std::string_view access_key_id);
   StatusOr<std::vector<policy::NamedPolicy>> LoadPolicies(const policy::CallerInfo& who);
+  // Attached managed policies and (users) group policies, added to `out`.
+  Status AddAttachedAndGroupPolicies(store::Txn& txn, const policy::CallerInfo& who,
+                                     std::vector<policy::NamedPolicy>& out);
   StatusOr<std::string> RandomString(std::string_view alphabet, std::size_t len);
 
   store::Store& store_;

@@ -33,6 +33,23 @@ StatusOr<std::string> GetSessionToken(IdentityStore& ids, const QueryContext& ct
 StatusOr<std::string> SimulatePrincipalPolicy(IdentityStore& ids, const QueryContext& ctx,
                                               const FormParams& p);
 StatusOr<std::string> SimulateCustomPolicy(IdentityStore& ids, const QueryContext& ctx, const FormParams& p);
+#define COFFER_QUERY_OP(name) \
+  StatusOr<std::string> name(IdentityStore& ids, const QueryContext& ctx, const FormParams& p)
+COFFER_QUERY_OP(CreatePolicy);
+COFFER_QUERY_OP(AttachUserPolicy);
+COFFER_QUERY_OP(DetachUserPolicy);
+COFFER_QUERY_OP(AttachRolePolicy);
+COFFER_QUERY_OP(DetachRolePolicy);
+COFFER_QUERY_OP(ListAttachedUserPolicies);
+COFFER_QUERY_OP(ListAttachedRolePolicies);
+COFFER_QUERY_OP(CreateGroup);
+COFFER_QUERY_OP(AddUserToGroup);
+COFFER_QUERY_OP(PutGroupPolicy);
+COFFER_QUERY_OP(TagUser);
+COFFER_QUERY_OP(TagRole);
+COFFER_QUERY_OP(DeleteUser);
+COFFER_QUERY_OP(DeleteAccessKey);
+#undef COFFER_QUERY_OP
 StatusOr<std::string> GetCallerIdentity(IdentityStore& ids, const QueryContext& ctx, const FormParams& p);
 
 }  // namespace coffer::iam::internal

@@ -1,8 +1,10 @@
 // IAM roles: trust policy (who may assume the role) and inline role policies
 // (what its sessions may do).
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "iam/identity_store.h"
+#include "iam/inline_policies.h"
 
 namespace coffer::iam {
 namespace {
@@ -17,16 +19,8 @@ std::string RoleKey(std::string_view account_id, std::string_view name) {
   return std::string(account_id) + "/" + std::string(name);
 }
 
-std::string PolicyKey(std::string_view account_id, std::string_view role, std::string_view name) {
-  return RoleKey(account_id, role) + "/" + std::string(name);
-}
-
 Status NoSuchRole(std::string_view name) {
   return {ErrorCode::kNotFound, "The role with name " + std::string(name) + " cannot be found."};
-}
-
-Status NoSuchRolePolicy(std::string_view name) {
-  return {ErrorCode::kNotFound, "The role policy with name " + std::string(name) + " cannot be found."};
 }
 
 Role RoleFromJson(const json& j) {
@@ -98,51 +92,28 @@ Status IdentityStore::DeleteRole(std::string_view account_id, std::string_view n
 
 Status IdentityStore::PutRolePolicy(std::string_view account_id, std::string_view role,
                                     std::string_view policy_name, std::string_view document) {
-  RETURN_IF_ERROR(policy::Parse(document, {policy::PolicyKind::kIdentity, 10240}).status());
-  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
-  ASSIGN_OR_RETURN(auto value, txn->Get(kRoles, RoleKey(account_id, role)));
-  if (!value) return NoSuchRole(role);
-  const json record = {{"name", policy_name}, {"document", document}};
-  RETURN_IF_ERROR(txn->Put(kRolePolicies, PolicyKey(account_id, role, policy_name), record.dump()));
-  RETURN_IF_ERROR(txn->Commit());
+  RETURN_IF_ERROR(internal::PutInlinePolicy(store_, internal::kRoleTables, RoleKey(account_id, role),
+                                            policy_name, document));
   Changed();
   return Status::Ok();
 }
 
 StatusOr<std::string> IdentityStore::GetRolePolicy(std::string_view account_id, std::string_view role,
                                                    std::string_view policy_name) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  ASSIGN_OR_RETURN(auto value, txn->Get(kRolePolicies, PolicyKey(account_id, role, policy_name)));
-  if (!value) return NoSuchRolePolicy(policy_name);
-  const json j = json::parse(*value, nullptr, false);
-  if (j.is_discarded()) return InternalError("stored role policy is corrupt");
-  return j.value("document", "");
+  return internal::GetInlinePolicy(store_, internal::kRoleTables, RoleKey(account_id, role), policy_name);
 }
 
 Status IdentityStore::DeleteRolePolicy(std::string_view account_id, std::string_view role,
                                        std::string_view policy_name) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
-  const std::string key = PolicyKey(account_id, role, policy_name);
-  ASSIGN_OR_RETURN(auto value, txn->Get(kRolePolicies, key));
-  if (!value) return NoSuchRolePolicy(policy_name);
-  RETURN_IF_ERROR(txn->Delete(kRolePolicies, key));
-  RETURN_IF_ERROR(txn->Commit());
+  RETURN_IF_ERROR(
+      internal::DeleteInlinePolicy(store_, internal::kRoleTables, RoleKey(account_id, role), policy_name));
   Changed();
   return Status::Ok();
 }
 
 StatusOr<std::vector<std::string>> IdentityStore::ListRolePolicies(std::string_view account_id,
                                                                    std::string_view role) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  ASSIGN_OR_RETURN(auto value, txn->Get(kRoles, RoleKey(account_id, role)));
-  if (!value) return NoSuchRole(role);
-  ASSIGN_OR_RETURN(auto entries, txn->Scan(kRolePolicies, RoleKey(account_id, role) + "/", "", 10000));
-  std::vector<std::string> out;
-  for (const auto& e : entries) {
-    const json j = json::parse(e.value, nullptr, false);
-    if (!j.is_discarded()) out.push_back(j.value("name", ""));
-  }
-  return out;
+  return internal::ListInlinePolicies(store_, internal::kRoleTables, RoleKey(account_id, role));
 }
 
 }  // namespace coffer::iam

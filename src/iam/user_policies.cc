@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "iam/identity_store.h"
+#include "iam/inline_policies.h"
 
 namespace coffer::iam {
 namespace {
@@ -13,29 +14,12 @@ using nlohmann::json;
 constexpr std::string_view kUsers = "users";
 constexpr std::string_view kUserPolicies = "user_policies";
 constexpr std::string_view kAccessKeys = "access_keys";
-constexpr std::size_t kMaxInlinePolicyBytes = 2048;  // IAM's inline user policy quota (non-whitespace)
 
 std::string UserKey(std::string_view account_id, std::string_view user_name) {
   return std::string(account_id) + "/" + std::string(user_name);
 }
 
-std::string PolicyKey(std::string_view account_id, std::string_view user_name, std::string_view name) {
-  return UserKey(account_id, user_name) + "/" + std::string(name);
-}
-
 Status NoSuchEntity(std::string message) { return {ErrorCode::kNotFound, std::move(message)}; }
-
-std::size_t NonWhitespace(std::string_view text) {
-  std::size_t n = 0;
-  for (char c : text) n += !std::isspace(static_cast<unsigned char>(c));
-  return n;
-}
-
-Status CheckUserExists(store::Txn& txn, std::string_view account_id, std::string_view user_name) {
-  ASSIGN_OR_RETURN(auto user, txn.Get(kUsers, UserKey(account_id, user_name)));
-  if (!user) return NoSuchEntity("The user with name " + std::string(user_name) + " cannot be found.");
-  return Status::Ok();
-}
 
 }  // namespace
 
@@ -48,57 +32,29 @@ void IdentityStore::Changed() {
 
 Status IdentityStore::PutUserPolicy(std::string_view account_id, std::string_view user_name,
                                     std::string_view policy_name, std::string_view document) {
-  if (NonWhitespace(document) > kMaxInlinePolicyBytes) {
-    return {ErrorCode::kLimitExceeded,
-            "Maximum policy size of 2048 bytes exceeded for user " + std::string(user_name)};
-  }
-  RETURN_IF_ERROR(policy::Parse(document, {policy::PolicyKind::kIdentity, 131072}).status());
-  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
-  RETURN_IF_ERROR(CheckUserExists(*txn, account_id, user_name));
-  const json record = {{"name", policy_name}, {"document", document}};
-  RETURN_IF_ERROR(txn->Put(kUserPolicies, PolicyKey(account_id, user_name, policy_name), record.dump()));
-  RETURN_IF_ERROR(txn->Commit());
+  RETURN_IF_ERROR(internal::PutInlinePolicy(store_, internal::kUserTables, UserKey(account_id, user_name),
+                                            policy_name, document));
   Changed();
   return Status::Ok();
 }
 
 StatusOr<std::string> IdentityStore::GetUserPolicy(std::string_view account_id, std::string_view user_name,
                                                    std::string_view policy_name) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  ASSIGN_OR_RETURN(auto value, txn->Get(kUserPolicies, PolicyKey(account_id, user_name, policy_name)));
-  if (!value) {
-    return NoSuchEntity("The user policy with name " + std::string(policy_name) + " cannot be found.");
-  }
-  const json j = json::parse(*value, nullptr, false);
-  if (j.is_discarded()) return InternalError("stored user policy is corrupt");
-  return j.value("document", "");
+  return internal::GetInlinePolicy(store_, internal::kUserTables, UserKey(account_id, user_name),
+                                   policy_name);
 }
 
 Status IdentityStore::DeleteUserPolicy(std::string_view account_id, std::string_view user_name,
                                        std::string_view policy_name) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
-  const std::string key = PolicyKey(account_id, user_name, policy_name);
-  ASSIGN_OR_RETURN(auto value, txn->Get(kUserPolicies, key));
-  if (!value) {
-    return NoSuchEntity("The user policy with name " + std::string(policy_name) + " cannot be found.");
-  }
-  RETURN_IF_ERROR(txn->Delete(kUserPolicies, key));
-  RETURN_IF_ERROR(txn->Commit());
+  RETURN_IF_ERROR(internal::DeleteInlinePolicy(store_, internal::kUserTables, UserKey(account_id, user_name),
+                                               policy_name));
   Changed();
   return Status::Ok();
 }
 
 StatusOr<std::vector<std::string>> IdentityStore::ListUserPolicies(std::string_view account_id,
                                                                    std::string_view user_name) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  RETURN_IF_ERROR(CheckUserExists(*txn, account_id, user_name));
-  ASSIGN_OR_RETURN(auto entries, txn->Scan(kUserPolicies, UserKey(account_id, user_name) + "/", "", 10000));
-  std::vector<std::string> out;
-  for (const auto& e : entries) {
-    const json j = json::parse(e.value, nullptr, false);
-    if (!j.is_discarded()) out.push_back(j.value("name", ""));
-  }
-  return out;
+  return internal::ListInlinePolicies(store_, internal::kUserTables, UserKey(account_id, user_name));
 }
 
 Status IdentityStore::UpdateAccessKey(std::string_view account_id, std::string_view access_key_id,
@@ -157,6 +113,7 @@ StatusOr<std::vector<policy::NamedPolicy>> IdentityStore::LoadPolicies(const pol
     prefix = UserKey(who.caller.account, who.user_name) + "/";
     label = "user/" + who.user_name + "/";
   }
+  RETURN_IF_ERROR(AddAttachedAndGroupPolicies(*txn, who, out));
   ASSIGN_OR_RETURN(auto entries, txn->Scan(table, prefix, "", 10000));
   for (const auto& e : entries) {
     const json j = json::parse(e.value, nullptr, false);

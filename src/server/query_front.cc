@@ -79,7 +79,9 @@ StatusOr<std::string> QueryFront::Dispatch(const auth::HttpRequest& request, con
                    identities_.PrincipalForRequest(identity.access_key_id, identity.session_token));
   iam::QueryContext ctx{principal, CallerFor(principal, connection)};
   ASSIGN_OR_RETURN(std::string result, op->fn(identities_, ctx, params));
-  if (*out_action == "UpdateAccessKey") verifier_.Forget(params.at("AccessKeyId"));
+  if (*out_action == "UpdateAccessKey" || *out_action == "DeleteAccessKey") {
+    verifier_.Forget(params.at("AccessKeyId"));
+  }
   return result;
 }
 

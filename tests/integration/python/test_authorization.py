@@ -311,3 +311,57 @@ def test_retire_grant_by_retiring_principal(server, kms, alice):
     assert kms.list_grants(KeyId=key_id)["Grants"] == []
     expect_error("ValidationException", kms.create_grant, KeyId=key_id, GranteePrincipal=me,
                  Operations=["DescribeKey"], Constraints={"EncryptionContextEquals": {"a": "b"}})
+
+
+def test_managed_and_group_policies_apply(server, iam, kms):
+    account = server.creds.account_id
+    name = "dave-" + uuid.uuid4().hex[:8]
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    creds = Credentials(key["AccessKeyId"], key["SecretAccessKey"], account)
+    kms_dave = make_kms(server, creds=creds)
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    expect_error("AccessDeniedException", kms_dave.describe_key, KeyId=key_id)
+
+    doc = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*"}]}
+    policy = iam.create_policy(PolicyName="describe-" + name, PolicyDocument=json.dumps(doc))["Policy"]
+    assert policy["Arn"] == f"arn:aws:iam::{account}:policy/describe-{name}"
+    iam.attach_user_policy(UserName=name, PolicyArn=policy["Arn"])
+    attached = iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [policy["Arn"]]
+    assert kms_dave.describe_key(KeyId=key_id)["KeyMetadata"]["KeyId"] == key_id
+    iam.detach_user_policy(UserName=name, PolicyArn=policy["Arn"])
+    expect_error("AccessDeniedException", kms_dave.describe_key, KeyId=key_id)
+
+    group = "crypto-" + uuid.uuid4().hex[:8]
+    iam.create_group(GroupName=group)
+    iam.put_group_policy(GroupName=group, PolicyName="enc", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}))
+    expect_error("AccessDeniedException", kms_dave.encrypt, KeyId=key_id, Plaintext=b"x")
+    iam.add_user_to_group(GroupName=group, UserName=name)
+    kms_dave.encrypt(KeyId=key_id, Plaintext=b"x")
+
+    iam.attach_user_policy(UserName=name, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    assert kms_dave.create_key()["KeyMetadata"]["KeyManager"] == "CUSTOMER"
+    iam.tag_user(UserName=name, Tags=[{"Key": "team", "Value": "crypto"}])
+
+    with pytest.raises(ClientError) as info:
+        iam.delete_user(UserName=name)
+    assert info.value.response["Error"]["Code"] == "DeleteConflict"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 409
+
+
+def test_delete_access_key_and_user(server, iam):
+    name = "erin-" + uuid.uuid4().hex[:8]
+    iam.create_user(UserName=name)
+    key = iam.create_access_key(UserName=name)["AccessKey"]
+    creds = Credentials(key["AccessKeyId"], key["SecretAccessKey"], server.creds.account_id)
+    assert make_client(server, "sts", creds).get_caller_identity()["Arn"].endswith(name)
+    iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+    with pytest.raises(ClientError) as info:
+        make_client(server, "sts", creds).get_caller_identity()
+    assert info.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    iam.delete_user(UserName=name)
+    with pytest.raises(ClientError) as info:
+        iam.get_user(UserName=name)
+    assert info.value.response["Error"]["Code"] == "NoSuchEntity"

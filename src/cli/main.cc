@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/envelope_cmd.h"
+#include "cli/policy_simulate.h"
 #include "server/app.h"
 
 namespace {
@@ -132,6 +133,18 @@ int main(int argc, char** argv) {
       sub->add_option("--user-name", user_name)->required();
     }
   }
+  CoreOptions policy_core;
+  coffer::cli::SimulateArgs simulate;
+  auto* policy_cmd = app.add_subcommand("policy", "Explain authorization decisions offline");
+  policy_cmd->require_subcommand(1);
+  auto* simulate_cmd =
+      policy_cmd->add_subcommand("simulate", "Decide principal x action x resource and say why");
+  AddCoreOptions(*simulate_cmd, policy_core);
+  simulate_cmd->add_option("--principal", simulate.principal, "IAM user or role ARN")->required();
+  simulate_cmd->add_option("--action", simulate.actions, "Action, e.g. kms:Encrypt (repeatable)")->required();
+  simulate_cmd->add_option("--resource", simulate.resource,
+                           "Resource ARN (a KMS key ARN uses its key policy)");
+  simulate_cmd->add_option("--context", simulate.context, "Condition key=value (repeatable)");
   app.add_subcommand("version", "Print the version");
   coffer::cli::EnvelopeCommands envelope_commands(app);
 
@@ -142,6 +155,10 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("version")) {
     std::cout << "coffer " << kVersion << "\n";
     return 0;
+  }
+  if (app.got_subcommand("policy")) {
+    spdlog::set_level(spdlog::level::warn);
+    return coffer::cli::RunPolicySimulate(policy_core, simulate);
   }
   if (app.got_subcommand("admin")) {
     spdlog::set_level(spdlog::level::warn);

@@ -33,8 +33,14 @@ StatusOr<json> ParseRecord(const std::string& text) {
 }
 
 User UserFromJson(const json& j) {
-  return User{j.value("account_id", ""), j.value("name", ""), j.value("user_id", ""), j.value("arn", ""),
-              j.value("created_ms", std::int64_t{0})};
+  // Users stored before issue 4 had no "admin" field; they could do
+  // everything in their account, and keep that.
+  return User{j.value("account_id", ""),
+              j.value("name", ""),
+              j.value("user_id", ""),
+              j.value("arn", ""),
+              j.value("created_ms", std::int64_t{0}),
+              j.value("admin", true)};
 }
 
 bool ValidUserName(std::string_view name) {
@@ -79,7 +85,8 @@ StatusOr<Account> IdentityStore::CreateAccount(std::string_view name) {
   return InternalError("could not allocate an account id");
 }
 
-StatusOr<User> IdentityStore::CreateUser(std::string_view account_id, std::string_view user_name) {
+StatusOr<User> IdentityStore::CreateUser(std::string_view account_id, std::string_view user_name,
+                                         bool admin) {
   if (!ValidUserName(user_name)) return ValidationError("invalid user name");
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   ASSIGN_OR_RETURN(auto account, txn->Get(kAccounts, account_id));
@@ -89,14 +96,15 @@ StatusOr<User> IdentityStore::CreateUser(std::string_view account_id, std::strin
   if (existing)
     return Status(ErrorCode::kAlreadyExists, "user " + std::string(user_name) + " already exists");
   ASSIGN_OR_RETURN(std::string suffix, RandomString(kBase32, 17));
-  User user{std::string(account_id), std::string(user_name), "AIDA" + suffix,
+  User user{std::string(account_id),
+            std::string(user_name),
+            "AIDA" + suffix,
             "arn:aws:iam::" + std::string(account_id) + ":user/" + std::string(user_name),
-            ToEpochMillis(clock_.Now())};
-  const json record = {{"account_id", user.account_id},
-                       {"name", user.name},
-                       {"user_id", user.user_id},
-                       {"arn", user.arn},
-                       {"created_ms", user.created_ms}};
+            ToEpochMillis(clock_.Now()),
+            admin};
+  const json record = {{"admin", user.admin}, {"account_id", user.account_id},
+                       {"name", user.name},   {"user_id", user.user_id},
+                       {"arn", user.arn},     {"created_ms", user.created_ms}};
   RETURN_IF_ERROR(txn->Put(kUsers, key, record.dump()));
   RETURN_IF_ERROR(txn->Commit());
   return user;
@@ -182,13 +190,14 @@ StatusOr<Principal> IdentityStore::PrincipalFor(std::string_view access_key_id) 
   if (!value) return Status(ErrorCode::kUnrecognizedClient, "access key has no user");
   ASSIGN_OR_RETURN(json j, ParseRecord(*value));
   const User user = UserFromJson(j);
-  Principal principal{user.account_id, user.name, user.user_id, user.arn, key.access_key_id};
+  Principal principal{user.account_id, user.name, user.user_id, user.arn, key.access_key_id, user.admin};
   std::unique_lock lock(mu_);
   principals_.emplace(key.access_key_id, principal);
   return principal;
 }
 
 StatusOr<SecretBytes> IdentityStore::SecretKeyFor(std::string_view access_key_id) {
+  if (access_key_id.starts_with("ASIA")) return SessionSecret(access_key_id);
   std::string wrapped_b64;
   ASSIGN_OR_RETURN(AccessKey key, LoadAccessKey(access_key_id, &wrapped_b64));
   auto wrapped = Base64Decode(wrapped_b64);

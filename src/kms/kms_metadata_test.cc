@@ -273,7 +273,8 @@ TEST_F(MetadataTest, MalformedPoliciesAreRejected) {
 
 // A well-formed policy of exactly `size` bytes.
 std::string PolicyOfSize(std::size_t size) {
-  const std::string head = R"({"Statement":[{"Effect":"Allow","Sid":")";
+  const std::string head =
+      R"({"Statement":[{"Effect":"Allow","Principal":"*","Action":"kms:*","Resource":"*","Sid":")";
   const std::string tail = R"("}]})";
   return head + std::string(size - head.size() - tail.size(), 'x') + tail;
 }

@@ -73,6 +73,7 @@ class KmsTest : public ::testing::Test {
   // Runs an operation through the service's dispatch table, as the router does.
   StatusOr<Json> CallAs(RequestContext ctx, std::string_view op, const Json& request) {
     ctx.action = "kms:" + std::string(op);
+    ctx.request = &request;  // condition keys come from the body, as the router passes it
     for (const Operation& candidate : Operations()) {
       if (candidate.name == op) return candidate.fn(kms_, ctx, request);
     }

@@ -4,6 +4,8 @@
 #include <array>
 
 #include "common/encoding.h"
+#include "kms/authorizer.h"
+#include "kms/grants.h"
 
 namespace coffer::kms {
 namespace {
@@ -110,8 +112,10 @@ StatusOr<std::shared_ptr<const LoadedKey>> KmsService::Resolve(const RequestCont
   if (!ref) return NotFoundError("Invalid keyId '" + std::string(key_id) + "'");
   const bool is_alias = ref->kind == KeyRef::Kind::kAliasName || ref->kind == KeyRef::Kind::kAliasArn;
   if (!is_alias) {
-    ASSIGN_OR_RETURN(std::string id, ResolveIdForWrite(ctx, key_id));
-    return keys_.Load(ctx.region, ctx.account, id);
+    if (ref->kind == KeyRef::Kind::kKeyArn && ref->account != ctx.account && authorizer_ != nullptr) {
+      return LoadOtherAccount(ctx, *ref);
+    }
+    return LoadForCaller(ctx, key_id);
   }
   if (accepted == KeyRefs::kIdOrArn) return NotFoundError("Invalid keyId '" + std::string(key_id) + "'");
   const std::string alias_arn = AliasArn(ctx.region, ctx.account, ref->id);
@@ -128,7 +132,44 @@ StatusOr<std::shared_ptr<const LoadedKey>> KmsService::Resolve(const RequestCont
     ASSIGN_OR_RETURN(std::string created, CreateAwsManagedKey(ctx, ref->id));
     target = created;
   }
-  return keys_.Load(ctx.region, ctx.account, *target);
+  ASSIGN_OR_RETURN(auto key, keys_.Load(ctx.region, ctx.account, *target));
+  RETURN_IF_ERROR(AuthorizeKey(ctx, key->record));
+  return key;
+}
+
+StatusOr<std::shared_ptr<const LoadedKey>> KmsService::LoadForCaller(const RequestContext& ctx,
+                                                                     std::string_view key_id) {
+  ASSIGN_OR_RETURN(std::string id, ResolveIdForWrite(ctx, key_id));
+  ASSIGN_OR_RETURN(auto key, keys_.Load(ctx.region, ctx.account, id));
+  RETURN_IF_ERROR(AuthorizeKey(ctx, key->record));
+  return key;
+}
+
+// A key ARN of another account: usable only when that key's policy and the
+// caller's own IAM policies both allow (the authorizer decides). A key that
+// does not exist is refused like one the caller may not use.
+StatusOr<std::shared_ptr<const LoadedKey>> KmsService::LoadOtherAccount(const RequestContext& ctx,
+                                                                        const KeyRef& ref) {
+  const std::string arn = KeyArn(ref.region, ref.account, ref.id);
+  if (ref.region != ctx.region) return NotFoundError("Invalid arn " + arn);
+  auto key = keys_.Load(ref.region, ref.account, ref.id);
+  if (!key.ok()) {
+    if (key.status().code() == ErrorCode::kNotFound) return AccessDeniedFor(ctx, arn);
+    return key.status();
+  }
+  RETURN_IF_ERROR(AuthorizeKey(ctx, (*key)->record));
+  return *key;
+}
+
+Status KmsService::AuthorizeKey(const RequestContext& ctx, const KeyRecord& key) {
+  if (authorizer_ == nullptr) {
+    return key.account == ctx.account ? Status::Ok() : AccessDeniedFor(ctx, key.Arn());
+  }
+  return authorizer_->AuthorizeKey(ctx, key);
+}
+
+Status KmsService::AuthorizeAccount(const RequestContext& ctx) {
+  return authorizer_ == nullptr ? Status::Ok() : authorizer_->AuthorizeAccount(ctx);
 }
 
 Status KmsService::Identify(const RequestContext& ctx, KeyRecord& draft) {
@@ -186,6 +227,7 @@ StatusOr<int> KmsService::RunSweeper() {
   const std::int64_t now = NowMs();
   ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
   ASSIGN_OR_RETURN(std::vector<KeyRecord> all, writer.AllKeys());
+  std::vector<KeyRecord> deleted;
   int changed = 0;
   for (KeyRecord& record : all) {
     if (record.state == kStatePendingDeletion && record.deletion_ms && *record.deletion_ms <= now) {
@@ -196,6 +238,7 @@ StatusOr<int> KmsService::RunSweeper() {
         }
       }
       RETURN_IF_ERROR(writer.DeleteKey(record));
+      deleted.push_back(record);
       ++changed;
       continue;
     }
@@ -209,6 +252,12 @@ StatusOr<int> KmsService::RunSweeper() {
     }
   }
   RETURN_IF_ERROR(writer.Commit());
+  // Grants end with their key (after the key's transaction: one writer at a time).
+  for (const auto& record : deleted) {
+    if (grants_ != nullptr)
+      RETURN_IF_ERROR(grants_->DeleteForKey(record.region, record.account, record.key_id));
+  }
+  if (!deleted.empty() && authorizer_ != nullptr) authorizer_->Invalidate();
   return changed;
 }
 
@@ -315,6 +364,7 @@ StatusOr<KeyRecord> MutateKey(KmsService& kms, const RequestContext& ctx, std::s
   ASSIGN_OR_RETURN(KeyWriter writer, kms.keys().BeginWrite());
   ASSIGN_OR_RETURN(auto record, writer.GetKey(ctx.region, ctx.account, id));
   if (!record) return NotFoundError("Key '" + KeyArn(ctx.region, ctx.account, id) + "' does not exist");
+  RETURN_IF_ERROR(kms.AuthorizeKey(ctx, *record));
   RETURN_IF_ERROR(fn(*record));
   RETURN_IF_ERROR(writer.PutKey(*record));
   RETURN_IF_ERROR(writer.Commit());

@@ -15,17 +15,23 @@
 #include "kms/arn.h"
 #include "kms/ciphertext.h"
 #include "kms/key_store.h"
+#include "policy/identity_source.h"
 
 namespace coffer::kms {
 
 using Json = nlohmann::json;
 
 struct RequestContext {
-  std::string account;        // caller's account id
-  std::string region;         // from the SigV4 scope
-  std::string principal_arn;  // caller
-  std::string action;         // "kms:<Operation>", for AWS-shaped denials
+  std::string account;            // caller's account id
+  std::string region;             // from the SigV4 scope
+  std::string principal_arn;      // caller
+  std::string action;             // "kms:<Operation>", for AWS-shaped denials
+  policy::CallerInfo who{};       // the caller as authorization sees it (router)
+  const Json* request = nullptr;  // the validated body, for condition keys
 };
+
+class Authorizer;
+class GrantStore;
 
 class KmsService;
 using OperationFn = StatusOr<Json> (*)(KmsService& kms, const RequestContext& ctx, const Json& request);
@@ -56,6 +62,18 @@ class KmsService {
                                                      KeyRefs accepted);
   // For writes: the key id a KeyId member names (key id or key ARN only).
   StatusOr<std::string> ResolveIdForWrite(const RequestContext& ctx, std::string_view key_id);
+  // ResolveIdForWrite, load, and authorize ctx.action on the key.
+  StatusOr<std::shared_ptr<const LoadedKey>> LoadForCaller(const RequestContext& ctx,
+                                                           std::string_view key_id);
+
+  // Authorization (issue 4). Without an authorizer (unit tests of the key
+  // operations) every principal of the key's account is allowed.
+  void SetAuthorizer(Authorizer* authorizer) { authorizer_ = authorizer; }
+  Authorizer* authorizer() { return authorizer_; }
+  void SetGrants(GrantStore* grants) { grants_ = grants; }
+  GrantStore* grants() { return grants_; }
+  Status AuthorizeKey(const RequestContext& ctx, const KeyRecord& key);
+  Status AuthorizeAccount(const RequestContext& ctx);
 
   // Background work: deletes keys whose waiting period ended and rotates keys
   // whose rotation is due. Returns how many keys it changed.
@@ -70,9 +88,13 @@ class KmsService {
   Status AddFirstMaterial(KeyRecord& draft);
   StatusOr<std::string> CreateAwsManagedKey(const RequestContext& ctx, std::string_view alias_name);
 
+  StatusOr<std::shared_ptr<const LoadedKey>> LoadOtherAccount(const RequestContext& ctx, const KeyRef& ref);
+
   KeyStore& keys_;
   RandomSource& random_;
   const Clock& clock_;
+  Authorizer* authorizer_ = nullptr;
+  GrantStore* grants_ = nullptr;
 };
 
 // ---- helpers shared by the operation files ----

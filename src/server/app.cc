@@ -17,8 +17,11 @@
 #include "api/service_model.h"
 #include "auth/sigv4.h"
 #include "common/secret_bytes.h"
+#include "kms/authorizer.h"
+#include "kms/grants.h"
 #include "kms/key_store.h"
 #include "kms/service.h"
+#include "server/query_front.h"
 #include "server/router.h"
 
 namespace coffer::server {
@@ -139,7 +142,14 @@ int Serve(const ServeOptions& options) {
   auth::SigV4Verifier verifier(core.clock, *core.identities);
   kms::KeyStore keys(*core.store, *core.root_key, core.random);
   kms::KmsService kms(keys, core.random, core.clock);
+  kms::Authorizer authorizer(*core.identities, core.clock);
+  kms::GrantStore grants(*core.store, core.random);
+  authorizer.SetGrants(&grants);
+  kms.SetAuthorizer(&authorizer);
+  kms.SetGrants(&grants);
   Router router(**model, verifier, *core.identities, kms, core.random);
+  QueryFront query(verifier, *core.identities);
+  router.SetQueryFront(&query);
 
   auto server_or = HttpServer::Create(
       options.server,

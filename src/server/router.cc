@@ -10,6 +10,7 @@
 #include "common/json_parse.h"
 #include "common/json_writer.h"
 #include "server/error_table.h"
+#include "server/query_front.h"
 
 namespace coffer::server {
 namespace {
@@ -43,6 +44,18 @@ HttpResponse JsonResponse(int status, std::string body, std::string_view request
 std::string Dump(const json& value) { return WriteJson(value); }
 
 }  // namespace
+
+policy::CallerInfo CallerFor(const iam::Principal& principal, const ConnectionInfo& connection) {
+  policy::CallerInfo who;
+  who.caller = {principal.arn, principal.role_arn, principal.account_id, "", false};
+  who.principal_type = principal.role_arn.empty() ? "User" : "AssumedRole";
+  who.user_name = principal.user_name;
+  who.user_id = principal.user_id;
+  who.access_key_id = principal.access_key_id;
+  who.secure_transport = connection.secure;
+  who.source_ip = connection.source_ip;
+  return who;
+}
 
 std::string NewRequestId(RandomSource& random) {
   std::uint8_t raw[16] = {};
@@ -91,8 +104,10 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
   if (request.method == "GET" && (request.target == "/healthz" || request.target == "/ping")) {
     return JsonResponse(200, R"({"status":"ok"})", request_id);
   }
+  if (query_ != nullptr && QueryFront::Accepts(request))
+    return query_->Handle(request, connection, request_id);
   const std::string_view target = FindHeader(request, "x-amz-target");
-  StatusOr<json> result = Dispatch(request, target);
+  StatusOr<json> result = Dispatch(request, target, connection);
   if (!result.ok()) {
     const ErrorInfo info = LookupError(result.status().code());
     if (info.http_status >= 500) {
@@ -106,7 +121,8 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
   return JsonResponse(200, Dump(*result), request_id);
 }
 
-StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_view target) {
+StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_view target,
+                                const ConnectionInfo& connection) {
   if (request.method != "POST") {
     return Status(ErrorCode::kUnknownOperation, "Only POST is supported by the AWS JSON protocol");
   }
@@ -120,7 +136,8 @@ StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_vi
     return Status(ErrorCode::kUnknownOperation, "The operation " + std::string(target.substr(0, 128)) +
                                                     " is not supported by this server.");
   }
-  ASSIGN_OR_RETURN(iam::Principal principal, identities_.PrincipalFor(identity.access_key_id));
+  ASSIGN_OR_RETURN(iam::Principal principal,
+                   identities_.PrincipalForRequest(identity.access_key_id, identity.session_token));
   const std::optional<json> parsed = request.body.empty() ? json::object() : ParseJson(request.body);
   if (!parsed) {
     return Status(ErrorCode::kSerialization, "The request body is not valid JSON");
@@ -128,6 +145,8 @@ StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_vi
   const json& body = *parsed;
   RETURN_IF_ERROR(api::ValidateInput(kms_model_, *route->second.model_op, body));
   kms::RequestContext ctx{principal.account_id, identity.region, principal.arn, route->second.action};
+  ctx.who = CallerFor(principal, connection);
+  ctx.request = &body;
   try {
     return route->second.fn(kms_, ctx, body);
   } catch (const std::exception&) {

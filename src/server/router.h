@@ -34,6 +34,8 @@ struct ConnectionInfo {
 };
 
 // Request ids for x-amzn-RequestId.
+class QueryFront;
+
 class RequestIdGenerator {
  public:
   explicit RequestIdGenerator(RandomSource& random);
@@ -51,6 +53,9 @@ class Router {
 
   HttpResponse Handle(const auth::HttpRequest& request, const ConnectionInfo& connection);
 
+  // The IAM/STS Query protocol front, for form POSTs (issue 4).
+  void SetQueryFront(QueryFront* query) { query_ = query; }
+
   // The AWS-shaped error response for a status (also used by the HTTP layer
   // for errors found before routing, e.g. an oversized body).
   static HttpResponse ErrorResponse(const Status& status, std::string_view request_id);
@@ -65,7 +70,8 @@ class Router {
     kms::OperationFn fn;
     std::string action;  // "kms:Encrypt"
   };
-  StatusOr<nlohmann::json> Dispatch(const auth::HttpRequest& request, std::string_view target);
+  StatusOr<nlohmann::json> Dispatch(const auth::HttpRequest& request, std::string_view target,
+                                    const ConnectionInfo& connection);
 
   const api::ServiceModel& kms_model_;
   auth::SigV4Verifier& verifier_;
@@ -73,7 +79,11 @@ class Router {
   kms::KmsService& kms_;
   RequestIdGenerator request_ids_;
   std::unordered_map<std::string, Route> routes_;  // full X-Amz-Target -> route
+  QueryFront* query_ = nullptr;
 };
+
+// The caller as authorization sees it: principal, transport, source address.
+policy::CallerInfo CallerFor(const iam::Principal& principal, const ConnectionInfo& connection);
 
 // A fresh request id (UUID v4).
 std::string NewRequestId(RandomSource& random);

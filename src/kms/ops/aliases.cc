@@ -23,8 +23,7 @@ Status CheckCustomerAliasName(const std::string& name) {
 
 // The key an alias may point at: a customer managed key of the caller, not pending deletion.
 StatusOr<KeyRecord> AliasTarget(KmsService& kms, const RequestContext& ctx, const std::string& key_id) {
-  ASSIGN_OR_RETURN(std::string id, kms.ResolveIdForWrite(ctx, key_id));
-  ASSIGN_OR_RETURN(auto key, kms.keys().Load(ctx.region, ctx.account, id));
+  ASSIGN_OR_RETURN(auto key, kms.LoadForCaller(ctx, key_id));
   RETURN_IF_ERROR(CheckNotPendingDeletion(key->record));
   RETURN_IF_ERROR(CheckCustomerManaged(key->record, ctx));
   return key->record;
@@ -76,6 +75,8 @@ StatusOr<Json> DeleteAlias(KmsService& kms, const RequestContext& ctx, const Jso
   ASSIGN_OR_RETURN(KeyWriter writer, kms.keys().BeginWrite());
   ASSIGN_OR_RETURN(auto existing, writer.GetAlias(ctx.region, ctx.account, name));
   if (!existing) return NotFoundError("Alias " + AliasArn(ctx.region, ctx.account, name) + " is not found.");
+  ASSIGN_OR_RETURN(auto target, writer.GetKey(ctx.region, ctx.account, existing->target_key_id));
+  if (target) RETURN_IF_ERROR(kms.AuthorizeKey(ctx, *target));
   RETURN_IF_ERROR(writer.DeleteAlias(ctx.region, ctx.account, name));
   RETURN_IF_ERROR(writer.Commit());
   return Json::object();
@@ -86,6 +87,7 @@ StatusOr<Json> ListAliases(KmsService& kms, const RequestContext& ctx, const Jso
   const std::size_t limit = std::min<std::size_t>(ReadLimit(req, 50), 100);
   Json aliases = Json::array();
   Json out;
+  RETURN_IF_ERROR(kms.AuthorizeAccount(ctx));  // ListAliases is authorized by IAM policy only
   if (req.contains("KeyId")) {
     ASSIGN_OR_RETURN(std::string id, kms.ResolveIdForWrite(ctx, req["KeyId"].get<std::string>()));
     ASSIGN_OR_RETURN(auto key, kms.keys().Load(ctx.region, ctx.account, id));

@@ -44,11 +44,13 @@ StatusOr<Opened> OpenBlob(KmsService& kms, const RequestContext& ctx, ByteView b
                     "The key ID in the request does not identify a KMS key that can perform this operation.");
     }
   } else {
-    if (header.account != ctx.account) {
+    const bool other_account = header.account != ctx.account;
+    if (other_account && kms.authorizer() == nullptr) {
       return AccessDeniedFor(ctx, KeyArn(ctx.region, header.account, header.key_id));
     }
-    auto loaded = kms.keys().Load(ctx.region, ctx.account, header.key_id);
+    auto loaded = kms.keys().Load(ctx.region, header.account, header.key_id);
     if (!loaded.ok()) {
+      if (other_account) return AccessDeniedFor(ctx, KeyArn(ctx.region, header.account, header.key_id));
       if (loaded.status().code() == ErrorCode::kNotFound) {
         return Status(ErrorCode::kInvalidCiphertext,
                       "The ciphertext refers to a KMS key that does not exist");
@@ -56,6 +58,7 @@ StatusOr<Opened> OpenBlob(KmsService& kms, const RequestContext& ctx, ByteView b
       return loaded.status();
     }
     key = *loaded;
+    RETURN_IF_ERROR(kms.AuthorizeKey(ctx, key->record));
   }
   RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
   const std::string version_id = HexEncode(header.version_id);
@@ -140,9 +143,14 @@ StatusOr<Json> ReEncrypt(KmsService& kms, const RequestContext& ctx, const Json&
   RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "SourceEncryptionAlgorithm"));
   RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "DestinationEncryptionAlgorithm"));
   ASSIGN_OR_RETURN(Bytes blob, ReadBlob(req, "CiphertextBlob"));
-  ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, ctx, blob, ReadContext(req, "SourceEncryptionContext"),
+  // AWS authorizes kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination.
+  RequestContext from = ctx;
+  from.action = "kms:ReEncryptFrom";
+  RequestContext to = ctx;
+  to.action = "kms:ReEncryptTo";
+  ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, from, blob, ReadContext(req, "SourceEncryptionContext"),
                                            KeyIdMember(req, "SourceKeyId")));
-  ASSIGN_OR_RETURN(auto destination, kms.Resolve(ctx, req.at("DestinationKeyId").get<std::string>(),
+  ASSIGN_OR_RETURN(auto destination, kms.Resolve(to, req.at("DestinationKeyId").get<std::string>(),
                                                  KeyRefs::kAnyIncludingAlias));
   RETURN_IF_ERROR(CheckUsableForCrypto(destination->record));
   RETURN_IF_ERROR(CheckDryRun(req));
@@ -166,7 +174,8 @@ StatusOr<Json> GenerateDataKeyWithoutPlaintext(KmsService& kms, const RequestCon
   return GenerateDataKeyImpl(kms, ctx, req, /*with_plaintext=*/false);
 }
 
-StatusOr<Json> GenerateRandom(KmsService& kms, const RequestContext&, const Json& req) {
+StatusOr<Json> GenerateRandom(KmsService& kms, const RequestContext& ctx, const Json& req) {
+  RETURN_IF_ERROR(kms.AuthorizeAccount(ctx));
   if (req.contains("CustomKeyStoreId")) {
     return Status(ErrorCode::kUnsupportedOperation, "Custom key stores are not supported by this server");
   }

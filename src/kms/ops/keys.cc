@@ -1,6 +1,7 @@
 // Key lifecycle: CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey,
 // UpdateKeyDescription, ScheduleKeyDeletion, CancelKeyDeletion.
 #include "kms/ops/ops.h"
+#include "policy/policy.h"
 
 namespace coffer::kms::ops {
 namespace {
@@ -45,21 +46,14 @@ Status CheckPolicyDocument(const std::string& policy) {
   if (policy.size() > kMaxPolicyBytes) {
     return {ErrorCode::kLimitExceeded, "The key policy exceeds the 32768 byte quota"};
   }
-  const Json doc = Json::parse(policy, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) {
-    return {ErrorCode::kMalformedPolicyDocument, "The policy is not valid JSON"};
-  }
-  auto statement = doc.find("Statement");
-  if (statement == doc.end() || !(statement->is_object() || statement->is_array())) {
-    return {ErrorCode::kMalformedPolicyDocument, "The policy has no Statement"};
-  }
-  return Status::Ok();
+  return policy::Parse(policy, {policy::PolicyKind::kResource, kMaxPolicyBytes}).status();
 }
 
 StatusOr<Json> CreateKey(KmsService& kms, const RequestContext& ctx, const Json& req) {
   const std::string spec =
       StringMember(req, "KeySpec", StringMember(req, "CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"));
   RETURN_IF_ERROR(CheckCreateKeyOptions(req, spec));
+  RETURN_IF_ERROR(kms.AuthorizeAccount(ctx));  // kms:CreateKey: IAM policy only, as on AWS
   KeyRecord draft;
   draft.description = StringMember(req, "Description");
   draft.policy = StringMember(req, "Policy");
@@ -79,6 +73,7 @@ StatusOr<Json> DescribeKey(KmsService& kms, const RequestContext& ctx, const Jso
 
 StatusOr<Json> ListKeys(KmsService& kms, const RequestContext& ctx, const Json& req) {
   ASSIGN_OR_RETURN(std::string after, DecodeMarker(req));
+  RETURN_IF_ERROR(kms.AuthorizeAccount(ctx));
   ASSIGN_OR_RETURN(KeyPage page, kms.keys().ListKeys(ctx.region, ctx.account, after, ReadLimit(req, 100)));
   Json keys = Json::array();
   for (const auto& k : page.keys) keys.push_back({{"KeyId", k.key_id}, {"KeyArn", k.Arn()}});

@@ -43,6 +43,12 @@ COFFER_KMS_OP(ListKeyRotations);
 COFFER_KMS_OP(GetKeyPolicy);
 COFFER_KMS_OP(PutKeyPolicy);
 COFFER_KMS_OP(ListKeyPolicies);
+// grants.cc
+COFFER_KMS_OP(CreateGrant);
+COFFER_KMS_OP(ListGrants);
+COFFER_KMS_OP(ListRetirableGrants);
+COFFER_KMS_OP(RetireGrant);
+COFFER_KMS_OP(RevokeGrant);
 
 #undef COFFER_KMS_OP
 

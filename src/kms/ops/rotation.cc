@@ -55,8 +55,7 @@ StatusOr<Json> DisableKeyRotation(KmsService& kms, const RequestContext& ctx, co
 }
 
 StatusOr<Json> GetKeyRotationStatus(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  ASSIGN_OR_RETURN(std::string id, kms.ResolveIdForWrite(ctx, req.at("KeyId").get<std::string>()));
-  ASSIGN_OR_RETURN(auto key, kms.keys().Load(ctx.region, ctx.account, id));
+  ASSIGN_OR_RETURN(auto key, kms.LoadForCaller(ctx, req.at("KeyId").get<std::string>()));
   const KeyRecord& r = key->record;
   // A key pending deletion does not rotate; cancelling the deletion restores
   // its rotation setting, so the flag itself is kept.
@@ -90,8 +89,7 @@ StatusOr<Json> RotateKeyOnDemand(KmsService& kms, const RequestContext& ctx, con
 }
 
 StatusOr<Json> ListKeyRotations(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  ASSIGN_OR_RETURN(std::string id, kms.ResolveIdForWrite(ctx, req.at("KeyId").get<std::string>()));
-  ASSIGN_OR_RETURN(auto key, kms.keys().Load(ctx.region, ctx.account, id));
+  ASSIGN_OR_RETURN(auto key, kms.LoadForCaller(ctx, req.at("KeyId").get<std::string>()));
   ASSIGN_OR_RETURN(std::string after, DecodeMarker(req));
   const bool all_material = req.value("IncludeKeyMaterial", "ROTATIONS_ONLY") == "ALL_KEY_MATERIAL";
   const std::size_t limit = ReadLimit(req, 100);

@@ -33,8 +33,7 @@ StatusOr<Json> UntagResource(KmsService& kms, const RequestContext& ctx, const J
 }
 
 StatusOr<Json> ListResourceTags(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  ASSIGN_OR_RETURN(std::string id, kms.ResolveIdForWrite(ctx, req.at("KeyId").get<std::string>()));
-  ASSIGN_OR_RETURN(auto key, kms.keys().Load(ctx.region, ctx.account, id));
+  ASSIGN_OR_RETURN(auto key, kms.LoadForCaller(ctx, req.at("KeyId").get<std::string>()));
   ASSIGN_OR_RETURN(std::string after, DecodeMarker(req));
   const std::size_t limit = std::min<std::size_t>(ReadLimit(req, 50), 50);
   Json tags = Json::array();

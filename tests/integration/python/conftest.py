@@ -61,6 +61,7 @@ AWS_HTTP_STATUS = {
     "InvalidSignatureException": 400,
     "KMSInvalidStateException": 400,
     "MalformedPolicyDocumentException": 400,
+    "InvalidGrantTokenException": 400,
     "MissingAuthenticationTokenException": 403,
     "NotFoundException": 400,
     "SerializationException": 400,

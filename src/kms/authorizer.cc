@@ -1,0 +1,174 @@
+#include "kms/authorizer.h"
+
+#include <algorithm>
+
+#include "kms/service.h"
+
+namespace coffer::kms {
+namespace {
+
+constexpr std::size_t kMaxCachedDecisions = 100000;
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// AWS's AccessDeniedException text for KMS.
+Status Denied(const RequestContext& ctx, std::string_view resource, std::string_view reason) {
+  return {ErrorCode::kAccessDenied, "User: " + ctx.principal_arn +
+                                        " is not authorized to perform: " + ctx.action +
+                                        " on resource: " + std::string(resource) + " " + std::string(reason)};
+}
+
+std::string NoPolicyAllows(std::string_view kind, std::string_view action) {
+  return "because no " + std::string(kind) + "-based policy allows the " + std::string(action) + " action";
+}
+
+std::string DecisionKey(const policy::Request& r) {
+  std::string key = r.caller.arn + '\x1f' + r.resource + '\x1f' + r.action;
+  for (const auto& [k, values] : r.keys.all()) {
+    if (k == "aws:currenttime" || k == "aws:epochtime") continue;
+    key += '\x1f' + k;
+    for (const auto& v : values) key += '\x1e' + v;
+  }
+  return key;
+}
+
+// The grant's operation list names the action, and its constraints hold
+// for the request's encryption context.
+bool GrantMatches(const GrantView& g, std::string_view op, const EncryptionContext& context) {
+  if (std::find(g.operations.begin(), g.operations.end(), op) == g.operations.end()) return false;
+  if (!g.context_equals.empty() && context != g.context_equals) return false;
+  for (const auto& [k, v] : g.context_subset) {
+    auto it = context.find(k);
+    if (it == context.end() || it->second != v) return false;
+  }
+  return true;
+}
+
+EncryptionContext GrantContext(const RequestContext& ctx) {
+  if (ctx.request == nullptr) return {};
+  if (ctx.action == "kms:ReEncryptFrom") return ReadContext(*ctx.request, "SourceEncryptionContext");
+  if (ctx.action == "kms:ReEncryptTo") return ReadContext(*ctx.request, "DestinationEncryptionContext");
+  return ReadContext(*ctx.request, "EncryptionContext");
+}
+
+}  // namespace
+
+bool MentionsTime(const policy::Policy& policy) {
+  for (const auto& st : policy.statements) {
+    for (const auto& c : st.conditions) {
+      const std::string key = Lower(c.key);
+      if (key == "aws:currenttime" || key == "aws:epochtime") return true;
+    }
+  }
+  return false;
+}
+
+Authorizer::Authorizer(policy::IdentityPolicySource& identities, const Clock& clock)
+    : identities_(identities), clock_(clock) {}
+
+std::uint64_t Authorizer::Generation() const {
+  return generation_.load(std::memory_order_relaxed) + identities_.Generation();
+}
+
+StatusOr<std::shared_ptr<const policy::Policy>> Authorizer::ParsedKeyPolicy(const std::string& text) {
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = parsed_.find(text); it != parsed_.end()) return it->second;
+  }
+  ASSIGN_OR_RETURN(policy::Policy parsed, policy::Parse(text, {policy::PolicyKind::kResource, 32768}));
+  auto shared = std::make_shared<const policy::Policy>(std::move(parsed));
+  std::lock_guard lock(mu_);
+  if (parsed_.size() > 10000) parsed_.clear();
+  parsed_.emplace(text, shared);
+  return shared;
+}
+
+bool Authorizer::GrantAllows(const RequestContext& ctx, const KeyRecord& key, const policy::Request& request,
+                             std::string* out_grant_id) {
+  if (grants_ == nullptr) return false;
+  auto grants = grants_->GrantsFor(key);
+  if (!grants.ok()) return false;
+  const std::string op = ctx.action.substr(ctx.action.find(':') + 1);
+  const EncryptionContext context = GrantContext(ctx);
+  for (const auto& g : *grants) {
+    const bool grantee = g.grantee_principal == request.caller.arn ||
+                         (!request.caller.role_arn.empty() && g.grantee_principal == request.caller.role_arn);
+    if (grantee && GrantMatches(g, op, context)) {
+      *out_grant_id = g.grant_id;
+      return true;
+    }
+  }
+  return false;
+}
+
+StatusOr<AuthzResult> Authorizer::Explain(const RequestContext& ctx, const KeyRecord& key,
+                                          const std::string& policy_text) {
+  const policy::Request request = BuildRequest(ctx, &key, clock_.Now());
+  AuthzResult out;
+  ASSIGN_OR_RETURN(auto key_policy, ParsedKeyPolicy(policy_text));
+  out.key_policy = policy::Evaluate(*key_policy, request, true, "key policy");
+  ASSIGN_OR_RETURN(auto identity, identities_.PoliciesFor(ctx.who));
+  for (const auto& named : identity) {
+    out.identity.push_back(policy::Evaluate(*named.policy, request, false, named.name));
+    out.identity_denies |= out.identity.back().decision == policy::Decision::kExplicitDeny;
+    out.identity_allows |= out.identity.back().decision == policy::Decision::kAllow;
+  }
+  const bool kp_allows = out.key_policy.decision == policy::Decision::kAllow;
+  const bool same_account = request.caller.account == key.account;
+  if (out.key_policy.decision == policy::Decision::kExplicitDeny || out.identity_denies) return out;
+  out.allowed = kp_allows && ((same_account && out.key_policy.allows_directly) || out.identity_allows);
+  if (!out.allowed) out.allowed = GrantAllows(ctx, key, request, &out.grant_id);
+  return out;
+}
+
+Status Authorizer::AuthorizeKey(const RequestContext& ctx, const KeyRecord& key) {
+  const policy::Request request = BuildRequest(ctx, &key, clock_.Now());
+  const std::string cache_key = DecisionKey(request) + '\x1d' + key.policy;
+  const std::uint64_t generation = Generation();
+  {
+    std::lock_guard lock(mu_);
+    auto it = allowed_.find(cache_key);
+    if (it != allowed_.end() && it->second == generation) return Status::Ok();
+  }
+  ASSIGN_OR_RETURN(AuthzResult result, Explain(ctx, key, key.policy));
+  const std::string arn = key.Arn();
+  if (result.key_policy.decision == policy::Decision::kExplicitDeny) {
+    return Denied(ctx, arn, "with an explicit deny in a resource-based policy");
+  }
+  if (result.identity_denies) return Denied(ctx, arn, "with an explicit deny in an identity-based policy");
+  if (!result.allowed) {
+    const bool kp_allows = result.key_policy.decision == policy::Decision::kAllow;
+    return Denied(ctx, arn, NoPolicyAllows(kp_allows ? "identity" : "resource", ctx.action));
+  }
+  ASSIGN_OR_RETURN(auto key_policy, ParsedKeyPolicy(key.policy));
+  ASSIGN_OR_RETURN(auto identity, identities_.PoliciesFor(ctx.who));
+  bool timed = MentionsTime(*key_policy) || !result.grant_id.empty();
+  for (const auto& named : identity) timed |= MentionsTime(*named.policy);
+  if (!timed) {
+    std::lock_guard lock(mu_);
+    if (allowed_.size() > kMaxCachedDecisions) allowed_.clear();
+    allowed_[cache_key] = generation;
+  }
+  return Status::Ok();
+}
+
+Status Authorizer::AuthorizeAccount(const RequestContext& ctx) {
+  const policy::Request request = BuildRequest(ctx, nullptr, clock_.Now());
+  ASSIGN_OR_RETURN(auto identity, identities_.PoliciesFor(ctx.who));
+  bool allowed = false;
+  for (const auto& named : identity) {
+    const policy::Evaluation e = policy::Evaluate(*named.policy, request, false, named.name);
+    if (e.decision == policy::Decision::kExplicitDeny) {
+      return Denied(ctx, "*", "with an explicit deny in an identity-based policy");
+    }
+    allowed |= e.decision == policy::Decision::kAllow;
+  }
+  if (!allowed) return Denied(ctx, "*", NoPolicyAllows("identity", ctx.action));
+  return Status::Ok();
+}
+
+}  // namespace coffer::kms

@@ -1,0 +1,100 @@
+// KMS authorization as AWS KMS decides it. For an action on a key:
+//   - an explicit Deny in the key policy or in an identity policy denies;
+//   - the key policy allowing the caller itself (or "*") allows;
+//   - the key policy allowing the caller's account (root) allows when an
+//     identity policy of the caller allows too;
+//   - a grant on the key for the caller and action allows;
+//   - a caller of another account needs the key policy (naming its account
+//     or itself) and an identity policy of its own account, or a grant.
+// Actions without a key (CreateKey, ListKeys, ...) need an identity policy.
+// Decisions are cached per (caller, key, action, condition inputs) and the
+// cache is dropped on any policy, grant or IAM change.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "kms/key_record.h"
+#include "policy/identity_source.h"
+#include "policy/policy.h"
+
+namespace coffer::kms {
+
+struct RequestContext;
+
+// A grant as authorization needs it (grants.h stores and lists them).
+struct GrantView {
+  std::string grant_id;
+  std::string grantee_principal;
+  std::vector<std::string> operations;  // "Encrypt", "Decrypt", ...
+  std::map<std::string, std::string> context_equals;
+  std::map<std::string, std::string> context_subset;
+};
+
+class GrantSource {
+ public:
+  virtual ~GrantSource() = default;
+  virtual StatusOr<std::vector<GrantView>> GrantsFor(const KeyRecord& key) = 0;
+};
+
+// Why a request was allowed or denied, for AccessDenied messages and
+// SimulatePrincipalPolicy-style explanations.
+struct AuthzResult {
+  bool allowed = false;
+  policy::Evaluation key_policy;
+  std::vector<policy::Evaluation> identity;
+  bool identity_allows = false;
+  bool identity_denies = false;
+  std::string grant_id;  // the grant that allowed it, if any
+};
+
+class Authorizer {
+ public:
+  Authorizer(policy::IdentityPolicySource& identities, const Clock& clock);
+
+  void SetGrants(GrantSource* grants) { grants_ = grants; }
+
+  // kms:<Action> on `key`; AccessDeniedException in AWS's words when denied.
+  Status AuthorizeKey(const RequestContext& ctx, const KeyRecord& key);
+  // An action without a key resource: identity policies only.
+  Status AuthorizeAccount(const RequestContext& ctx);
+
+  // The full evaluation, uncached (PutKeyPolicy's lockout check, simulation).
+  StatusOr<AuthzResult> Explain(const RequestContext& ctx, const KeyRecord& key,
+                                const std::string& policy_text);
+
+  // Drops every cached decision (policy, grant or user change).
+  void Invalidate() { generation_.fetch_add(1, std::memory_order_relaxed); }
+
+  // The parsed form of a stored key policy (cached by text).
+  StatusOr<std::shared_ptr<const policy::Policy>> ParsedKeyPolicy(const std::string& text);
+
+ private:
+  std::uint64_t Generation() const;
+  bool GrantAllows(const RequestContext& ctx, const KeyRecord& key, const policy::Request& request,
+                   std::string* out_grant_id);
+
+  policy::IdentityPolicySource& identities_;
+  const Clock& clock_;
+  GrantSource* grants_ = nullptr;
+  std::atomic<std::uint64_t> generation_{0};
+
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const policy::Policy>> parsed_;  // policy text -> parsed
+  std::unordered_map<std::string, std::uint64_t> allowed_;  // decision key -> generation when allowed
+};
+
+// The policy::Request of a KMS call: caller, action, resource and every
+// condition key the issue lists, from the request body and the key.
+policy::Request BuildRequest(const RequestContext& ctx, const KeyRecord* key, TimePoint now);
+
+// Whether a policy mentions time keys (its decisions cannot be cached).
+bool MentionsTime(const policy::Policy& policy);
+
+}  // namespace coffer::kms

@@ -1,0 +1,181 @@
+// KMS authorization: key policy + identity policies + grants, as AWS KMS
+// combines them, the lockout safety check, and the decision cache following
+// policy changes.
+#include "kms/authorizer.h"
+#include "kms/grants.h"
+#include "kms/kms_test_util.h"
+
+namespace coffer::kms::testing {
+namespace {
+
+// Identity policies per caller ARN, set by the test.
+class FakeIdentities final : public policy::IdentityPolicySource {
+ public:
+  void Set(const std::string& arn, const std::string& document) {
+    auto parsed = policy::Parse(document, {policy::PolicyKind::kIdentity, 32768});
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    policies_[arn] = {{"test", std::make_shared<const policy::Policy>(std::move(*parsed))}};
+    ++generation_;
+  }
+  StatusOr<std::vector<policy::NamedPolicy>> PoliciesFor(const policy::CallerInfo& who) override {
+    auto it = policies_.find(who.caller.arn);
+    return it == policies_.end() ? std::vector<policy::NamedPolicy>{} : it->second;
+  }
+  std::uint64_t Generation() const override { return generation_; }
+
+ private:
+  std::map<std::string, std::vector<policy::NamedPolicy>> policies_;
+  std::uint64_t generation_ = 0;
+};
+
+const std::string kAllowAll =
+    R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}})";
+
+class KmsAuthzTest : public KmsTest {
+ protected:
+  void SetUp() override {
+    authorizer_.SetGrants(&grants_);
+    kms_.SetAuthorizer(&authorizer_);
+    kms_.SetGrants(&grants_);
+    ctx_.who.caller = {ctx_.principal_arn, "", std::string(kAccount), "", false};
+    identities_.Set(ctx_.principal_arn, kAllowAll);  // alice is an administrator
+  }
+  RequestContext As(std::string_view account, std::string_view user) {
+    RequestContext ctx = ContextFor(account, kRegion);
+    ctx.principal_arn = "arn:aws:iam::" + std::string(account) + ":user/" + std::string(user);
+    ctx.who.caller = {ctx.principal_arn, "", std::string(account), "", false};
+    return ctx;
+  }
+  StatusOr<Json> EncryptAs(const RequestContext& ctx, const std::string& key,
+                           const Json& context = Json::object()) {
+    Json req = {{"KeyId", key}, {"Plaintext", B64("x")}};
+    if (!context.empty()) req["EncryptionContext"] = context;
+    return CallAs(ctx, "Encrypt", req);
+  }
+  std::string Policy(const Json& extra_statement = Json()) {
+    Json statements =
+        Json::array({{{"Effect", "Allow"},
+                      {"Principal", {{"AWS", "arn:aws:iam::" + std::string(kAccount) + ":root"}}},
+                      {"Action", "kms:*"},
+                      {"Resource", "*"}}});
+    if (!extra_statement.is_null()) statements.push_back(extra_statement);
+    return Json{{"Version", "2012-10-17"}, {"Statement", statements}}.dump();
+  }
+
+  FakeIdentities identities_;
+  Authorizer authorizer_{identities_, clock_};
+  GrantStore grants_{*store_, random_};
+};
+
+TEST_F(KmsAuthzTest, RootPrincipalDelegatesToIdentityPolicies) {
+  const std::string key = CreateKeyId();
+  EXPECT_TRUE(EncryptAs(ctx_, key).ok());
+  const RequestContext bob = As(kAccount, "bob");
+  auto denied = EncryptAs(bob, key);
+  ASSERT_EQ(CodeOf(denied), ErrorCode::kAccessDenied);
+  EXPECT_EQ(denied.status().message(),
+            "User: " + bob.principal_arn + " is not authorized to perform: kms:Encrypt on resource: " +
+                ArnOf(key) + " because no identity-based policy allows the kms:Encrypt action");
+  identities_.Set(
+      bob.principal_arn,
+      R"({"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"kms:Encrypt","Resource":"*"}})");
+  EXPECT_TRUE(EncryptAs(bob, key).ok());
+  EXPECT_EQ(CodeOf(CallAs(bob, "DisableKey", {{"KeyId", key}})), ErrorCode::kAccessDenied);
+  EXPECT_EQ(CodeOf(CallAs(bob, "CreateKey", Json::object())), ErrorCode::kAccessDenied);
+}
+
+TEST_F(KmsAuthzTest, KeyPolicyNamingTheUserNeedsNoIdentityPolicy) {
+  const RequestContext bob = As(kAccount, "bob");
+  const std::string key = CreateKeyId({{"Policy", Policy({{"Effect", "Allow"},
+                                                          {"Principal", {{"AWS", bob.principal_arn}}},
+                                                          {"Action", "kms:Encrypt"},
+                                                          {"Resource", "*"}})}});
+  EXPECT_TRUE(EncryptAs(bob, key).ok());
+  EXPECT_EQ(CodeOf(CallAs(bob, "DescribeKey", {{"KeyId", key}})), ErrorCode::kAccessDenied);
+}
+
+TEST_F(KmsAuthzTest, ExplicitDenyOnEncryptionContextWins) {
+  const std::string key = CreateKeyId(
+      {{"Policy",
+        Policy({{"Effect", "Deny"},
+                {"Principal", "*"},
+                {"Action", "kms:Encrypt"},
+                {"Resource", "*"},
+                {"Condition", {{"StringNotEquals", {{"kms:EncryptionContext:department", "finance"}}}}}})}});
+  auto denied = EncryptAs(ctx_, key);
+  ASSERT_EQ(CodeOf(denied), ErrorCode::kAccessDenied);
+  EXPECT_NE(denied.status().message().find("with an explicit deny in a resource-based policy"),
+            std::string::npos);
+  EXPECT_EQ(CodeOf(EncryptAs(ctx_, key, {{"department", "hr"}})), ErrorCode::kAccessDenied);
+  EXPECT_TRUE(EncryptAs(ctx_, key, {{"department", "finance"}}).ok());
+}
+
+TEST_F(KmsAuthzTest, CrossAccountNeedsKeyPolicyAndIdentityPolicy) {
+  const RequestContext eve = As(kOtherAccount, "eve");
+  const std::string plain = CreateKeyId();
+  EXPECT_EQ(CodeOf(EncryptAs(eve, ArnOf(plain))), ErrorCode::kAccessDenied);
+  const std::string shared =
+      CreateKeyId({{"Policy", Policy({{"Effect", "Allow"},
+                                      {"Principal", {{"AWS", std::string(kOtherAccount)}}},
+                                      {"Action", "kms:Encrypt"},
+                                      {"Resource", "*"}})}});
+  EXPECT_EQ(CodeOf(EncryptAs(eve, ArnOf(shared))), ErrorCode::kAccessDenied);  // no identity policy yet
+  identities_.Set(eve.principal_arn, kAllowAll);
+  EXPECT_TRUE(EncryptAs(eve, ArnOf(shared)).ok());
+  EXPECT_EQ(CodeOf(EncryptAs(eve, shared)), ErrorCode::kNotFound);  // a bare key id is the caller's account
+  EXPECT_EQ(CodeOf(CallAs(eve, "DisableKey", {{"KeyId", ArnOf(shared)}})), ErrorCode::kAccessDenied);
+}
+
+TEST_F(KmsAuthzTest, PutKeyPolicyLockoutSafetyCheck) {
+  const std::string key = CreateKeyId();
+  const std::string lockout = Json{
+      {"Version", "2012-10-17"},
+      {"Statement",
+       {{{"Effect", "Allow"},
+         {"Principal", {{"AWS", "arn:aws:iam::111122223333:user/nobody"}}},
+         {"Action", "kms:*"},
+         {"Resource", "*"}}}}}.dump();
+  auto refused = Call("PutKeyPolicy", {{"KeyId", key}, {"PolicyName", "default"}, {"Policy", lockout}});
+  ASSERT_EQ(CodeOf(refused), ErrorCode::kMalformedPolicyDocument);
+  EXPECT_EQ(refused.status().message(),
+            "The new key policy will not allow you to update the key policy in the future.");
+  EXPECT_TRUE(EncryptAs(ctx_, key).ok());  // cached Allow under the old policy
+  ASSERT_TRUE(Call("PutKeyPolicy", {{"KeyId", key},
+                                    {"PolicyName", "default"},
+                                    {"Policy", lockout},
+                                    {"BypassPolicyLockoutSafetyCheck", true}})
+                  .ok());
+  EXPECT_EQ(CodeOf(EncryptAs(ctx_, key)), ErrorCode::kAccessDenied);  // the cache followed the change
+}
+
+TEST_F(KmsAuthzTest, GrantWithContextSubsetAllowsItsGrantee) {
+  const RequestContext bob = As(kAccount, "bob");
+  const std::string key = CreateKeyId();
+  auto grant = Call("CreateGrant", {{"KeyId", key},
+                                    {"GranteePrincipal", bob.principal_arn},
+                                    {"Operations", {"Encrypt"}},
+                                    {"Constraints", {{"EncryptionContextSubset", {{"project", "apollo"}}}}}});
+  ASSERT_TRUE(grant.ok()) << grant.status().ToString();
+  EXPECT_TRUE(EncryptAs(bob, key, {{"project", "apollo"}, {"stage", "prod"}}).ok());
+  EXPECT_EQ(CodeOf(EncryptAs(bob, key, {{"project", "gemini"}})), ErrorCode::kAccessDenied);
+  EXPECT_EQ(CodeOf(EncryptAs(bob, key)), ErrorCode::kAccessDenied);
+  ASSERT_TRUE(Call("RevokeGrant", {{"KeyId", key}, {"GrantId", (*grant)["GrantId"]}}).ok());
+  EXPECT_EQ(CodeOf(EncryptAs(bob, key, {{"project", "apollo"}})), ErrorCode::kAccessDenied);
+}
+
+TEST_F(KmsAuthzTest, GrantsEndWithTheirKey) {
+  const std::string key = CreateKeyId();
+  ASSERT_TRUE(Call("CreateGrant", {{"KeyId", key},
+                                   {"GranteePrincipal", "arn:aws:iam::111122223333:user/bob"},
+                                   {"Operations", {"Decrypt"}}})
+                  .ok());
+  ASSERT_TRUE(Call("ScheduleKeyDeletion", {{"KeyId", key}, {"PendingWindowInDays", 7}}).ok());
+  AdvanceMs(8 * kDayMs);
+  EXPECT_EQ(Sweep(), 1);
+  auto left = grants_.ForKey(kRegion, kAccount, key);
+  ASSERT_TRUE(left.ok());
+  EXPECT_TRUE(left->empty());
+}
+
+}  // namespace
+}  // namespace coffer::kms::testing

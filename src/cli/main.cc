@@ -1,10 +1,11 @@
-// `coffer`: serve | admin | version.
+// `coffer`: serve | admin | audit | version.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
+#include "cli/ops_commands.h"
 #include "server/app.h"
 
 namespace {
@@ -114,6 +115,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--sweep-interval", sweep_seconds, "Seconds between deletion/rotation sweeps")
       ->capture_default_str();
   serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  int quota_reload_seconds = 5, digest_minutes = 15;
+  coffer::cli::AddObservabilityOptions(*serve_cmd, serve, quota_reload_seconds, digest_minutes);
 
   CoreOptions admin_core;
   std::string account_id, user_name, account_name = "account";
@@ -131,6 +134,10 @@ int main(int argc, char** argv) {
       sub->add_option("--user-name", user_name)->required();
     }
   }
+  coffer::cli::QuotaCommand quota_cmd;
+  coffer::cli::AddQuotaCommands(*admin_cmd, quota_cmd);
+  coffer::cli::AuditCommand audit_cmd;
+  coffer::cli::AddAuditCommand(app, audit_cmd);
   app.add_subcommand("version", "Print the version");
 
   CLI11_PARSE(app, argc, argv);
@@ -139,8 +146,10 @@ int main(int argc, char** argv) {
     std::cout << "coffer " << kVersion << "\n";
     return 0;
   }
+  if (app.got_subcommand("audit")) return audit_cmd.Run();
   if (app.got_subcommand("admin")) {
     spdlog::set_level(spdlog::level::warn);
+    if (quota_cmd.Selected()) return quota_cmd.Run(admin_core);
     return RunAdmin(admin_cmd->get_subcommands().front()->get_name(), admin_core, account_id, user_name,
                     account_name);
   }
@@ -161,5 +170,7 @@ int main(int argc, char** argv) {
     serve.server.tls = coffer::server::TlsOptions{tls_cert, tls_key, tls_self_signed};
   }
   serve.sweep_interval = std::chrono::seconds(sweep_seconds);
+  serve.quota_reload = std::chrono::seconds(std::max(1, quota_reload_seconds));
+  serve.observability.audit_digest_interval = std::chrono::seconds(std::max(0, digest_minutes) * 60);
   return coffer::server::Serve(serve);
 }

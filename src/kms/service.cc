@@ -186,7 +186,7 @@ StatusOr<int> KmsService::RunSweeper() {
   const std::int64_t now = NowMs();
   ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
   ASSIGN_OR_RETURN(std::vector<KeyRecord> all, writer.AllKeys());
-  int changed = 0;
+  std::vector<std::pair<std::string_view, KeyRecord>> actions;
   for (KeyRecord& record : all) {
     if (record.state == kStatePendingDeletion && record.deletion_ms && *record.deletion_ms <= now) {
       ASSIGN_OR_RETURN(auto aliases, writer.Aliases(record.region, record.account));
@@ -196,7 +196,7 @@ StatusOr<int> KmsService::RunSweeper() {
         }
       }
       RETURN_IF_ERROR(writer.DeleteKey(record));
-      ++changed;
+      actions.emplace_back("DeleteKey", std::move(record));
       continue;
     }
     if (record.rotation_enabled && record.state == kStateEnabled && record.next_rotation_ms > 0 &&
@@ -205,11 +205,14 @@ StatusOr<int> KmsService::RunSweeper() {
       record.versions.push_back(std::move(version));
       record.next_rotation_ms = now + record.rotation_period_days * kDayMs;
       RETURN_IF_ERROR(writer.PutKey(record));
-      ++changed;
+      actions.emplace_back("RotateKey", std::move(record));
     }
   }
   RETURN_IF_ERROR(writer.Commit());
-  return changed;
+  if (sweep_listener_) {
+    for (const auto& [name, record] : actions) sweep_listener_(name, record);
+  }
+  return static_cast<int>(actions.size());
 }
 
 // ---- helpers ----

@@ -19,6 +19,7 @@
 #include "common/random.h"
 #include "iam/identity_store.h"
 #include "kms/service.h"
+#include "server/request_hooks.h"
 
 namespace coffer::server {
 
@@ -26,6 +27,8 @@ struct HttpResponse {
   int status = 200;
   std::vector<auth::Header> headers;
   std::string body;
+  // Non-zero: send only once the audit record with this ticket is durable.
+  std::uint64_t durability_ticket = 0;
 };
 
 struct ConnectionInfo {
@@ -51,6 +54,9 @@ class Router {
 
   HttpResponse Handle(const auth::HttpRequest& request, const ConnectionInfo& connection);
 
+  // Observers, quota, extra services and plain pages; set before serving.
+  void SetHooks(RouterHooks hooks) { hooks_ = std::move(hooks); }
+
   // The AWS-shaped error response for a status (also used by the HTTP layer
   // for errors found before routing, e.g. an oversized body).
   static HttpResponse ErrorResponse(const Status& status, std::string_view request_id);
@@ -65,7 +71,13 @@ class Router {
     kms::OperationFn fn;
     std::string action;  // "kms:Encrypt"
   };
-  StatusOr<nlohmann::json> Dispatch(const auth::HttpRequest& request, std::string_view target);
+  StatusOr<nlohmann::json> Dispatch(const auth::HttpRequest& request, std::string_view target,
+                                    RequestTrace& trace, nlohmann::json& body);
+  StatusOr<nlohmann::json> CallFront(const ServiceFront& front, std::string_view operation,
+                                     RequestTrace& trace, const nlohmann::json& body);
+  const ServiceFront* FindFront(std::string_view target) const;
+  const api::Operation* FindOperation(std::string_view target, const ServiceFront* front) const;
+  std::uint64_t Notify(RequestTrace& trace);
 
   const api::ServiceModel& kms_model_;
   auth::SigV4Verifier& verifier_;
@@ -73,6 +85,7 @@ class Router {
   kms::KmsService& kms_;
   RequestIdGenerator request_ids_;
   std::unordered_map<std::string, Route> routes_;  // full X-Amz-Target -> route
+  RouterHooks hooks_;
 };
 
 // A fresh request id (UUID v4).

@@ -1,7 +1,8 @@
 // AuditLog: the append-only, hash-chained event log under <data>/audit/.
 // Appends are queued; one writer thread assigns each record its place in the
-// chain, writes a whole batch with one write() and one fdatasync() (group
-// commit), then releases the requests waiting on it.
+// chain and writes a whole batch with one write(); syncer threads fdatasync
+// what has been written (overlapping syncs, group commit) and release the
+// requests waiting on it.
 //
 // Durability modes:
 //  - strict: the writer flushes as soon as anything is queued; the server
@@ -82,6 +83,7 @@ class AuditLog {
   AuditLog(const AuditLogOptions& options, std::unique_ptr<crypto::P384SigningKey> key, const Clock& clock);
   Status Recover();
   void Run();
+  void RunSyncer();
   void WriteBatch(std::vector<Pending>& batch);
   Status WriteDigest();
   void ReleaseWaiters(std::uint64_t durable);
@@ -105,6 +107,9 @@ class AuditLog {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable digest_done_;
+  std::condition_variable synced_;      // wakes syncers: written_for_sync_ moved
+  std::uint64_t written_for_sync_ = 0;  // last seq written to the file
+  std::uint64_t sync_started_ = 0;      // last seq a syncer started to sync
   std::vector<Pending> queue_;
   std::uint64_t next_seq_ = 1;
   std::multimap<std::uint64_t, std::function<void()>> waiters_;
@@ -117,6 +122,7 @@ class AuditLog {
   Status last_digest_status_;
   AuditLogStats stats_;
   std::thread writer_;
+  std::vector<std::thread> syncers_;
 };
 
 }  // namespace coffer::audit

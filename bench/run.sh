@@ -13,6 +13,8 @@
 #   SKIP_HTTP [0]         1: skip the HTTP load part (and its crypto part)
 #   SKIP_ENVELOPE [0]     1: skip the envelope throughput part (bench/envelope.sh)
 #   COFFER_BIN            use this coffer binary instead of building one
+#   BENCH_AUDIT_ONLY [0]  1: only the audit strict-vs-batched part (bench/audit_modes.sh)
+#   SKIP_AUDIT [0]        1: skip that part
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -68,6 +70,9 @@ if [ "${SKIP_ENVELOPE:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" bash "$BENCH/envelope.sh" || die "envelope benchmark failed"
 fi
 [ "${SKIP_HTTP:-0}" != 1 ] || exit 0
+if [ "${BENCH_AUDIT_ONLY:-0}" = 1 ]; then
+  COFFER_BIN="$COFFER" exec bash "$BENCH/audit_modes.sh"
+fi
 
 # ---------------------------------------------------------------- processes
 TMP="$(mktemp -d -t coffer-bench.XXXXXX)"
@@ -94,9 +99,10 @@ trap 'exit 130' INT TERM
 mkdir -p "$OUT"
 rm -f "$OUT"/*.wrk.txt "$OUT"/*.lua
 
-# coffer on a free port, fresh data dir
+# coffer on a free port, fresh data dir; quotas off (the load is far beyond
+# AWS's default symmetric quota), audit trail in its default strict mode.
 "$COFFER" serve --data-dir "$TMP/data" --listen 127.0.0.1:0 --ready-file "$TMP/ready" \
-  --threads "$THREADS" --log-level warn >"$TMP/coffer.log" 2>&1 &
+  --threads "$THREADS" --log-level warn --quotas false >"$TMP/coffer.log" 2>&1 &
 COFFER_PID=$!
 for _ in $(seq 100); do
   [ -s "$TMP/ready" ] && break
@@ -217,6 +223,11 @@ if [ "${SKIP_CRYPTO:-0}" != 1 ]; then
   "$CRYPTO_BENCH" --benchmark_min_time=2 --benchmark_format=json --benchmark_out="$OUT/kms_crypto_bench.json" \
     --benchmark_out_format=json >/dev/null 2>"$OUT/kms_crypto_bench.stderr" ||
     { cat "$OUT/kms_crypto_bench.stderr" >&2; die "kms_crypto_bench failed"; }
+fi
+
+# ---------------------------------------------------------------- audit modes
+if [ "${SKIP_AUDIT:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" OUT="$OUT" bash "$BENCH/audit_modes.sh" || log "audit mode benchmark failed"
 fi
 
 # ---------------------------------------------------------------- report

@@ -1,4 +1,4 @@
-// `coffer`: serve | admin | encrypt | decrypt | version.
+// `coffer`: serve | admin | encrypt | decrypt | policy | audit | version.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
@@ -7,6 +7,7 @@
 
 #include "cli/envelope_cmd.h"
 #include "cli/policy_simulate.h"
+#include "cli/ops_commands.h"
 #include "server/app.h"
 
 namespace {
@@ -116,6 +117,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--sweep-interval", sweep_seconds, "Seconds between deletion/rotation sweeps")
       ->capture_default_str();
   serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
+  int quota_reload_seconds = 5, digest_minutes = 15;
+  coffer::cli::AddObservabilityOptions(*serve_cmd, serve, quota_reload_seconds, digest_minutes);
 
   CoreOptions admin_core;
   std::string account_id, user_name, account_name = "account";
@@ -145,6 +148,10 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--resource", simulate.resource,
                            "Resource ARN (a KMS key ARN uses its key policy)");
   simulate_cmd->add_option("--context", simulate.context, "Condition key=value (repeatable)");
+  coffer::cli::QuotaCommand quota_cmd;
+  coffer::cli::AddQuotaCommands(*admin_cmd, quota_cmd);
+  coffer::cli::AuditCommand audit_cmd;
+  coffer::cli::AddAuditCommand(app, audit_cmd);
   app.add_subcommand("version", "Print the version");
   coffer::cli::EnvelopeCommands envelope_commands(app);
 
@@ -160,8 +167,10 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);
     return coffer::cli::RunPolicySimulate(policy_core, simulate);
   }
+  if (app.got_subcommand("audit")) return audit_cmd.Run();
   if (app.got_subcommand("admin")) {
     spdlog::set_level(spdlog::level::warn);
+    if (quota_cmd.Selected()) return quota_cmd.Run(admin_core);
     return RunAdmin(admin_cmd->get_subcommands().front()->get_name(), admin_core, account_id, user_name,
                     account_name);
   }
@@ -182,5 +191,7 @@ int main(int argc, char** argv) {
     serve.server.tls = coffer::server::TlsOptions{tls_cert, tls_key, tls_self_signed};
   }
   serve.sweep_interval = std::chrono::seconds(sweep_seconds);
+  serve.quota_reload = std::chrono::seconds(std::max(1, quota_reload_seconds));
+  serve.observability.audit_digest_interval = std::chrono::seconds(std::max(0, digest_minutes) * 60);
   return coffer::server::Serve(serve);
 }

@@ -43,6 +43,9 @@ constexpr std::array kNames = {
     NameEntry{ErrorCode::kDependencyTimeout, "DependencyTimeoutException"},
     NameEntry{ErrorCode::kConflict, "ConflictException"},
     NameEntry{ErrorCode::kDryRunOperation, "DryRunOperationException"},
+    NameEntry{ErrorCode::kInvalidNextToken, "InvalidNextTokenException"},
+    NameEntry{ErrorCode::kInvalidLookupAttributes, "InvalidLookupAttributesException"},
+    NameEntry{ErrorCode::kInvalidTimeRange, "InvalidTimeRangeException"},
 };
 
 }  // namespace

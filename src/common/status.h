@@ -46,6 +46,10 @@ enum class ErrorCode : std::uint8_t {
   kDependencyTimeout,        // DependencyTimeoutException
   kConflict,                 // ConflictException
   kDryRunOperation,          // DryRunOperationException
+  // CloudTrail error shapes (LookupEvents).
+  kInvalidNextToken,         // InvalidNextTokenException
+  kInvalidLookupAttributes,  // InvalidLookupAttributesException
+  kInvalidTimeRange,         // InvalidTimeRangeException
 };
 
 class [[nodiscard]] Status {

@@ -146,9 +146,13 @@ StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Load(std::string_view regio
   {
     std::lock_guard lock(shard.mu);
     auto it = shard.keys.find(cache_key);
-    if (it != shard.keys.end()) return it->second;
+    if (it != shard.keys.end()) {
+      cache_hits_.fetch_add(1, std::memory_order_relaxed);
+      return it->second;
+    }
     generation = shard.generation;
   }
+  cache_misses_.fetch_add(1, std::memory_order_relaxed);
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   ASSIGN_OR_RETURN(auto value, txn->Get(kKeys, cache_key));
   if (!value) return NotFoundError("Key '" + KeyArn(region, account, key_id) + "' does not exist");

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -92,6 +93,10 @@ class KeyStore {
   // Every alias of the account and region (for ListAliases filtered by key).
   StatusOr<std::vector<AliasRecord>> AllAliases(std::string_view region, std::string_view account);
 
+  // Key-material cache lookups served from memory / from the store (metrics).
+  std::uint64_t cache_hits() const { return cache_hits_.load(std::memory_order_relaxed); }
+  std::uint64_t cache_misses() const { return cache_misses_.load(std::memory_order_relaxed); }
+
   // Fresh random material wrapped for `record`'s ARN as a new version.
   StatusOr<KeyVersion> NewVersion(const KeyRecord& record, std::string rotation_type, std::int64_t now_ms);
 
@@ -116,6 +121,8 @@ class KeyStore {
   const rootkey::RootKey& root_key_;
   RandomSource& random_;
   std::array<Shard, 16> shards_;
+  std::atomic<std::uint64_t> cache_hits_{0};
+  std::atomic<std::uint64_t> cache_misses_{0};
 };
 
 }  // namespace coffer::kms

@@ -227,8 +227,7 @@ StatusOr<int> KmsService::RunSweeper() {
   const std::int64_t now = NowMs();
   ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
   ASSIGN_OR_RETURN(std::vector<KeyRecord> all, writer.AllKeys());
-  std::vector<KeyRecord> deleted;
-  int changed = 0;
+  std::vector<std::pair<std::string_view, KeyRecord>> actions;
   for (KeyRecord& record : all) {
     if (record.state == kStatePendingDeletion && record.deletion_ms && *record.deletion_ms <= now) {
       ASSIGN_OR_RETURN(auto aliases, writer.Aliases(record.region, record.account));
@@ -238,8 +237,7 @@ StatusOr<int> KmsService::RunSweeper() {
         }
       }
       RETURN_IF_ERROR(writer.DeleteKey(record));
-      deleted.push_back(record);
-      ++changed;
+      actions.emplace_back("DeleteKey", std::move(record));
       continue;
     }
     if (record.rotation_enabled && record.state == kStateEnabled && record.next_rotation_ms > 0 &&
@@ -248,17 +246,22 @@ StatusOr<int> KmsService::RunSweeper() {
       record.versions.push_back(std::move(version));
       record.next_rotation_ms = now + record.rotation_period_days * kDayMs;
       RETURN_IF_ERROR(writer.PutKey(record));
-      ++changed;
+      actions.emplace_back("RotateKey", std::move(record));
     }
   }
   RETURN_IF_ERROR(writer.Commit());
   // Grants end with their key (after the key's transaction: one writer at a time).
-  for (const auto& record : deleted) {
-    if (grants_ != nullptr)
-      RETURN_IF_ERROR(grants_->DeleteForKey(record.region, record.account, record.key_id));
+  bool deleted_any = false;
+  for (const auto& [name, record] : actions) {
+    if (name != "DeleteKey") continue;
+    deleted_any = true;
+    if (grants_ != nullptr) RETURN_IF_ERROR(grants_->DeleteForKey(record.region, record.account, record.key_id));
   }
-  if (!deleted.empty() && authorizer_ != nullptr) authorizer_->Invalidate();
-  return changed;
+  if (deleted_any && authorizer_ != nullptr) authorizer_->Invalidate();
+  if (sweep_listener_) {
+    for (const auto& [name, record] : actions) sweep_listener_(name, record);
+  }
+  return static_cast<int>(actions.size());
 }
 
 // ---- helpers ----

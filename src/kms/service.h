@@ -78,6 +78,10 @@ class KmsService {
   // Background work: deletes keys whose waiting period ended and rotates keys
   // whose rotation is due. Returns how many keys it changed.
   StatusOr<int> RunSweeper();
+  // Told about each background action once it is durable ("DeleteKey",
+  // "RotateKey"), for the audit trail's AWS Service Events.
+  using SweepListener = std::function<void(std::string_view event_name, const KeyRecord& record)>;
+  void SetSweepListener(SweepListener listener) { sweep_listener_ = std::move(listener); }
 
   // Creates and stores a new symmetric key record (material included).
   StatusOr<KeyRecord> CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft);
@@ -95,6 +99,7 @@ class KmsService {
   const Clock& clock_;
   Authorizer* authorizer_ = nullptr;
   GrantStore* grants_ = nullptr;
+  SweepListener sweep_listener_;
 };
 
 // ---- helpers shared by the operation files ----

@@ -16,6 +16,7 @@
 #include "api/embedded_models.h"
 #include "api/service_model.h"
 #include "auth/sigv4.h"
+#include "common/files.h"
 #include "common/secret_bytes.h"
 #include "kms/authorizer.h"
 #include "kms/grants.h"
@@ -26,20 +27,6 @@
 
 namespace coffer::server {
 namespace {
-
-// Writes `text` to `path` with mode 0600 via a temp file and rename, so
-// readers see either nothing or the whole file.
-Status WriteFileAtomically(const std::filesystem::path& path, const std::string& text, mode_t mode) {
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-  if (fd < 0) return InternalError("cannot write " + tmp.string());
-  const bool ok =
-      ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) && ::fsync(fd) == 0;
-  ::close(fd);
-  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0)
-    return InternalError("cannot write " + path.string());
-  return Status::Ok();
-}
 
 // First start: an account, an admin user and its access key, written to
 // <data>/credentials in the AWS shared-credentials format.
@@ -94,6 +81,16 @@ StatusOr<std::string> ReadPassphrase(const std::string& env_name) {
   return line;
 }
 
+// Runs `fn` every `interval` on the timer's io context until the timer is cancelled.
+void RunEvery(boost::asio::steady_timer& timer, std::chrono::seconds interval, std::function<void()> fn) {
+  timer.expires_after(interval);
+  timer.async_wait([&timer, interval, fn = std::move(fn)](const boost::system::error_code& ec) mutable {
+    if (ec) return;
+    fn();
+    RunEvery(timer, interval, std::move(fn));
+  });
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
@@ -139,8 +136,16 @@ int Serve(const ServeOptions& options) {
     spdlog::critical("embedded KMS model: {}", model.status().message());
     return 1;
   }
+  auto obs_or = Observability::Create(options.observability, options.core.data_dir, options.region,
+                                      *core.root_key, core.random, core.clock);
+  if (!obs_or.ok()) {
+    spdlog::critical("{}", obs_or.status().message());
+    return 1;
+  }
+  Observability& obs = **obs_or;
+  auto timed_store = obs.Instrument(*core.store);
   auth::SigV4Verifier verifier(core.clock, *core.identities);
-  kms::KeyStore keys(*core.store, *core.root_key, core.random);
+  kms::KeyStore keys(*timed_store, *core.root_key, core.random);
   kms::KmsService kms(keys, core.random, core.clock);
   kms::Authorizer authorizer(*core.identities, core.clock);
   kms::GrantStore grants(*core.store, core.random);
@@ -150,6 +155,9 @@ int Serve(const ServeOptions& options) {
   Router router(**model, verifier, *core.identities, kms, core.random);
   QueryFront query(verifier, *core.identities);
   router.SetQueryFront(&query);
+  obs.Attach(kms, keys, *core.store);
+  obs.ReloadQuotas(*core.store);
+  router.SetHooks(obs.Hooks());
 
   auto server_or = HttpServer::Create(
       options.server,
@@ -160,27 +168,25 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   HttpServer& server = **server_or;
+  if (auto waiter = obs.Waiter()) server.SetDurabilityWaiter(std::move(waiter));
 
   boost::asio::steady_timer sweeper(server.io());
-  std::function<void()> schedule_sweep = [&] {
-    sweeper.expires_after(options.sweep_interval);
-    sweeper.async_wait([&](const boost::system::error_code& ec) {
-      if (ec) return;
-      auto changed = kms.RunSweeper();
-      if (!changed.ok())
-        spdlog::error("sweeper: {}", changed.status().message());
-      else if (*changed > 0)
-        spdlog::info("sweeper changed {} keys", *changed);
-      schedule_sweep();
-    });
-  };
-  schedule_sweep();
+  RunEvery(sweeper, options.sweep_interval, [&kms] {
+    auto changed = kms.RunSweeper();
+    if (!changed.ok())
+      spdlog::error("sweeper: {}", changed.status().message());
+    else if (*changed > 0)
+      spdlog::info("sweeper changed {} keys", *changed);
+  });
+  boost::asio::steady_timer quota_reload(server.io());
+  RunEvery(quota_reload, options.quota_reload, [&obs, &core] { obs.ReloadQuotas(*core.store); });
 
   boost::asio::signal_set signals(server.io(), SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     spdlog::info("shutting down: finishing requests in flight");
     sweeper.cancel();
+    quota_reload.cancel();
     server.Stop();
   });
 
@@ -197,6 +203,7 @@ int Serve(const ServeOptions& options) {
     }
   }
   server.Run();
+  obs.Shutdown();  // flushes the audit log and signs the final digest
   spdlog::info("stopped cleanly");
   return 0;
 }

@@ -13,6 +13,7 @@
 #include "iam/identity_store.h"
 #include "rootkey/root_key.h"
 #include "server/http_server.h"
+#include "server/observability.h"
 #include "store/store.h"
 
 namespace coffer::server {
@@ -41,6 +42,8 @@ struct ServeOptions {
   std::string ready_file;  // written (atomically) once listening
   std::string region = "us-east-1";
   std::chrono::seconds sweep_interval{60};
+  ObservabilityOptions observability;    // audit, quotas, metrics, access log
+  std::chrono::seconds quota_reload{5};  // how often admin set-quota changes are read
 };
 
 // Runs the server until SIGTERM/SIGINT. Returns the process exit code.

@@ -47,6 +47,9 @@ constexpr std::array kRows = {
     Row{ErrorCode::kDependencyTimeout, 500},
     Row{ErrorCode::kConflict, 400},
     Row{ErrorCode::kDryRunOperation, 412},
+    Row{ErrorCode::kInvalidNextToken, 400},
+    Row{ErrorCode::kInvalidLookupAttributes, 400},
+    Row{ErrorCode::kInvalidTimeRange, 400},
 };
 
 }  // namespace

@@ -36,6 +36,7 @@ struct HttpServer::Impl {
   ServerOptions options;
   RequestHandler handler;
   ErrorHandler on_error;
+  DurabilityWaiter durability_waiter;
   // One io_context per thread: a connection lives on one thread for its whole
   // life, so requests never contend for a shared scheduler queue. The first
   // context also runs the acceptor, signals and timers.
@@ -156,7 +157,22 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const unsigned version = message.version();
     const bool keep_alive = message.keep_alive() && !server_.stopping && !close_after_write_;
     HttpResponse response = server_.handler(ToRequest(std::move(message)), info_);
+    if (response.durability_ticket != 0 && server_.durability_waiter)
+      return WriteWhenDurable(std::move(response), version, keep_alive);
     Write(std::move(response), version, keep_alive);
+  }
+
+  // Strict audit: the answer leaves only after its audit record is on disk.
+  // The tracked executor keeps this connection's io thread alive meanwhile.
+  void WriteWhenDurable(HttpResponse&& response, unsigned version, bool keep_alive) {
+    const std::uint64_t ticket = response.durability_ticket;
+    auto pending = std::make_shared<HttpResponse>(std::move(response));
+    auto work = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
+    server_.durability_waiter(ticket, [self = this->shared_from_this(), pending, version, keep_alive, work] {
+      asio::post(work, [self, pending, version, keep_alive] {
+        self->Write(std::move(*pending), version, keep_alive);
+      });
+    });
   }
 
   void Write(HttpResponse&& response, unsigned version, bool keep_alive) {
@@ -276,6 +292,9 @@ HttpServer::~HttpServer() = default;
 std::uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 bool HttpServer::tls() const { return impl_->ssl.has_value(); }
 boost::asio::io_context& HttpServer::io() { return impl_->io; }
+void HttpServer::SetDurabilityWaiter(DurabilityWaiter waiter) {
+  impl_->durability_waiter = std::move(waiter);
+}
 
 void HttpServer::Run() {
   impl_->Accept();

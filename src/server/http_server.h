@@ -46,6 +46,8 @@ class HttpServer {
   std::uint16_t port() const;
   bool tls() const;
   boost::asio::io_context& io();
+  // Responses carrying a durability ticket are held until `waiter` calls back.
+  void SetDurabilityWaiter(DurabilityWaiter waiter);
 
   // Serves until Stop() and every connection has finished. Blocks.
   void Run();

@@ -39,6 +39,24 @@ HttpResponse JsonResponse(int status, std::string body, std::string_view request
   return response;
 }
 
+// The access key id and region a request claims (Credential=AKID/date/region/...),
+// recorded in the audit even when its signature does not verify.
+void ClaimedCredential(const auth::HttpRequest& request, RequestTrace& trace) {
+  const std::string_view auth = FindHeader(request, "authorization");
+  const auto start = auth.find("Credential=");
+  if (start == std::string_view::npos) return;
+  const std::string_view scope = auth.substr(start + 11, auth.find_first_of(", ", start) - start - 11);
+  std::size_t from = 0;
+  for (int part = 0; part < 3; ++part) {
+    const std::size_t slash = scope.find('/', from);
+    const std::string_view piece = scope.substr(from, slash - from);
+    if (part == 0) trace.caller.access_key_id = std::string(piece.substr(0, 128));
+    if (part == 2) trace.region = std::string(piece.substr(0, 64));
+    if (slash == std::string_view::npos) return;
+    from = slash + 1;
+  }
+}
+
 // Serialises a response; bytes that are not UTF-8 (say, from a tampered
 // ciphertext header quoted in a message) are replaced, never thrown on.
 std::string Dump(const json& value) { return WriteJson(value); }
@@ -106,8 +124,23 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
   }
   if (query_ != nullptr && QueryFront::Accepts(request))
     return query_->Handle(request, connection, request_id);
+  for (const auto& page : hooks_.pages) {
+    if (request.method != "GET" || request.target != page.path) continue;
+    auto [status, content_type, text] = page.render(connection.source_ip);
+    HttpResponse response{status, {{"Content-Type", content_type}}, std::move(text)};
+    return response;
+  }
+  const auto started = std::chrono::steady_clock::now();
+  RequestTrace trace;
+  trace.request_id = request_id;
+  trace.time = std::chrono::system_clock::now();
+  trace.source_ip = connection.source_ip;
+  trace.secure = connection.secure;
+  trace.user_agent = std::string(FindHeader(request, "user-agent"));
   const std::string_view target = FindHeader(request, "x-amz-target");
-  StatusOr<json> result = Dispatch(request, target, connection);
+  json body;
+  StatusOr<json> result = Dispatch(request, target, connection, trace, body);
+  HttpResponse response;
   if (!result.ok()) {
     const ErrorInfo info = LookupError(result.status().code());
     if (info.http_status >= 500) {
@@ -115,42 +148,96 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
     } else {
       spdlog::debug("request {} {} from {} -> {}", request_id, target, connection.source_ip, info.type);
     }
-    return ErrorResponse(result.status(), request_id);
+    response = ErrorResponse(result.status(), request_id);
+    trace.status = result.status();
+  } else {
+    spdlog::debug("request {} {} from {} -> 200", request_id, target, connection.source_ip);
+    response = JsonResponse(200, Dump(*result), request_id);
+    trace.response = &*result;
   }
-  spdlog::debug("request {} {} from {} -> 200", request_id, target, connection.source_ip);
-  return JsonResponse(200, Dump(*result), request_id);
+  trace.http_status = response.status;
+  trace.latency = std::chrono::steady_clock::now() - started;
+  response.durability_ticket = Notify(trace);
+  return response;
+}
+
+std::uint64_t Router::Notify(RequestTrace& trace) {
+  std::uint64_t ticket = 0;
+  for (RequestObserver* observer : hooks_.observers) ticket = std::max(ticket, observer->Observe(trace));
+  return ticket;
+}
+
+const ServiceFront* Router::FindFront(std::string_view target) const {
+  for (const auto& front : hooks_.fronts) {
+    const std::string& prefix = front.model->target_prefix();
+    if (target.size() > prefix.size() && target.starts_with(prefix) && target[prefix.size()] == '.') {
+      return &front;
+    }
+  }
+  return nullptr;
+}
+
+const api::Operation* Router::FindOperation(std::string_view target, const ServiceFront* front) const {
+  if (front != nullptr)
+    return front->model->FindOperation(target.substr(front->model->target_prefix().size() + 1));
+  auto route = routes_.find(std::string(target));
+  return route == routes_.end() ? nullptr : route->second.model_op;
 }
 
 StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_view target,
-                                const ConnectionInfo& connection) {
+                                const ConnectionInfo& connection, RequestTrace& trace, json& body) {
   if (request.method != "POST") {
     return Status(ErrorCode::kUnknownOperation, "Only POST is supported by the AWS JSON protocol");
   }
+  const ServiceFront* front = FindFront(target);
+  const api::Operation* model_op = FindOperation(target, front);
+  trace.service = front != nullptr ? front->service : std::string(kService);
+  if (model_op != nullptr) trace.operation = model_op->name;  // known before authentication, for the audit
+  ClaimedCredential(request, trace);
   ASSIGN_OR_RETURN(auth::VerifiedIdentity identity, verifier_.Verify(request));
-  if (identity.service != kService) {
+  trace.region = identity.region;
+  trace.caller.access_key_id = identity.access_key_id;
+  if (identity.service != trace.service) {
     return Status(ErrorCode::kInvalidSignature,
-                  "Credential should be scoped to correct service: '" + std::string(kService) + "'. ");
+                  "Credential should be scoped to correct service: '" + trace.service + "'. ");
   }
-  auto route = routes_.find(std::string(target));
-  if (route == routes_.end()) {
+  if (model_op == nullptr) {
     return Status(ErrorCode::kUnknownOperation, "The operation " + std::string(target.substr(0, 128)) +
                                                     " is not supported by this server.");
   }
   ASSIGN_OR_RETURN(iam::Principal principal,
                    identities_.PrincipalForRequest(identity.access_key_id, identity.session_token));
-  const std::optional<json> parsed = request.body.empty() ? json::object() : ParseJson(request.body);
+  trace.caller = Caller{principal.account_id, principal.user_name, principal.user_id, principal.arn,
+                        principal.access_key_id};
+  std::optional<json> parsed = request.body.empty() ? json::object() : ParseJson(request.body);
   if (!parsed) {
     return Status(ErrorCode::kSerialization, "The request body is not valid JSON");
   }
-  const json& body = *parsed;
-  RETURN_IF_ERROR(api::ValidateInput(kms_model_, *route->second.model_op, body));
-  kms::RequestContext ctx{principal.account_id, identity.region, principal.arn, route->second.action};
+  body = std::move(*parsed);
+  if (body.is_object()) trace.request = &body;
+  RETURN_IF_ERROR(api::ValidateInput(front != nullptr ? *front->model : kms_model_, *model_op, body));
+  if (hooks_.admission != nullptr) {
+    RETURN_IF_ERROR(
+        hooks_.admission->Admit(trace.caller, trace.region, trace.service, trace.operation, body));
+  }
+  if (front != nullptr) return CallFront(*front, model_op->name, trace, body);
+  const Route& route = routes_.at(std::string(target));
+  kms::RequestContext ctx{principal.account_id, identity.region, principal.arn, route.action};
   ctx.who = CallerFor(principal, connection);
   ctx.request = &body;
   try {
-    return route->second.fn(kms_, ctx, body);
+    return route.fn(kms_, ctx, body);
   } catch (const std::exception&) {
     // Validation makes this unreachable; if it is reached, say so without detail.
+    return Status(ErrorCode::kInternal, "The request could not be processed");
+  }
+}
+
+StatusOr<json> Router::CallFront(const ServiceFront& front, std::string_view operation, RequestTrace& trace,
+                                 const json& body) {
+  try {
+    return front.call(trace.caller, trace.region, operation, body);
+  } catch (const std::exception&) {
     return Status(ErrorCode::kInternal, "The request could not be processed");
   }
 }

@@ -19,6 +19,7 @@
 #include "common/random.h"
 #include "iam/identity_store.h"
 #include "kms/service.h"
+#include "server/request_hooks.h"
 
 namespace coffer::server {
 
@@ -26,6 +27,8 @@ struct HttpResponse {
   int status = 200;
   std::vector<auth::Header> headers;
   std::string body;
+  // Non-zero: send only once the audit record with this ticket is durable.
+  std::uint64_t durability_ticket = 0;
 };
 
 struct ConnectionInfo {
@@ -55,6 +58,8 @@ class Router {
 
   // The IAM/STS Query protocol front, for form POSTs (issue 4).
   void SetQueryFront(QueryFront* query) { query_ = query; }
+  // Observers, quota, extra services and plain pages; set before serving.
+  void SetHooks(RouterHooks hooks) { hooks_ = std::move(hooks); }
 
   // The AWS-shaped error response for a status (also used by the HTTP layer
   // for errors found before routing, e.g. an oversized body).
@@ -71,7 +76,13 @@ class Router {
     std::string action;  // "kms:Encrypt"
   };
   StatusOr<nlohmann::json> Dispatch(const auth::HttpRequest& request, std::string_view target,
-                                    const ConnectionInfo& connection);
+                                    const ConnectionInfo& connection, RequestTrace& trace,
+                                    nlohmann::json& body);
+  StatusOr<nlohmann::json> CallFront(const ServiceFront& front, std::string_view operation,
+                                     RequestTrace& trace, const nlohmann::json& body);
+  const ServiceFront* FindFront(std::string_view target) const;
+  const api::Operation* FindOperation(std::string_view target, const ServiceFront* front) const;
+  std::uint64_t Notify(RequestTrace& trace);
 
   const api::ServiceModel& kms_model_;
   auth::SigV4Verifier& verifier_;
@@ -80,6 +91,7 @@ class Router {
   RequestIdGenerator request_ids_;
   std::unordered_map<std::string, Route> routes_;  // full X-Amz-Target -> route
   QueryFront* query_ = nullptr;
+  RouterHooks hooks_;
 };
 
 // The caller as authorization sees it: principal, transport, source address.

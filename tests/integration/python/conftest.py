@@ -116,9 +116,10 @@ def wait_for(predicate, timeout_s, what):
 class CofferServer:
     """One `coffer serve` process over a data directory that outlives it."""
 
-    def __init__(self, data_dir, tls=False):
+    def __init__(self, data_dir, tls=False, extra_args=()):
         self.data_dir = Path(data_dir)
         self.tls = tls
+        self.extra_args = list(extra_args)
         self.proc = None
         self.endpoint = None
         self.port = None
@@ -147,6 +148,7 @@ class CofferServer:
                 "--listen", f"127.0.0.1:{port}", "--ready-file", str(self.ready_file)]
         if self.tls:
             args.append("--tls-self-signed")
+        args += self.extra_args
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
 
@@ -338,8 +340,9 @@ def fresh_server(tmp_path):
     """
     started = []
 
-    def start(data_dir=None, tls=False):
-        srv = CofferServer(data_dir or (tmp_path / f"data{len(started)}"), tls=tls).start()
+    def start(data_dir=None, tls=False, extra_args=()):
+        srv = CofferServer(data_dir or (tmp_path / f"data{len(started)}"), tls=tls,
+                           extra_args=extra_args).start()
         started.append(srv)
         return srv
 

@@ -1,0 +1,331 @@
+#include "audit/audit_log.h"
+
+#include <fcntl.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
+#include <future>
+#include <limits>
+
+#include "audit/signing_key_store.h"
+#include "common/encoding.h"
+
+namespace coffer::audit {
+namespace {
+
+using nlohmann::json;
+using SteadyClock = std::chrono::steady_clock;
+
+// Queued events beyond this wake a batched writer early, bounding memory.
+constexpr std::size_t kBatchedWakeDepth = 4096;
+
+// Syncer threads: fdatasync calls that overlap are cheaper than one after the
+// other (the file system folds them into shared journal commits and device
+// flushes), so the writer hands syncs to this many threads instead of waiting.
+constexpr int kSyncers = 4;
+
+Status WriteOnly(int fd, std::string_view data) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return InternalError("audit log write failed");
+    }
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Status::Ok();
+}
+
+Status Sync(int fd) {
+  return ::fdatasync(fd) == 0 ? Status::Ok() : InternalError("audit log fdatasync failed");
+}
+
+Status WriteAll(int fd, std::string_view data) {
+  RETURN_IF_ERROR(WriteOnly(fd, data));
+  return Sync(fd);
+}
+
+StatusOr<int> OpenAppend(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd < 0) return InternalError("cannot open " + path.string());
+  return fd;
+}
+
+// Reads complete lines; a torn last line (no newline: power lost mid-write)
+// is cut off so the next append starts on a clean line.
+StatusOr<std::vector<std::string>> ReadLinesRepairingTail(const std::filesystem::path& path) {
+  std::vector<std::string> lines;
+  auto text = ReadWholeFile(path);
+  if (!text.ok()) return lines;
+  std::size_t start = 0;
+  while (start < text->size()) {
+    const std::size_t nl = text->find('\n', start);
+    if (nl == std::string::npos) {
+      spdlog::warn("audit: cutting a torn last line off {}", path.string());
+      std::filesystem::resize_file(path, start);
+      break;
+    }
+    lines.push_back(text->substr(start, nl - start));
+    start = nl + 1;
+  }
+  return lines;
+}
+
+}  // namespace
+
+AuditLog::AuditLog(const AuditLogOptions& options, std::unique_ptr<crypto::P384SigningKey> key,
+                   const Clock& clock)
+    : options_(options),
+      key_(std::move(key)),
+      clock_(clock),
+      key_fingerprint_(KeyFingerprint(key_->PublicKeyDer())) {
+  digest_period_start_ = clock_.Now();
+}
+
+AuditLog::~AuditLog() {
+  Close();
+  if (events_fd_ >= 0) ::close(events_fd_);
+  if (digests_fd_ >= 0) ::close(digests_fd_);
+}
+
+StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const AuditLogOptions& options,
+                                                   std::unique_ptr<crypto::P384SigningKey> key,
+                                                   const Clock& clock) {
+  std::error_code ec;
+  std::filesystem::create_directories(options.dir, ec);
+  if (ec) return InternalError("cannot create audit directory " + options.dir.string());
+  std::unique_ptr<AuditLog> log(new AuditLog(options, std::move(key), clock));
+  RETURN_IF_ERROR(log->Recover());
+  ASSIGN_OR_RETURN(log->events_fd_, OpenAppend(options.dir / kEventsFile));
+  ASSIGN_OR_RETURN(log->digests_fd_, OpenAppend(options.dir / kDigestsFile));
+  log->writer_ = std::thread([raw = log.get()] { raw->Run(); });
+  for (int i = 0; i < kSyncers; ++i) log->syncers_.emplace_back([raw = log.get()] { raw->RunSyncer(); });
+  return log;
+}
+
+// Continues the chain where the files end. The log is not verified here
+// (`coffer audit verify` does that); a record that does not parse stops the
+// server from extending a chain it cannot read.
+Status AuditLog::Recover() {
+  ASSIGN_OR_RETURN(auto events, ReadLinesRepairingTail(options_.dir / kEventsFile));
+  if (!events.empty()) {
+    auto last = ParseRecord(events.back());
+    if (!last.ok()) return InternalError("audit log: last record does not parse: " + last.status().message());
+    written_seq_ = last->seq;
+    head_hash_ = last->hash;
+  }
+  ASSIGN_OR_RETURN(auto digests, ReadLinesRepairingTail(options_.dir / kDigestsFile));
+  if (!digests.empty()) {
+    auto last = ParseDigest(digests.back());
+    if (!last.ok()) return InternalError("audit log: last digest does not parse: " + last.status().message());
+    digest_number_ = last->number;
+    digest_last_seq_ = last->last_seq;
+    digest_head_hash_ = last->head_hash;
+    last_digest_line_hash_ = LineHash(digests.back());
+    if (auto end = ParseIsoTime(last->end_time); end.ok()) digest_period_start_ = *end;
+  }
+  next_seq_ = written_seq_ + 1;
+  durable_seq_ = written_seq_;
+  stats_.durable_seq = written_seq_;
+  return Status::Ok();
+}
+
+std::uint64_t AuditLog::Append(json event) {
+  std::lock_guard lock(mu_);
+  const std::uint64_t seq = next_seq_++;
+  queue_.push_back(Pending{seq, std::move(event)});
+  ++stats_.appended;
+  if (options_.durability == Durability::kStrict || queue_.size() >= kBatchedWakeDepth) wake_.notify_one();
+  return seq;
+}
+
+void AuditLog::WhenDurable(std::uint64_t seq, std::function<void()> done) {
+  {
+    std::lock_guard lock(mu_);
+    if (durable_seq_.load() < seq && !closed_) {
+      waiters_.emplace(seq, std::move(done));
+      return;
+    }
+  }
+  done();
+}
+
+void AuditLog::Flush() {
+  std::uint64_t last = 0;
+  {
+    std::lock_guard lock(mu_);
+    last = next_seq_ - 1;
+    flush_requested_ = true;
+    wake_.notify_one();
+  }
+  std::promise<void> flushed;
+  WhenDurable(last, [&flushed] { flushed.set_value(); });
+  flushed.get_future().wait();
+}
+
+StatusOr<Digest> AuditLog::SignDigest() {
+  std::unique_lock lock(mu_);
+  if (closed_) return InternalError("audit log is closed");
+  const std::uint64_t want = ++digest_requests_;
+  wake_.notify_one();
+  digest_done_.wait(lock, [&] { return digests_done_ >= want; });
+  RETURN_IF_ERROR(last_digest_status_);
+  Digest d;
+  d.number = digest_number_;
+  d.last_seq = digest_last_seq_;
+  d.head_hash = digest_head_hash_;
+  return d;
+}
+
+void AuditLog::Close() {
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return;
+    stop_ = true;
+    wake_.notify_one();
+  }
+  if (writer_.joinable()) writer_.join();
+  for (auto& t : syncers_) {
+    if (t.joinable()) t.join();
+  }
+}
+
+AuditLogStats AuditLog::Stats() const {
+  std::lock_guard lock(mu_);
+  AuditLogStats out = stats_;
+  out.queue_depth = queue_.size();
+  return out;
+}
+
+void AuditLog::Run() {
+  auto next_digest = SteadyClock::now() + options_.digest_interval;
+  const bool strict = options_.durability == Durability::kStrict;
+  std::unique_lock lock(mu_);
+  for (;;) {
+    const auto flush_by =
+        strict ? SteadyClock::time_point::max() : SteadyClock::now() + options_.batch_interval;
+    const auto wake_at = options_.digest_interval.count() > 0 ? std::min(flush_by, next_digest) : flush_by;
+    wake_.wait_until(lock, wake_at, [&] {
+      return stop_ || flush_requested_ || digest_requests_ > digests_done_ || (strict && !queue_.empty()) ||
+             queue_.size() >= kBatchedWakeDepth;
+    });
+    std::vector<Pending> batch;
+    batch.swap(queue_);
+    flush_requested_ = false;
+    const bool stopping = stop_;
+    const bool digest_due = stopping || digest_requests_ > digests_done_ ||
+                            (options_.digest_interval.count() > 0 && SteadyClock::now() >= next_digest);
+    lock.unlock();
+    if (!batch.empty()) WriteBatch(batch);
+    Status digest_status;
+    if (digest_due) {
+      digest_status = WriteDigest();
+      next_digest = SteadyClock::now() + options_.digest_interval;
+    }
+    lock.lock();
+    if (digest_due) {
+      last_digest_status_ = digest_status;
+      digests_done_ = digest_requests_;
+      digest_done_.notify_all();
+    }
+    if (stopping && queue_.empty()) break;
+  }
+  closed_ = true;
+  synced_.notify_all();
+  lock.unlock();
+  ReleaseWaiters(std::numeric_limits<std::uint64_t>::max());
+}
+
+// Makes everything written so far durable, overlapping with the other syncers.
+void AuditLog::RunSyncer() {
+  std::unique_lock lock(mu_);
+  for (;;) {
+    synced_.wait(lock, [&] { return closed_ || written_for_sync_ > sync_started_; });
+    if (written_for_sync_ <= sync_started_) return;  // closed, nothing left to sync
+    const std::uint64_t target = written_for_sync_;
+    sync_started_ = target;
+    lock.unlock();
+    const auto started = SteadyClock::now();
+    const Status st = Sync(events_fd_);
+    const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
+    if (!st.ok()) spdlog::critical("audit: {}", st.message());
+    lock.lock();
+    ++stats_.flushes;
+    stats_.flush_seconds_total += seconds;
+    if (!st.ok()) ++stats_.write_errors;
+    if (target > durable_seq_.load()) {
+      durable_seq_ = target;
+      stats_.durable_seq = target;
+    }
+    lock.unlock();
+    ReleaseWaiters(target);
+    lock.lock();
+  }
+}
+
+void AuditLog::WriteBatch(std::vector<Pending>& batch) {
+  std::string buffer;
+  buffer.reserve(batch.size() * 1024);
+  std::string hash = head_hash_;
+  for (auto& pending : batch) {
+    std::string next;
+    buffer += FormatRecord(pending.seq, hash, pending.event, &next);
+    buffer += '\n';
+    hash = std::move(next);
+  }
+  Status st = WriteOnly(events_fd_, buffer);
+  if (!st.ok()) {
+    // The records are lost; their waiters are still released (a request must
+    // not hang on a full disk) and the failure is counted and logged.
+    spdlog::critical("audit: {} ({} events not recorded)", st.message(), batch.size());
+  } else {
+    head_hash_ = hash;
+    written_seq_ = batch.back().seq;
+  }
+  std::lock_guard lock(mu_);
+  if (!st.ok()) ++stats_.write_errors;
+  written_for_sync_ = batch.back().seq;
+  synced_.notify_one();
+}
+
+Status AuditLog::WriteDigest() {
+  RETURN_IF_ERROR(Sync(events_fd_));  // a digest never covers records that are not on disk
+  const TimePoint now = clock_.Now();
+  Digest d;
+  d.number = digest_number_ + 1;
+  d.start_time = IsoTime(digest_period_start_);
+  d.end_time = IsoTime(now);
+  d.first_seq = digest_last_seq_ + 1;
+  d.last_seq = written_seq_;
+  d.count = written_seq_ - digest_last_seq_;
+  d.head_hash = head_hash_;
+  d.previous_digest_hash = last_digest_line_hash_;
+  d.public_key_fingerprint = key_fingerprint_;
+  ASSIGN_OR_RETURN(Bytes signature, key_->Sign(AsBytes(DigestSignedText(d))));
+  d.signature = Base64Encode(signature);
+  const std::string line = FormatDigest(d);
+  RETURN_IF_ERROR(WriteAll(digests_fd_, line + "\n"));
+  digest_number_ = d.number;
+  digest_last_seq_ = d.last_seq;
+  digest_head_hash_ = d.head_hash;
+  last_digest_line_hash_ = LineHash(line);
+  digest_period_start_ = now;
+  std::lock_guard lock(mu_);
+  ++stats_.digests;
+  return Status::Ok();
+}
+
+void AuditLog::ReleaseWaiters(std::uint64_t durable) {
+  std::vector<std::function<void()>> ready;
+  {
+    std::lock_guard lock(mu_);
+    auto end = waiters_.upper_bound(durable);
+    for (auto it = waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
+    waiters_.erase(waiters_.begin(), end);
+  }
+  for (auto& done : ready) done();
+}
+
+}  // namespace coffer::audit

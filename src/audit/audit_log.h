@@ -1,0 +1,128 @@
+// AuditLog: the append-only, hash-chained event log under <data>/audit/.
+// Appends are queued; one writer thread assigns each record its place in the
+// chain and writes a whole batch with one write(); syncer threads fdatasync
+// what has been written (overlapping syncs, group commit) and release the
+// requests waiting on it.
+//
+// Durability modes:
+//  - strict: the writer flushes as soon as anything is queued; the server
+//    holds each response until WhenDurable() fires for its ticket.
+//  - batched: the writer flushes at most every `batch_interval` (<= 200 ms);
+//    responses do not wait, so up to one interval of events can be lost on
+//    power loss (never reordered or half-written: a torn last line is cut off
+//    at the next start).
+// Digests are signed every `digest_interval`, on SignDigest(), and at Close().
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+#include <vector>
+
+#include "audit/chain.h"
+#include "common/clock.h"
+#include "crypto/signing_key.h"
+
+namespace coffer::audit {
+
+enum class Durability { kStrict, kBatched };
+
+struct AuditLogOptions {
+  std::filesystem::path dir;
+  Durability durability = Durability::kStrict;
+  std::chrono::milliseconds batch_interval{200};
+  std::chrono::seconds digest_interval{900};  // 0: only SignDigest() and Close()
+};
+
+struct AuditLogStats {
+  std::uint64_t appended = 0;
+  std::uint64_t durable_seq = 0;
+  std::uint64_t flushes = 0;
+  std::uint64_t write_errors = 0;
+  std::uint64_t digests = 0;
+  std::size_t queue_depth = 0;
+  double flush_seconds_total = 0;  // time spent in write + fdatasync
+};
+
+class AuditLog {
+ public:
+  static StatusOr<std::unique_ptr<AuditLog>> Open(const AuditLogOptions& options,
+                                                  std::unique_ptr<crypto::P384SigningKey> key,
+                                                  const Clock& clock);
+  ~AuditLog();
+  AuditLog(const AuditLog&) = delete;
+  AuditLog& operator=(const AuditLog&) = delete;
+
+  Durability durability() const { return options_.durability; }
+  // Queues an event; returns its sequence number (the durability ticket).
+  std::uint64_t Append(nlohmann::json event);
+  // Calls `done` (on the writer thread, or here if already durable) once
+  // record `seq` is on disk.
+  void WhenDurable(std::uint64_t seq, std::function<void()> done);
+  // Blocks until everything appended so far is durable.
+  void Flush();
+  // Flushes, then signs a digest covering the records since the last one.
+  StatusOr<Digest> SignDigest();
+  // Flushes, signs a final digest and stops the writer. Idempotent.
+  void Close();
+  AuditLogStats Stats() const;
+
+ private:
+  struct Pending {
+    std::uint64_t seq;
+    nlohmann::json event;
+  };
+  AuditLog(const AuditLogOptions& options, std::unique_ptr<crypto::P384SigningKey> key, const Clock& clock);
+  Status Recover();
+  void Run();
+  void RunSyncer();
+  void WriteBatch(std::vector<Pending>& batch);
+  Status WriteDigest();
+  void ReleaseWaiters(std::uint64_t durable);
+
+  AuditLogOptions options_;
+  std::unique_ptr<crypto::P384SigningKey> key_;
+  const Clock& clock_;
+  std::string key_fingerprint_;
+  int events_fd_ = -1;
+  int digests_fd_ = -1;
+
+  // Writer-thread state (also read under mu_ by Stats()).
+  std::string head_hash_{kGenesisHash};
+  std::uint64_t written_seq_ = 0;
+  std::uint64_t digest_number_ = 0;
+  std::uint64_t digest_last_seq_ = 0;
+  std::string digest_head_hash_{kGenesisHash};
+  std::string last_digest_line_hash_{kGenesisHash};
+  TimePoint digest_period_start_;
+
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::condition_variable digest_done_;
+  std::condition_variable synced_;      // wakes syncers: written_for_sync_ moved
+  std::uint64_t written_for_sync_ = 0;  // last seq written to the file
+  std::uint64_t sync_started_ = 0;      // last seq a syncer started to sync
+  std::vector<Pending> queue_;
+  std::uint64_t next_seq_ = 1;
+  std::multimap<std::uint64_t, std::function<void()>> waiters_;
+  std::atomic<std::uint64_t> durable_seq_{0};
+  bool stop_ = false;
+  bool flush_requested_ = false;
+  bool closed_ = false;
+  std::uint64_t digest_requests_ = 0;
+  std::uint64_t digests_done_ = 0;
+  Status last_digest_status_;
+  AuditLogStats stats_;
+  std::thread writer_;
+  std::vector<std::thread> syncers_;
+};
+
+}  // namespace coffer::audit

@@ -1,0 +1,37 @@
+// Builds audit events in CloudTrail's record format (eventVersion 1.08):
+// one per API request (from the router's RequestTrace) and one per background
+// action (AWS Service Event). Request and response members that carry
+// plaintext, ciphertext, key material or secret values are removed; what
+// remains is camelCased as CloudTrail writes it.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "server/request_hooks.h"
+
+namespace coffer::audit {
+
+// Background action by the service itself (rotation, deletion, expiry).
+struct ServiceAction {
+  std::string event_name;  // "RotateKey", "DeleteKey", "DeleteExpiredKeyMaterial"
+  std::string service;     // "kms"
+  std::string region;
+  std::string account_id;
+  std::string key_arn;
+  TimePoint time;
+};
+
+nlohmann::json BuildApiEvent(const server::RequestTrace& trace, std::string_view event_id,
+                             std::string_view default_region);
+nlohmann::json BuildServiceEvent(const ServiceAction& action, std::string_view event_id);
+
+// "kms" -> "kms.amazonaws.com".
+std::string EventSource(std::string_view service);
+// Whether CloudTrail marks the operation readOnly.
+bool IsReadOnly(std::string_view operation);
+// Request or response members with secrets removed and names camelCased.
+nlohmann::json Sanitize(const nlohmann::json& members);
+
+}  // namespace coffer::audit

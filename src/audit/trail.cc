@@ -1,0 +1,54 @@
+#include "audit/trail.h"
+
+#include "audit/cloudtrail_model.h"
+#include "audit/lookup.h"
+#include "audit/signing_key_store.h"
+#include "common/encoding.h"
+
+namespace coffer::audit {
+
+StatusOr<std::unique_ptr<AuditTrail>> AuditTrail::Open(const TrailOptions& options,
+                                                       const rootkey::RootKey& root_key, RandomSource& random,
+                                                       const Clock& clock) {
+  ASSIGN_OR_RETURN(auto key, LoadOrCreateSigningKey(options.log.dir, root_key));
+  ASSIGN_OR_RETURN(auto log, AuditLog::Open(options.log, std::move(key), clock));
+  ASSIGN_OR_RETURN(auto model, api::ServiceModel::Load(api::EmbeddedCloudTrailModel()));
+  return std::unique_ptr<AuditTrail>(
+      new AuditTrail(options, std::move(log), std::move(model), random, clock));
+}
+
+AuditTrail::AuditTrail(const TrailOptions& options, std::unique_ptr<AuditLog> log,
+                       std::unique_ptr<api::ServiceModel> model, RandomSource& random, const Clock& clock)
+    : options_(options), log_(std::move(log)), model_(std::move(model)), random_(random), clock_(clock) {}
+
+std::string AuditTrail::NewEventId() {
+  std::uint8_t raw[16] = {};
+  if (!random_.Fill(raw).ok()) return "00000000-0000-4000-8000-000000000000";
+  return FormatUuid(raw);
+}
+
+std::uint64_t AuditTrail::Observe(const server::RequestTrace& trace) {
+  const std::uint64_t seq = log_->Append(BuildApiEvent(trace, NewEventId(), options_.default_region));
+  return log_->durability() == Durability::kStrict ? seq : 0;
+}
+
+void AuditTrail::RecordServiceAction(const ServiceAction& action) {
+  log_->Append(BuildServiceEvent(action, NewEventId()));
+}
+
+server::ServiceFront AuditTrail::CloudTrailFront() {
+  server::ServiceFront front;
+  front.service = "cloudtrail";
+  front.model = model_.get();
+  front.call = [this](const server::Caller& caller, std::string_view, std::string_view operation,
+                      const nlohmann::json& body) -> StatusOr<nlohmann::json> {
+    if (operation != "LookupEvents") {
+      return Status(ErrorCode::kUnknownOperation,
+                    "The operation " + std::string(operation) + " is not supported by this server.");
+    }
+    return LookupEvents(options_.log.dir, caller.account_id, body, clock_.Now());
+  };
+  return front;
+}
+
+}  // namespace coffer::audit

@@ -1,0 +1,142 @@
+#include "quota/rate_limiter.h"
+
+#include <algorithm>
+#include <functional>
+
+#include "quota/quota_groups.h"
+
+namespace coffer::quota {
+namespace {
+
+using nlohmann::json;
+
+Status ReadRates(const json& doc, const std::string& where, std::map<std::string, double, std::less<>>& out) {
+  if (!doc.is_object()) return ValidationError(where + " must be an object of group: rate");
+  for (const auto& [group, rate] : doc.items()) {
+    if (!DefaultRates().contains(group))
+      return ValidationError("unknown quota group '" + group + "' in " + where);
+    if (!rate.is_number() || rate.get<double>() <= 0) {
+      return ValidationError("quota " + where + "." + group + " must be a positive number");
+    }
+    out[group] = rate.get<double>();
+  }
+  return Status::Ok();
+}
+
+std::string ThrottleMessage(std::string_view service) {
+  if (service == "kms") {
+    return "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.";
+  }
+  return "Rate exceeded";
+}
+
+}  // namespace
+
+StatusOr<QuotaConfig> QuotaConfig::FromJson(const json& doc) {
+  QuotaConfig config;
+  if (!doc.is_object()) return ValidationError("quota configuration must be a JSON object");
+  for (const auto& [name, value] : doc.items()) {
+    if (name != "defaults" && name != "accounts")
+      return ValidationError("unknown quota setting '" + name + "'");
+  }
+  if (doc.contains("defaults")) RETURN_IF_ERROR(ReadRates(doc["defaults"], "defaults", config.defaults));
+  if (doc.contains("accounts")) {
+    if (!doc["accounts"].is_object())
+      return ValidationError("accounts must be an object of account id: rates");
+    for (const auto& [account, rates] : doc["accounts"].items()) {
+      RETURN_IF_ERROR(ReadRates(rates, "accounts." + account, config.accounts[account]));
+    }
+  }
+  return config;
+}
+
+json QuotaConfig::ToJson() const {
+  json accounts_json = json::object();
+  for (const auto& [account, rates] : accounts) accounts_json[account] = rates;
+  return {{"defaults", defaults}, {"accounts", accounts_json}};
+}
+
+void QuotaConfig::Merge(const QuotaConfig& other) {
+  for (const auto& [group, rate] : other.defaults) defaults[group] = rate;
+  for (const auto& [account, rates] : other.accounts) {
+    for (const auto& [group, rate] : rates) accounts[account][group] = rate;
+  }
+}
+
+RateLimiter::RateLimiter(const Clock& clock, QuotaConfig config)
+    : clock_(clock), config_(std::move(config)) {}
+
+void RateLimiter::Configure(QuotaConfig config) {
+  std::lock_guard lock(config_mu_);
+  config_ = std::move(config);
+}
+
+double RateLimiter::RateFor(std::string_view account, std::string_view group) const {
+  std::lock_guard lock(config_mu_);
+  if (auto acct = config_.accounts.find(std::string(account)); acct != config_.accounts.end()) {
+    if (auto it = acct->second.find(group); it != acct->second.end()) return it->second;
+  }
+  if (auto it = config_.defaults.find(group); it != config_.defaults.end()) return it->second;
+  const auto& defaults = DefaultRates();
+  const auto it = defaults.find(group);
+  return it == defaults.end() ? 0 : it->second;
+}
+
+RateLimiter::Shard& RateLimiter::ShardFor(const std::string& key) {
+  return shards_[std::hash<std::string>{}(key) % shards_.size()];
+}
+
+bool RateLimiter::TryTake(std::string_view account, std::string_view region, std::string_view group) {
+  const double rate = RateFor(account, group);
+  if (rate <= 0) return true;  // a group without a quota
+  const std::string key = std::string(account) + "/" + std::string(region) + "/" + std::string(group);
+  const TimePoint now = clock_.Now();
+  Shard& shard = ShardFor(key);
+  std::lock_guard lock(shard.mu);
+  auto [it, inserted] = shard.buckets.try_emplace(key, Bucket{rate, rate, now});
+  Bucket& b = it->second;
+  const double elapsed = std::max(0.0, std::chrono::duration<double>(now - b.updated).count());
+  // Burst capacity is one second of the rate (at least one request).
+  const double capacity = std::max(rate, 1.0);
+  b.tokens = std::min(capacity, b.tokens + elapsed * rate);
+  b.rate = rate;
+  b.updated = now;
+  if (b.tokens < 1.0) return false;
+  b.tokens -= 1.0;
+  return true;
+}
+
+Status RateLimiter::Admit(const server::Caller& caller, std::string_view region, std::string_view service,
+                          std::string_view operation, const json& body) {
+  const std::string group = GroupFor(service, operation, body);
+  if (group.empty() || TryTake(caller.account_id, region, group)) return Status::Ok();
+  {
+    std::lock_guard lock(throttled_mu_);
+    ++throttled_[group];
+  }
+  return Status(ErrorCode::kThrottling, ThrottleMessage(service));
+}
+
+std::vector<BucketUsage> RateLimiter::Usage() const {
+  std::vector<BucketUsage> out;
+  const TimePoint now = clock_.Now();
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    for (const auto& [key, b] : shard.buckets) {
+      const auto first = key.find('/');
+      const auto second = key.find('/', first + 1);
+      const double elapsed = std::max(0.0, std::chrono::duration<double>(now - b.updated).count());
+      out.push_back(BucketUsage{key.substr(0, first), key.substr(first + 1, second - first - 1),
+                                key.substr(second + 1), b.rate,
+                                std::min(std::max(b.rate, 1.0), b.tokens + elapsed * b.rate)});
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::uint64_t> RateLimiter::Throttled() const {
+  std::lock_guard lock(throttled_mu_);
+  return throttled_;
+}
+
+}  // namespace coffer::quota

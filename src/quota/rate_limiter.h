@@ -1,0 +1,76 @@
+// Token-bucket request quotas per (account, region, quota group). A bucket
+// holds at most one second of its rate and refills continuously from the
+// injected Clock. Rates come from AWS's defaults, overridden per group for
+// every account ("defaults") or for one account ("accounts").
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "common/clock.h"
+#include "server/request_hooks.h"
+
+namespace coffer::quota {
+
+struct QuotaConfig {
+  std::map<std::string, double, std::less<>> defaults;                         // group -> rate
+  std::map<std::string, std::map<std::string, double, std::less<>>> accounts;  // account -> group -> rate
+
+  // {"defaults": {"symmetric": 100}, "accounts": {"111122223333": {"CreateKey": 1}}};
+  // kValidation naming an unknown group or a rate that is not a positive number.
+  static StatusOr<QuotaConfig> FromJson(const nlohmann::json& doc);
+  nlohmann::json ToJson() const;
+  // `other`'s entries win.
+  void Merge(const QuotaConfig& other);
+};
+
+struct BucketUsage {
+  std::string account;
+  std::string region;
+  std::string group;
+  double rate = 0;
+  double available = 0;
+};
+
+class RateLimiter final : public server::Admission {
+ public:
+  explicit RateLimiter(const Clock& clock, QuotaConfig config = {});
+
+  Status Admit(const server::Caller& caller, std::string_view region, std::string_view service,
+               std::string_view operation, const nlohmann::json& body) override;
+  // Takes one token of `group` for the account; false when the bucket is empty.
+  bool TryTake(std::string_view account, std::string_view region, std::string_view group);
+  // New rates apply from the next request; buckets keep their fill level.
+  void Configure(QuotaConfig config);
+  double RateFor(std::string_view account, std::string_view group) const;
+  std::vector<BucketUsage> Usage() const;
+  // Throttled requests per group since start.
+  std::map<std::string, std::uint64_t> Throttled() const;
+
+ private:
+  struct Bucket {
+    double tokens = 0;
+    double rate = 0;
+    TimePoint updated;
+  };
+  struct Shard {
+    mutable std::mutex mu;
+    std::unordered_map<std::string, Bucket> buckets;  // "account/region/group"
+  };
+  Shard& ShardFor(const std::string& key);
+
+  const Clock& clock_;
+  mutable std::mutex config_mu_;
+  QuotaConfig config_;
+  std::array<Shard, 16> shards_;
+  mutable std::mutex throttled_mu_;
+  std::map<std::string, std::uint64_t> throttled_;
+};
+
+}  // namespace coffer::quota

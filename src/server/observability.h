@@ -1,0 +1,73 @@
+// Audit trail, request quotas, metrics and the access log of one server
+// process, built from the serve options and handed to the router as hooks.
+// Serve() keeps app.cc's edits to a few lines by going through this.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "audit/trail.h"
+#include "kms/key_store.h"
+#include "kms/service.h"
+#include "metrics/registry.h"
+#include "metrics/request_metrics.h"
+#include "quota/rate_limiter.h"
+#include "server/request_hooks.h"
+#include "store/store.h"
+
+namespace coffer::server {
+
+struct ObservabilityOptions {
+  bool audit = true;
+  std::string audit_durability = "strict";  // strict | batched
+  std::chrono::milliseconds audit_batch_interval{200};
+  std::chrono::seconds audit_digest_interval{900};
+  bool quotas = true;
+  std::string quota_config;                 // JSON file with a "quotas" section; empty: defaults
+  std::string access_log;                   // "" off, "-" stdout, else a file
+  std::string metrics_access = "loopback";  // loopback | any | off
+};
+
+class Observability {
+ public:
+  static StatusOr<std::unique_ptr<Observability>> Create(const ObservabilityOptions& options,
+                                                         const std::filesystem::path& data_dir,
+                                                         const std::string& region,
+                                                         const rootkey::RootKey& root_key,
+                                                         RandomSource& random, const Clock& clock);
+  ~Observability();
+
+  // The store to hand to KeyStore: `inner` (which must outlive it), with commits timed.
+  std::unique_ptr<store::Store> Instrument(store::Store& inner);
+  // Service events from the sweeper; key-state and cache gauges.
+  void Attach(kms::KmsService& kms, kms::KeyStore& keys, store::Store& store);
+  RouterHooks Hooks();
+  // Non-empty in strict audit mode.
+  DurabilityWaiter Waiter();
+  // Re-reads the config file and the Store's overrides (admin set-quota).
+  void ReloadQuotas(store::Store& store);
+  // Final digest and flush; safe to call twice.
+  void Shutdown();
+  std::string RenderMetrics() const { return registry_.Render(); }
+
+ private:
+  Observability(const ObservabilityOptions& options, const Clock& clock);
+  void AddCollectors();
+
+  ObservabilityOptions options_;
+  const Clock& clock_;
+  metrics::Registry registry_;
+  metrics::HistogramFamily& store_commits_;
+  std::unique_ptr<audit::AuditTrail> trail_;
+  std::unique_ptr<quota::RateLimiter> limiter_;
+  quota::QuotaConfig file_quotas_;
+  std::unique_ptr<metrics::RequestMetrics> request_metrics_;
+  std::unique_ptr<metrics::AccessLog> access_log_;
+};
+
+// Whether an address is IPv4/IPv6 loopback (127.0.0.0/8, ::1, ::ffff:127.x).
+bool IsLoopback(std::string_view ip);
+
+}  // namespace coffer::server

@@ -1,0 +1,94 @@
+// What the router tells the rest of the process about each request, and what
+// it asks before running one. The audit trail, metrics and the access log are
+// RequestObservers; quotas are an Admission; extra JSON 1.1 services (the
+// CloudTrail LookupEvents front) are ServiceFronts. Header-only, so the
+// modules implementing them do not link against the server.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status_or.h"
+
+namespace coffer::api {
+class ServiceModel;
+}
+
+namespace coffer::server {
+
+// The authenticated caller (empty strings before authentication succeeded).
+struct Caller {
+  std::string account_id;
+  std::string user_name;
+  std::string user_id;  // principalId
+  std::string arn;
+  std::string access_key_id;
+};
+
+// One request as it ended. Pointers are valid only during Observe().
+struct RequestTrace {
+  std::string request_id;
+  TimePoint time;                      // when the request arrived
+  std::chrono::nanoseconds latency{};  // until the response was ready
+  std::string source_ip;
+  std::string user_agent;
+  bool secure = false;
+  std::string service;    // "kms", "cloudtrail" (from the target; empty when unknown)
+  std::string operation;  // "Encrypt" (empty when the target is unknown)
+  std::string region;     // from the SigV4 scope
+  Caller caller;
+  const nlohmann::json* request = nullptr;   // body that passed validation
+  const nlohmann::json* response = nullptr;  // success body
+  Status status;                             // the error, when one was returned
+  int http_status = 200;
+};
+
+class RequestObserver {
+ public:
+  virtual ~RequestObserver() = default;
+  // Called once per API request. Returns a durability ticket: non-zero means
+  // the response must wait until WhenDurable(ticket) calls back.
+  virtual std::uint64_t Observe(const RequestTrace& trace) = 0;
+};
+
+// Runs `done` (on any thread) once the ticket's record is durable.
+using DurabilityWaiter = std::function<void(std::uint64_t ticket, std::function<void()> done)>;
+
+class Admission {
+ public:
+  virtual ~Admission() = default;
+  // OK, or kThrottling with AWS's message.
+  virtual Status Admit(const Caller& caller, std::string_view region, std::string_view service,
+                       std::string_view operation, const nlohmann::json& body) = 0;
+};
+
+// An additional AWS JSON 1.1 service on the same port.
+struct ServiceFront {
+  std::string service;  // SigV4 signing name, "cloudtrail"
+  const api::ServiceModel* model = nullptr;
+  std::function<StatusOr<nlohmann::json>(const Caller& caller, std::string_view region,
+                                         std::string_view operation, const nlohmann::json& body)>
+      call;
+};
+
+// GET endpoints outside the AWS protocols (e.g. /metrics); the handler gets
+// the peer address and returns status, content type and body.
+struct PlainPage {
+  std::string path;
+  std::function<std::tuple<int, std::string, std::string>(std::string_view source_ip)> render;
+};
+
+struct RouterHooks {
+  std::vector<RequestObserver*> observers;
+  Admission* admission = nullptr;
+  std::vector<ServiceFront> fronts;
+  std::vector<PlainPage> pages;
+};
+
+}  // namespace coffer::server

@@ -11,7 +11,10 @@
 #   BENCH_STRICT [0]      1: exit 2 when the Encrypt target is missed
 #   SKIP_CRYPTO [0]       1: skip the openssl / Google Benchmark part
 #   COFFER_BIN            use this coffer binary instead of building one
+#   ASYM_ONLY [0]         1: only the Sign/Verify benchmark (bench/asym.sh)
+#   SKIP_ASYM [0]         1: skip it
 set -euo pipefail
+if [ "${ASYM_ONLY:-0}" = 1 ]; then exec bash "$(dirname "${BASH_SOURCE[0]}")/asym.sh"; fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
@@ -209,6 +212,11 @@ if [ "${SKIP_CRYPTO:-0}" != 1 ]; then
   "$CRYPTO_BENCH" --benchmark_min_time=2 --benchmark_format=json --benchmark_out="$OUT/kms_crypto_bench.json" \
     --benchmark_out_format=json >/dev/null 2>"$OUT/kms_crypto_bench.stderr" ||
     { cat "$OUT/kms_crypto_bench.stderr" >&2; die "kms_crypto_bench failed"; }
+fi
+
+# ---------------------------------------------------------------- asymmetric
+if [ "${SKIP_ASYM:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" bash "$BENCH/asym.sh"
 fi
 
 # ---------------------------------------------------------------- report

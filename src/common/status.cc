@@ -43,6 +43,11 @@ constexpr std::array kNames = {
     NameEntry{ErrorCode::kDependencyTimeout, "DependencyTimeoutException"},
     NameEntry{ErrorCode::kConflict, "ConflictException"},
     NameEntry{ErrorCode::kDryRunOperation, "DryRunOperationException"},
+    NameEntry{ErrorCode::kKmsInvalidSignature, "KMSInvalidSignatureException"},
+    NameEntry{ErrorCode::kKmsInvalidMac, "KMSInvalidMacException"},
+    NameEntry{ErrorCode::kIncorrectKeyMaterial, "IncorrectKeyMaterialException"},
+    NameEntry{ErrorCode::kExpiredImportToken, "ExpiredImportTokenException"},
+    NameEntry{ErrorCode::kInvalidImportToken, "InvalidImportTokenException"},
 };
 
 }  // namespace

@@ -46,6 +46,12 @@ enum class ErrorCode : std::uint8_t {
   kDependencyTimeout,        // DependencyTimeoutException
   kConflict,                 // ConflictException
   kDryRunOperation,          // DryRunOperationException
+  // Asymmetric, HMAC and imported keys.
+  kKmsInvalidSignature,   // KMSInvalidSignatureException
+  kKmsInvalidMac,         // KMSInvalidMacException
+  kIncorrectKeyMaterial,  // IncorrectKeyMaterialException
+  kExpiredImportToken,    // ExpiredImportTokenException
+  kInvalidImportToken,    // InvalidImportTokenException
 };
 
 class [[nodiscard]] Status {

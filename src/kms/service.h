@@ -57,11 +57,13 @@ class KmsService {
   // For writes: the key id a KeyId member names (key id or key ARN only).
   StatusOr<std::string> ResolveIdForWrite(const RequestContext& ctx, std::string_view key_id);
 
-  // Background work: deletes keys whose waiting period ended and rotates keys
-  // whose rotation is due. Returns how many keys it changed.
+  // Background work: deletes keys whose waiting period ended, deletes imported
+  // material whose ValidTo passed and rotates keys whose rotation is due.
+  // Returns how many keys it changed.
   StatusOr<int> RunSweeper();
 
-  // Creates and stores a new symmetric key record (material included).
+  // Creates and stores a new key record of the draft's KeySpec, with its first
+  // material unless its origin is EXTERNAL (then PendingImport, no material).
   StatusOr<KeyRecord> CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft);
 
  private:

@@ -47,6 +47,11 @@ constexpr std::array kRows = {
     Row{ErrorCode::kDependencyTimeout, 500},
     Row{ErrorCode::kConflict, 400},
     Row{ErrorCode::kDryRunOperation, 412},
+    Row{ErrorCode::kKmsInvalidSignature, 400},
+    Row{ErrorCode::kKmsInvalidMac, 400},
+    Row{ErrorCode::kIncorrectKeyMaterial, 400},
+    Row{ErrorCode::kExpiredImportToken, 400},
+    Row{ErrorCode::kInvalidImportToken, 400},
 };
 
 }  // namespace

@@ -15,7 +15,10 @@
 #   COFFER_BIN            use this coffer binary instead of building one
 #   BENCH_AUDIT_ONLY [0]  1: only the audit strict-vs-batched part (bench/audit_modes.sh)
 #   SKIP_AUDIT [0]        1: skip that part
+#   ASYM_ONLY [0]         1: only the Sign/Verify benchmark (bench/asym.sh)
+#   SKIP_ASYM [0]         1: skip it
 set -euo pipefail
+if [ "${ASYM_ONLY:-0}" = 1 ]; then exec bash "$(dirname "${BASH_SOURCE[0]}")/asym.sh"; fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
@@ -228,6 +231,9 @@ fi
 # ---------------------------------------------------------------- audit modes
 if [ "${SKIP_AUDIT:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" OUT="$OUT" bash "$BENCH/audit_modes.sh" || log "audit mode benchmark failed"
+# ---------------------------------------------------------------- asymmetric
+if [ "${SKIP_ASYM:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" bash "$BENCH/asym.sh"
 fi
 
 # ---------------------------------------------------------------- report

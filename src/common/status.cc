@@ -46,6 +46,11 @@ constexpr std::array kNames = {
     NameEntry{ErrorCode::kInvalidNextToken, "InvalidNextTokenException"},
     NameEntry{ErrorCode::kInvalidLookupAttributes, "InvalidLookupAttributesException"},
     NameEntry{ErrorCode::kInvalidTimeRange, "InvalidTimeRangeException"},
+    NameEntry{ErrorCode::kKmsInvalidSignature, "KMSInvalidSignatureException"},
+    NameEntry{ErrorCode::kKmsInvalidMac, "KMSInvalidMacException"},
+    NameEntry{ErrorCode::kIncorrectKeyMaterial, "IncorrectKeyMaterialException"},
+    NameEntry{ErrorCode::kExpiredImportToken, "ExpiredImportTokenException"},
+    NameEntry{ErrorCode::kInvalidImportToken, "InvalidImportTokenException"},
 };
 
 }  // namespace

@@ -50,6 +50,12 @@ enum class ErrorCode : std::uint8_t {
   kInvalidNextToken,         // InvalidNextTokenException
   kInvalidLookupAttributes,  // InvalidLookupAttributesException
   kInvalidTimeRange,         // InvalidTimeRangeException
+  // Asymmetric, HMAC and imported keys.
+  kKmsInvalidSignature,   // KMSInvalidSignatureException
+  kKmsInvalidMac,         // KMSInvalidMacException
+  kIncorrectKeyMaterial,  // IncorrectKeyMaterialException
+  kExpiredImportToken,    // ExpiredImportTokenException
+  kInvalidImportToken,    // InvalidImportTokenException
 };
 
 class [[nodiscard]] Status {

@@ -6,6 +6,11 @@
 
 #include <memory>
 
+#include "common/bytes.h"
+#include "common/secret_bytes.h"
+#include "common/status_or.h"
+#include "crypto/primitives.h"
+
 namespace coffer::crypto::internal {
 
 struct EvpPkeyDeleter {
@@ -24,5 +29,11 @@ using BioPtr = std::unique_ptr<BIO, BioDeleter>;
 
 // The OpenSSL digest name ("SHA256") for a hash.
 const char* DigestName(int hash_alg);
+
+// RSA encryption and decryption with OAEP (MGF1 over the same hash) or
+// PKCS#1 v1.5; shared by the envelope keyring and KMS keys. Decryption
+// failures are kInvalidCiphertext.
+StatusOr<Bytes> RsaEncrypt(EVP_PKEY* key, RsaPadding padding, ByteView plaintext);
+StatusOr<SecretBytes> RsaDecrypt(EVP_PKEY* key, RsaPadding padding, ByteView ciphertext);
 
 }  // namespace coffer::crypto::internal

@@ -28,17 +28,6 @@ EvpPkeyPtr ReadPem(std::string_view pem, bool private_key) {
   return EvpPkeyPtr(key);
 }
 
-// Sets padding (and OAEP digests) on a context after encrypt/decrypt init.
-bool SetPadding(EVP_PKEY_CTX* ctx, RsaPadding padding) {
-  if (padding == RsaPadding::kPkcs1) {
-    return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1;
-  }
-  const char* md = internal::DigestName(static_cast<int>(padding) - 1);
-  return EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_OAEP_PADDING) == 1 &&
-         EVP_PKEY_CTX_set_rsa_oaep_md_name(ctx, md, nullptr) == 1 &&
-         EVP_PKEY_CTX_set_rsa_mgf1_md_name(ctx, md, nullptr) == 1;
-}
-
 }  // namespace
 
 struct RsaKey::Impl {
@@ -68,44 +57,14 @@ StatusOr<std::unique_ptr<RsaKey>> RsaKey::FromPem(std::string_view pem) {
 }
 
 StatusOr<Bytes> RsaKey::Encrypt(RsaPadding padding, ByteView plaintext) const {
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->key.get(), nullptr));
-  if (ctx == nullptr || EVP_PKEY_encrypt_init(ctx.get()) != 1 || !SetPadding(ctx.get(), padding)) {
-    return internal::OpenSslError("RSA encrypt init");
-  }
-  std::size_t len = 0;
-  if (EVP_PKEY_encrypt(ctx.get(), nullptr, &len, internal::NonNullData(plaintext), plaintext.size()) != 1) {
-    return internal::OpenSslError("RSA encrypt size");
-  }
-  Bytes out(len);
-  if (EVP_PKEY_encrypt(ctx.get(), out.data(), &len, internal::NonNullData(plaintext), plaintext.size()) !=
-      1) {
-    return internal::OpenSslError("RSA encrypt");
-  }
-  out.resize(len);
-  return out;
+  return internal::RsaEncrypt(impl_->key.get(), padding, plaintext);
 }
 
 StatusOr<SecretBytes> RsaKey::Decrypt(RsaPadding padding, ByteView ciphertext) const {
   if (!has_private_) {
     return InternalError("RSA public key cannot decrypt");
   }
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->key.get(), nullptr));
-  if (ctx == nullptr || EVP_PKEY_decrypt_init(ctx.get()) != 1 || !SetPadding(ctx.get(), padding)) {
-    return internal::OpenSslError("RSA decrypt init");
-  }
-  std::size_t len = 0;
-  if (EVP_PKEY_decrypt(ctx.get(), nullptr, &len, internal::NonNullData(ciphertext), ciphertext.size()) != 1) {
-    internal::ClearOpenSslErrors();
-    return Status(ErrorCode::kInvalidCiphertext, "RSA decryption failed");
-  }
-  SecretBytes out(len);
-  if (EVP_PKEY_decrypt(ctx.get(), out.data(), &len, internal::NonNullData(ciphertext), ciphertext.size()) !=
-      1) {
-    internal::ClearOpenSslErrors();
-    return Status(ErrorCode::kInvalidCiphertext, "RSA decryption failed");
-  }
-  out.resize(len);
-  return out;
+  return internal::RsaDecrypt(impl_->key.get(), padding, ciphertext);
 }
 
 }  // namespace coffer::crypto

@@ -28,6 +28,43 @@ StatusOr<KeyVersion> VersionFromJson(const json& j) {
   return v;
 }
 
+json ImportToJson(const ImportParameters& p) {
+  return {{"token_sha256", p.token_sha256},
+          {"wrapping_algorithm", p.wrapping_algorithm},
+          {"wrapped_private_key", Base64Encode(p.wrapped_private_key)},
+          {"expires_ms", p.expires_ms}};
+}
+
+StatusOr<ImportParameters> ImportFromJson(const json& j) {
+  ImportParameters p;
+  p.token_sha256 = j.at("token_sha256").get<std::string>();
+  p.wrapping_algorithm = j.at("wrapping_algorithm").get<std::string>();
+  p.expires_ms = j.at("expires_ms").get<std::int64_t>();
+  auto wrapped = Base64Decode(j.at("wrapped_private_key").get<std::string>());
+  if (!wrapped) return InternalError("stored import parameters are corrupt");
+  p.wrapped_private_key = std::move(*wrapped);
+  return p;
+}
+
+// Origin EXTERNAL fields, present only on such keys.
+void ExternalToJson(const KeyRecord& r, json& j) {
+  if (!r.expiration_model.empty()) j["expiration_model"] = r.expiration_model;
+  if (r.valid_to_ms) j["valid_to_ms"] = *r.valid_to_ms;
+  if (r.import) j["import"] = ImportToJson(*r.import);
+  if (!r.imported_material_id.empty()) j["imported_material_id"] = r.imported_material_id;
+}
+
+Status ExternalFromJson(const json& j, KeyRecord& r) {
+  r.expiration_model = j.value("expiration_model", "");
+  r.imported_material_id = j.value("imported_material_id", "");
+  if (j.contains("valid_to_ms")) r.valid_to_ms = j["valid_to_ms"].get<std::int64_t>();
+  if (j.contains("import")) {
+    ASSIGN_OR_RETURN(ImportParameters p, ImportFromJson(j["import"]));
+    r.import = std::move(p);
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 std::string KeyRecord::Arn() const { return KeyArn(region, account, key_id); }
@@ -48,6 +85,17 @@ std::string KeyStoreKey(std::string_view region, std::string_view account, std::
 
 std::string MaterialAad(std::string_view key_arn, std::string_view version_id) {
   return "coffer:kms-material:" + std::string(key_arn) + "#" + std::string(version_id);
+}
+
+std::string ImportWrappingAad(std::string_view key_arn) {
+  return "coffer:kms-import-wrapping-key:" + std::string(key_arn);
+}
+
+void DropImportedMaterial(KeyRecord& r) {
+  r.versions.clear();
+  r.expiration_model.clear();
+  r.valid_to_ms.reset();
+  if (r.state != kStatePendingDeletion) r.state = std::string(kStatePendingImport);
 }
 
 std::string EncodeKeyRecord(const KeyRecord& r) {
@@ -72,6 +120,7 @@ std::string EncodeKeyRecord(const KeyRecord& r) {
             {"on_demand_rotations", r.on_demand_rotations},
             {"versions", std::move(versions)}};
   if (r.deletion_ms) j["deletion_ms"] = *r.deletion_ms;
+  ExternalToJson(r, j);
   return j.dump();
 }
 
@@ -102,7 +151,11 @@ StatusOr<KeyRecord> DecodeKeyRecord(std::string_view text) {
       ASSIGN_OR_RETURN(KeyVersion version, VersionFromJson(v));
       r.versions.push_back(std::move(version));
     }
-    if (r.versions.empty()) return InternalError("stored key record has no material");
+    RETURN_IF_ERROR(ExternalFromJson(j, r));
+    // Only keys with imported material may have none (PendingImport).
+    if (r.versions.empty() && r.origin != "EXTERNAL") {
+      return InternalError("stored key record has no material");
+    }
     return r;
   } catch (const json::exception&) {
     return InternalError("stored key record is corrupt");

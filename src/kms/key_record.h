@@ -25,6 +25,16 @@ struct KeyVersion {
   Bytes wrapped;              // material wrapped under the root key (see MaterialAad)
 };
 
+// The outstanding GetParametersForImport answer of an EXTERNAL key: the
+// wrapping private key (wrapped under the root key, see ImportWrappingAad) and
+// a digest of the import token, which is never stored itself.
+struct ImportParameters {
+  std::string token_sha256;  // hex
+  std::string wrapping_algorithm;
+  Bytes wrapped_private_key;
+  std::int64_t expires_ms = 0;
+};
+
 struct KeyRecord {
   std::string key_id;
   std::string account;
@@ -45,6 +55,11 @@ struct KeyRecord {
   std::int64_t next_rotation_ms = 0;
   int on_demand_rotations = 0;
   std::vector<KeyVersion> versions;  // oldest first; the last one is current
+  // Origin EXTERNAL: how imported material expires, and the pending import.
+  std::string expiration_model;  // "" until material is imported
+  std::optional<std::int64_t> valid_to_ms;
+  std::optional<ImportParameters> import;
+  std::string imported_material_id;  // first material ever imported: re-imports must match
 
   std::string Arn() const;
   const KeyVersion* FindVersion(std::string_view id) const;
@@ -55,6 +70,12 @@ struct KeyRecord {
 std::string KeyStoreKey(std::string_view region, std::string_view account, std::string_view key_id);
 // AAD that binds wrapped material to its key and version.
 std::string MaterialAad(std::string_view key_arn, std::string_view version_id);
+// AAD that binds an import wrapping key to its KMS key.
+std::string ImportWrappingAad(std::string_view key_arn);
+
+// Forgets imported material (DeleteImportedKeyMaterial, or expiry): the key
+// goes back to PendingImport and keeps only what identifies the material.
+void DropImportedMaterial(KeyRecord& record);
 
 std::string EncodeKeyRecord(const KeyRecord& record);
 StatusOr<KeyRecord> DecodeKeyRecord(std::string_view text);

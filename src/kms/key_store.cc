@@ -5,6 +5,7 @@
 #include "common/encoding.h"
 #include "crypto/crypto.h"
 #include "kms/arn.h"
+#include "kms/key_spec.h"
 
 namespace coffer::kms {
 namespace {
@@ -12,7 +13,6 @@ namespace {
 constexpr std::string_view kKeys = "keys";
 constexpr std::string_view kAliases = "aliases";
 constexpr std::size_t kMaxCachedPerShard = 4096;
-constexpr std::size_t kMaterialLen = 32;
 
 std::string AliasStoreKey(std::string_view region, std::string_view account, std::string_view alias_name) {
   return KeyStoreKey(region, account, alias_name);
@@ -27,6 +27,11 @@ std::string AccountPrefix(std::string_view region, std::string_view account) {
 const SecretBytes* LoadedKey::Material(std::string_view version_id) const {
   auto it = material.find(version_id);
   return it == material.end() ? nullptr : &it->second;
+}
+
+const crypto::PrivateKey* LoadedKey::PrivateKeyOf(std::string_view version_id) const {
+  auto it = private_keys.find(version_id);
+  return it == private_keys.end() ? nullptr : it->second.get();
 }
 
 // ---- KeyWriter ----
@@ -132,6 +137,11 @@ StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Unwrap(KeyRecord record) {
   const std::string arn = record.Arn();
   for (const auto& version : record.versions) {
     ASSIGN_OR_RETURN(SecretBytes material, root_key_.Unwrap(version.wrapped, MaterialAad(arn, version.id)));
+    if (SpecInfo(record.key_spec).asym) {
+      ASSIGN_OR_RETURN(std::shared_ptr<const crypto::PrivateKey> key,
+                       crypto::PrivateKey::FromPkcs8(material.view()));
+      loaded->private_keys.emplace(version.id, std::move(key));
+    }
     loaded->material.emplace(version.id, std::move(material));
   }
   loaded->record = std::move(record);
@@ -240,13 +250,27 @@ StatusOr<KeyVersion> KeyStore::NewVersion(const KeyRecord& record, std::string r
                                           std::int64_t now_ms) {
   Bytes id(32);
   RETURN_IF_ERROR(random_.Fill(id));
-  ASSIGN_OR_RETURN(SecretBytes material, crypto::RandomSecret(random_, kMaterialLen));
-  KeyVersion version;
-  version.id = HexEncode(id);
-  version.created_ms = now_ms;
+  ASSIGN_OR_RETURN(SecretBytes material, GenerateMaterial(SpecInfo(record.key_spec), random_));
+  ASSIGN_OR_RETURN(KeyVersion version, WrapVersion(record, HexEncode(id), material.view(), now_ms));
   version.rotation_type = std::move(rotation_type);
-  ASSIGN_OR_RETURN(version.wrapped, root_key_.Wrap(material.view(), MaterialAad(record.Arn(), version.id)));
   return version;
+}
+
+StatusOr<KeyVersion> KeyStore::WrapVersion(const KeyRecord& record, std::string id, ByteView material,
+                                           std::int64_t now_ms) {
+  KeyVersion version;
+  version.id = std::move(id);
+  version.created_ms = now_ms;
+  ASSIGN_OR_RETURN(version.wrapped, root_key_.Wrap(material, MaterialAad(record.Arn(), version.id)));
+  return version;
+}
+
+StatusOr<Bytes> KeyStore::WrapSecret(ByteView secret, std::string_view aad) {
+  return root_key_.Wrap(secret, aad);
+}
+
+StatusOr<SecretBytes> KeyStore::UnwrapSecret(ByteView wrapped, std::string_view aad) {
+  return root_key_.Unwrap(wrapped, aad);
 }
 
 }  // namespace coffer::kms

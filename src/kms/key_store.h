@@ -21,6 +21,7 @@
 
 #include "common/random.h"
 #include "common/secret_bytes.h"
+#include "crypto/asymmetric.h"
 #include "kms/key_record.h"
 #include "rootkey/root_key.h"
 #include "store/store.h"
@@ -31,8 +32,11 @@ namespace coffer::kms {
 struct LoadedKey {
   KeyRecord record;
   std::map<std::string, SecretBytes, std::less<>> material;  // version id -> key bytes
+  // RSA and ECC keys: each version's PKCS#8 material parsed once, here.
+  std::map<std::string, std::shared_ptr<const crypto::PrivateKey>, std::less<>> private_keys;
 
   const SecretBytes* Material(std::string_view version_id) const;
+  const crypto::PrivateKey* PrivateKeyOf(std::string_view version_id) const;
 };
 
 class KeyStore;
@@ -98,7 +102,14 @@ class KeyStore {
   std::uint64_t cache_misses() const { return cache_misses_.load(std::memory_order_relaxed); }
 
   // Fresh random material wrapped for `record`'s ARN as a new version.
+  // Fresh material of the record's KeySpec wrapped for its ARN as a new version.
   StatusOr<KeyVersion> NewVersion(const KeyRecord& record, std::string rotation_type, std::int64_t now_ms);
+  // Given material (imported) wrapped for `record`'s ARN as version `id`.
+  StatusOr<KeyVersion> WrapVersion(const KeyRecord& record, std::string id, ByteView material,
+                                   std::int64_t now_ms);
+  // Root-key wrapping of other secrets a key owns (import wrapping keys).
+  StatusOr<Bytes> WrapSecret(ByteView secret, std::string_view aad);
+  StatusOr<SecretBytes> UnwrapSecret(ByteView wrapped, std::string_view aad);
 
  private:
   friend class KeyWriter;

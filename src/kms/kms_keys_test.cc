@@ -63,8 +63,9 @@ TEST_F(KeysTest, CreateKeyAcceptsExplicitSymmetricDefaults) {
 }
 
 TEST_F(KeysTest, CreateKeyRefusesWhatThisServerDoesNotImplement) {
-  EXPECT_EQ(CodeOf(Call("CreateKey", {{"KeySpec", "RSA_2048"}})), ErrorCode::kUnsupportedOperation);
-  EXPECT_EQ(CodeOf(Call("CreateKey", {{"Origin", "EXTERNAL"}})), ErrorCode::kUnsupportedOperation);
+  EXPECT_EQ(CodeOf(Call("CreateKey", {{"KeySpec", "ML_DSA_65"}, {"KeyUsage", "SIGN_VERIFY"}})),
+            ErrorCode::kUnsupportedOperation);
+  EXPECT_EQ(CodeOf(Call("CreateKey", {{"Origin", "EXTERNAL_KEY_STORE"}})), ErrorCode::kUnsupportedOperation);
   EXPECT_EQ(CodeOf(Call("CreateKey", {{"MultiRegion", true}})), ErrorCode::kUnsupportedOperation);
   EXPECT_EQ(CodeOf(Call("CreateKey", {{"CustomKeyStoreId", "cks-1234567890abcdef0"}})),
             ErrorCode::kUnsupportedOperation);

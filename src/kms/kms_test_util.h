@@ -61,6 +61,9 @@ inline std::string UnB64(const Json& value) {
   return decoded ? std::string(AsChars(*decoded)) : std::string();
 }
 
+// A base64 blob member as bytes.
+inline Bytes BlobOf(const Json& value) { return ToBytes(UnB64(value)); }
+
 // The root key every test uses: 32 fixed bytes 0x00..0x1f.
 inline SecretBytes FixedRootKeyBytes() {
   Bytes raw(32);

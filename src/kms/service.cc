@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "kms/authorizer.h"
 #include "kms/grants.h"
+#include "kms/key_spec.h"
 
 namespace coffer::kms {
 namespace {
@@ -191,7 +192,11 @@ Status KmsService::AddFirstMaterial(KeyRecord& draft) {
 StatusOr<KeyRecord> KmsService::CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft) {
   RETURN_IF_ERROR(Identify(ctx, draft));
   if (draft.policy.empty()) draft.policy = DefaultKeyPolicy(ctx.account);
-  RETURN_IF_ERROR(AddFirstMaterial(draft));
+  if (draft.origin == "EXTERNAL") {
+    draft.state = std::string(kStatePendingImport);  // material comes with ImportKeyMaterial
+  } else {
+    RETURN_IF_ERROR(AddFirstMaterial(draft));
+  }
   ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
   RETURN_IF_ERROR(writer.PutKey(draft));
   RETURN_IF_ERROR(writer.Commit());
@@ -238,6 +243,13 @@ StatusOr<int> KmsService::RunSweeper() {
       }
       RETURN_IF_ERROR(writer.DeleteKey(record));
       actions.emplace_back("DeleteKey", std::move(record));
+      continue;
+    }
+    if (record.origin == "EXTERNAL" && record.valid_to_ms && *record.valid_to_ms <= now &&
+        !record.versions.empty()) {
+      DropImportedMaterial(record);  // imported material expired, as AWS deletes it
+      RETURN_IF_ERROR(writer.PutKey(record));
+      actions.emplace_back("DeleteExpiredKeyMaterial", std::move(record));
       continue;
     }
     if (record.rotation_enabled && record.state == kStateEnabled && record.next_rotation_ms > 0 &&
@@ -291,15 +303,17 @@ Json KeyMetadata(const KeyRecord& r) {
             {"KeyManager", r.key_manager},
             {"CustomerMasterKeySpec", r.key_spec},
             {"KeySpec", r.key_spec},
-            {"EncryptionAlgorithms", Json::array({"SYMMETRIC_DEFAULT"})},
             {"MultiRegion", false}};
+  for (const auto& list : AlgorithmsFor(SpecInfo(r.key_spec), r.key_usage)) m[list.member] = list.values;
+  if (!r.expiration_model.empty()) m["ExpirationModel"] = r.expiration_model;
+  if (r.valid_to_ms) m["ValidTo"] = static_cast<double>(*r.valid_to_ms) / 1000.0;
   if (r.deletion_ms) m["DeletionDate"] = static_cast<double>(*r.deletion_ms) / 1000.0;
   if (!r.versions.empty()) m["CurrentKeyMaterialId"] = r.Current().id;
   return m;
 }
 
 Status CheckUsableForCrypto(const KeyRecord& r) {
-  if (r.state == kStateEnabled) return Status::Ok();
+  if (r.state == kStateEnabled && !r.versions.empty()) return Status::Ok();
   if (r.state == kStateDisabled) return {ErrorCode::kDisabled, r.Arn() + " is disabled."};
   return {ErrorCode::kInvalidState, r.Arn() + " is " +
                                         (r.state == kStatePendingDeletion ? std::string("pending deletion.")

@@ -75,15 +75,17 @@ class KmsService {
   Status AuthorizeKey(const RequestContext& ctx, const KeyRecord& key);
   Status AuthorizeAccount(const RequestContext& ctx);
 
-  // Background work: deletes keys whose waiting period ended and rotates keys
-  // whose rotation is due. Returns how many keys it changed.
+  // Background work: deletes keys whose waiting period ended, deletes imported
+  // material whose ValidTo passed and rotates keys whose rotation is due.
+  // Returns how many keys it changed.
   StatusOr<int> RunSweeper();
   // Told about each background action once it is durable ("DeleteKey",
   // "RotateKey"), for the audit trail's AWS Service Events.
   using SweepListener = std::function<void(std::string_view event_name, const KeyRecord& record)>;
   void SetSweepListener(SweepListener listener) { sweep_listener_ = std::move(listener); }
 
-  // Creates and stores a new symmetric key record (material included).
+  // Creates and stores a new key record of the draft's KeySpec, with its first
+  // material unless its origin is EXTERNAL (then PendingImport, no material).
   StatusOr<KeyRecord> CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft);
 
  private:

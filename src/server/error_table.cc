@@ -50,6 +50,11 @@ constexpr std::array kRows = {
     Row{ErrorCode::kInvalidNextToken, 400},
     Row{ErrorCode::kInvalidLookupAttributes, 400},
     Row{ErrorCode::kInvalidTimeRange, 400},
+    Row{ErrorCode::kKmsInvalidSignature, 400},
+    Row{ErrorCode::kKmsInvalidMac, 400},
+    Row{ErrorCode::kIncorrectKeyMaterial, 400},
+    Row{ErrorCode::kExpiredImportToken, 400},
+    Row{ErrorCode::kInvalidImportToken, 400},
 };
 
 }  // namespace

@@ -168,7 +168,7 @@ TEST_F(RouterTest, ErrorTableNamesAreModelErrorShapes) {
                                           "RequestEntityTooLargeException",
                                           "ThrottlingException",
                                           "ServiceUnavailableException"};
-  for (int c = 1; c <= static_cast<int>(ErrorCode::kDryRunOperation); ++c) {
+  for (int c = 1; c <= static_cast<int>(ErrorCode::kInvalidImportToken); ++c) {
     const ErrorInfo info = LookupError(static_cast<ErrorCode>(c));
     const std::string name(info.type);
     if (protocol.contains(name)) continue;

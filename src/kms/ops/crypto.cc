@@ -3,7 +3,9 @@
 #include "crypto/crypto.h"
 
 #include "common/encoding.h"
+#include "kms/ops/asym_util.h"
 #include "kms/ops/ops.h"
+#include "kms/ops/rsa_encryption.h"
 
 namespace coffer::kms::ops {
 namespace {
@@ -14,9 +16,19 @@ struct Sealed {
   std::string version_id;
 };
 
+// Symmetric ciphertexts are made and opened only by symmetric encryption keys.
+Status CheckSymmetricKey(const KeyRecord& r) {
+  if (r.key_spec == "SYMMETRIC_DEFAULT") return Status::Ok();
+  return {ErrorCode::kInvalidKeyUsage, "You cannot use the KMS key " + r.Arn() +
+                                           " for this operation: it requires a symmetric encryption KMS key "
+                                           "and its KeySpec is " +
+                                           r.key_spec + "."};
+}
+
 StatusOr<Sealed> SealWith(KmsService& kms, const LoadedKey& key, const EncryptionContext& context,
                           ByteView plaintext) {
   RETURN_IF_ERROR(CheckUsableForCrypto(key.record));
+  RETURN_IF_ERROR(CheckSymmetricKey(key.record));
   const KeyVersion& current = key.record.Current();
   const SecretBytes* material = key.Material(current.id);
   if (material == nullptr) return InternalError("key material missing");
@@ -61,6 +73,7 @@ StatusOr<Opened> OpenBlob(KmsService& kms, const RequestContext& ctx, ByteView b
     RETURN_IF_ERROR(kms.AuthorizeKey(ctx, key->record));
   }
   RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
+  RETURN_IF_ERROR(CheckSymmetricKey(key->record));
   const std::string version_id = HexEncode(header.version_id);
   const SecretBytes* material = key->Material(version_id);
   if (material == nullptr) {
@@ -74,6 +87,34 @@ StatusOr<Opened> OpenBlob(KmsService& kms, const RequestContext& ctx, ByteView b
 std::string KeyIdMember(const Json& req, std::string_view name) {
   auto it = req.find(name);
   return it != req.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+struct Reopened {
+  SecretBytes plaintext;
+  std::shared_ptr<const LoadedKey> key;
+  std::string algorithm;
+  std::string version_id;  // symmetric sources only
+};
+
+// ReEncrypt's source: an RSA ciphertext when SourceKeyId names an RSA
+// encryption key, a symmetric blob otherwise.
+StatusOr<Reopened> OpenSource(KmsService& kms, const RequestContext& ctx, const Json& req, ByteView blob) {
+  const std::string key_id = KeyIdMember(req, "SourceKeyId");
+  if (!key_id.empty()) {
+    ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, key_id, KeyRefs::kAnyIncludingAlias));
+    if (IsRsaEncryptionKey(key->record)) {
+      RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
+      ASSIGN_OR_RETURN(crypto::RsaPadding padding,
+                       RsaPaddingFor(key->record, req, "SourceEncryptionAlgorithm"));
+      RETURN_IF_ERROR(CheckNoContextForRsa(req, "SourceEncryptionContext"));
+      ASSIGN_OR_RETURN(SecretBytes plaintext, RsaOpen(*key, padding, blob));
+      return Reopened{std::move(plaintext), std::move(key), std::string(RsaAlgorithmName(padding)), ""};
+    }
+  }
+  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "SourceEncryptionAlgorithm"));
+  ASSIGN_OR_RETURN(Opened opened,
+                   OpenBlob(kms, ctx, blob, ReadContext(req, "SourceEncryptionContext"), key_id));
+  return Reopened{std::move(opened.plaintext), std::move(opened.key), "SYMMETRIC_DEFAULT", opened.version_id};
 }
 
 // NumberOfBytes or KeySpec, exactly one, as GenerateDataKey requires.
@@ -106,10 +147,18 @@ StatusOr<Json> GenerateDataKeyImpl(KmsService& kms, const RequestContext& ctx, c
 
 }  // namespace
 
+StatusOr<SymmetricSeal> SealSymmetric(KmsService& kms, const LoadedKey& key, const EncryptionContext& context,
+                                      ByteView plaintext) {
+  ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, key, context, plaintext));
+  return SymmetricSeal{std::move(sealed.blob), std::move(sealed.version_id)};
+}
+
 StatusOr<Json> Encrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
   ASSIGN_OR_RETURN(auto key,
                    kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
   RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
+  if (IsRsaEncryptionKey(key->record)) return EncryptRsa(*key, req);
+  RETURN_IF_ERROR(CheckSymmetricKey(key->record));
   RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
   RETURN_IF_ERROR(CheckDryRun(req));
   ASSIGN_OR_RETURN(Bytes plaintext_bytes, ReadBlob(req, "Plaintext"));
@@ -123,15 +172,19 @@ StatusOr<Json> Encrypt(KmsService& kms, const RequestContext& ctx, const Json& r
 }
 
 StatusOr<Json> Decrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
   if (req.contains("Recipient")) {
     return Status(ErrorCode::kUnsupportedOperation,
                   "Nitro Enclaves attestation (Recipient) is not supported");
   }
   ASSIGN_OR_RETURN(Bytes blob, ReadBlob(req, "CiphertextBlob"));
   if (blob.empty()) return ValidationFailure("ciphertextBlob", "", "Member must not be null");
-  ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, ctx, blob, ReadContext(req, "EncryptionContext"),
-                                           KeyIdMember(req, "KeyId")));
+  const std::string key_id = KeyIdMember(req, "KeyId");
+  if (!key_id.empty()) {
+    ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, key_id, KeyRefs::kAnyIncludingAlias));
+    if (IsRsaEncryptionKey(key->record)) return DecryptRsa(*key, req, blob);
+  }
+  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
+  ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, ctx, blob, ReadContext(req, "EncryptionContext"), key_id));
   RETURN_IF_ERROR(CheckDryRun(req));
   return Json{{"KeyId", opened.key->record.Arn()},
               {"Plaintext", Base64Encode(opened.plaintext.view())},
@@ -140,30 +193,39 @@ StatusOr<Json> Decrypt(KmsService& kms, const RequestContext& ctx, const Json& r
 }
 
 StatusOr<Json> ReEncrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "SourceEncryptionAlgorithm"));
-  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "DestinationEncryptionAlgorithm"));
   ASSIGN_OR_RETURN(Bytes blob, ReadBlob(req, "CiphertextBlob"));
   // AWS authorizes kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination.
   RequestContext from = ctx;
   from.action = "kms:ReEncryptFrom";
   RequestContext to = ctx;
   to.action = "kms:ReEncryptTo";
-  ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, from, blob, ReadContext(req, "SourceEncryptionContext"),
-                                           KeyIdMember(req, "SourceKeyId")));
+  ASSIGN_OR_RETURN(Reopened source, OpenSource(kms, from, req, blob));
   ASSIGN_OR_RETURN(auto destination, kms.Resolve(to, req.at("DestinationKeyId").get<std::string>(),
                                                  KeyRefs::kAnyIncludingAlias));
   RETURN_IF_ERROR(CheckUsableForCrypto(destination->record));
+  Json out = {{"SourceKeyId", source.key->record.Arn()},
+              {"KeyId", destination->record.Arn()},
+              {"SourceEncryptionAlgorithm", source.algorithm}};
+  if (!source.version_id.empty()) out["SourceKeyMaterialId"] = source.version_id;
+  if (IsRsaEncryptionKey(destination->record)) {
+    ASSIGN_OR_RETURN(crypto::RsaPadding padding,
+                     RsaPaddingFor(destination->record, req, "DestinationEncryptionAlgorithm"));
+    RETURN_IF_ERROR(CheckNoContextForRsa(req, "DestinationEncryptionContext"));
+    RETURN_IF_ERROR(CheckDryRun(req));
+    ASSIGN_OR_RETURN(Bytes sealed, RsaSeal(*destination, padding, source.plaintext.view()));
+    out["CiphertextBlob"] = Base64Encode(sealed);
+    out["DestinationEncryptionAlgorithm"] = RsaAlgorithmName(padding);
+    return out;
+  }
+  RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "DestinationEncryptionAlgorithm"));
   RETURN_IF_ERROR(CheckDryRun(req));
   ASSIGN_OR_RETURN(
       Sealed sealed,
-      SealWith(kms, *destination, ReadContext(req, "DestinationEncryptionContext"), opened.plaintext.view()));
-  return Json{{"CiphertextBlob", Base64Encode(sealed.blob)},
-              {"SourceKeyId", opened.key->record.Arn()},
-              {"KeyId", sealed.key_arn},
-              {"SourceEncryptionAlgorithm", "SYMMETRIC_DEFAULT"},
-              {"DestinationEncryptionAlgorithm", "SYMMETRIC_DEFAULT"},
-              {"SourceKeyMaterialId", opened.version_id},
-              {"DestinationKeyMaterialId", sealed.version_id}};
+      SealWith(kms, *destination, ReadContext(req, "DestinationEncryptionContext"), source.plaintext.view()));
+  out["CiphertextBlob"] = Base64Encode(sealed.blob);
+  out["DestinationEncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
+  out["DestinationKeyMaterialId"] = sealed.version_id;
+  return out;
 }
 
 StatusOr<Json> GenerateDataKey(KmsService& kms, const RequestContext& ctx, const Json& req) {

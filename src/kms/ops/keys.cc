@@ -1,5 +1,8 @@
 // Key lifecycle: CreateKey, DescribeKey, ListKeys, EnableKey, DisableKey,
 // UpdateKeyDescription, ScheduleKeyDeletion, CancelKeyDeletion.
+#include <algorithm>
+
+#include "kms/key_spec.h"
 #include "kms/ops/ops.h"
 #include "policy/policy.h"
 
@@ -20,16 +23,17 @@ Status CheckCreateKeyOptions(const Json& req, const std::string& spec) {
       req["KeySpec"] != req["CustomerMasterKeySpec"]) {
     return ValidationError("You cannot specify both KeySpec and CustomerMasterKeySpec with different values");
   }
-  if (spec != "SYMMETRIC_DEFAULT") {
-    return {ErrorCode::kUnsupportedOperation, "KeySpec " + spec + " is not supported by this server yet"};
+  const KeySpecInfo* info = FindKeySpec(spec);
+  if (info == nullptr) {
+    return {ErrorCode::kUnsupportedOperation, "KeySpec " + spec + " is not supported by this server"};
   }
   const std::string usage = StringMember(req, "KeyUsage", "ENCRYPT_DECRYPT");
-  if (usage != "ENCRYPT_DECRYPT") {
+  if (std::find(info->usages.begin(), info->usages.end(), usage) == info->usages.end()) {
     return ValidationError("KeyUsage " + usage + " is not compatible with KeySpec " + spec);
   }
   const std::string origin = StringMember(req, "Origin", "AWS_KMS");
-  if (origin != "AWS_KMS") {
-    return {ErrorCode::kUnsupportedOperation, "Origin " + origin + " is not supported by this server yet"};
+  if (origin != "AWS_KMS" && origin != "EXTERNAL") {
+    return {ErrorCode::kUnsupportedOperation, "Origin " + origin + " is not supported by this server"};
   }
   if (req.contains("CustomKeyStoreId") || req.contains("XksKeyId")) {
     return {ErrorCode::kUnsupportedOperation, "Custom key stores are not supported by this server"};
@@ -38,6 +42,11 @@ Status CheckCreateKeyOptions(const Json& req, const std::string& spec) {
     return {ErrorCode::kUnsupportedOperation, "Multi-Region keys are not supported by this server yet"};
   }
   return Status::Ok();
+}
+
+Status CheckNotPendingImport(const KeyRecord& r) {
+  if (r.state != kStatePendingImport) return Status::Ok();
+  return {ErrorCode::kInvalidState, r.Arn() + " is pending import."};
 }
 
 }  // namespace
@@ -55,6 +64,9 @@ StatusOr<Json> CreateKey(KmsService& kms, const RequestContext& ctx, const Json&
   RETURN_IF_ERROR(CheckCreateKeyOptions(req, spec));
   RETURN_IF_ERROR(kms.AuthorizeAccount(ctx));  // kms:CreateKey: IAM policy only, as on AWS
   KeyRecord draft;
+  draft.key_spec = spec;
+  draft.key_usage = StringMember(req, "KeyUsage", "ENCRYPT_DECRYPT");
+  draft.origin = StringMember(req, "Origin", "AWS_KMS");
   draft.description = StringMember(req, "Description");
   draft.policy = StringMember(req, "Policy");
   if (!draft.policy.empty()) RETURN_IF_ERROR(CheckPolicyDocument(draft.policy));
@@ -86,6 +98,7 @@ StatusOr<Json> EnableKey(KmsService& kms, const RequestContext& ctx, const Json&
   RETURN_IF_ERROR(MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
                     RETURN_IF_ERROR(CheckCustomerManaged(r, ctx));
                     RETURN_IF_ERROR(CheckNotPendingDeletion(r));
+                    RETURN_IF_ERROR(CheckNotPendingImport(r));
                     r.state = std::string(kStateEnabled);
                     return Status::Ok();
                   }).status());
@@ -96,6 +109,7 @@ StatusOr<Json> DisableKey(KmsService& kms, const RequestContext& ctx, const Json
   RETURN_IF_ERROR(MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
                     RETURN_IF_ERROR(CheckCustomerManaged(r, ctx));
                     RETURN_IF_ERROR(CheckNotPendingDeletion(r));
+                    RETURN_IF_ERROR(CheckNotPendingImport(r));
                     r.state = std::string(kStateDisabled);
                     return Status::Ok();
                   }).status());
@@ -144,7 +158,9 @@ StatusOr<Json> CancelKeyDeletion(KmsService& kms, const RequestContext& ctx, con
                      if (r.state != kStatePendingDeletion) {
                        return Status(ErrorCode::kInvalidState, r.Arn() + " is not pending deletion.");
                      }
-                     r.state = std::string(kStateDisabled);  // as AWS: cancelled keys come back disabled
+                     // As AWS: cancelled keys come back disabled, or PendingImport
+                     // when they have no (imported) material.
+                     r.state = std::string(r.versions.empty() ? kStatePendingImport : kStateDisabled);
                      r.deletion_ms.reset();
                      r.pending_window_days = 0;
                      return Status::Ok();

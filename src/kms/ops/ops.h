@@ -50,6 +50,22 @@ COFFER_KMS_OP(ListRetirableGrants);
 COFFER_KMS_OP(RetireGrant);
 COFFER_KMS_OP(RevokeGrant);
 
+// signing.cc
+COFFER_KMS_OP(Sign);
+COFFER_KMS_OP(Verify);
+COFFER_KMS_OP(GetPublicKey);
+// mac.cc
+COFFER_KMS_OP(GenerateMac);
+COFFER_KMS_OP(VerifyMac);
+// key_pairs.cc
+COFFER_KMS_OP(GenerateDataKeyPair);
+COFFER_KMS_OP(GenerateDataKeyPairWithoutPlaintext);
+COFFER_KMS_OP(DeriveSharedSecret);
+// import.cc
+COFFER_KMS_OP(GetParametersForImport);
+COFFER_KMS_OP(ImportKeyMaterial);
+COFFER_KMS_OP(DeleteImportedKeyMaterial);
+
 #undef COFFER_KMS_OP
 
 // Shared by CreateKey and PutKeyPolicy.

@@ -12,6 +12,10 @@ constexpr int kMaxOnDemandRotations = 10;
 
 Status CheckRotatable(const KeyRecord& r, const RequestContext& ctx) {
   RETURN_IF_ERROR(CheckCustomerManaged(r, ctx));
+  // As AWS: only symmetric keys with KMS-made material rotate.
+  if (r.key_spec != "SYMMETRIC_DEFAULT" || r.origin != "AWS_KMS") {
+    return {ErrorCode::kUnsupportedOperation, r.Arn() + " does not support key rotation"};
+  }
   return CheckUsableForCrypto(r);
 }
 

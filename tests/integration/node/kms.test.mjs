@@ -8,7 +8,10 @@ import { mkdtempSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { randomBytes, randomUUID } from 'node:crypto';
+import {
+  randomBytes, randomUUID, createPublicKey, verify as cryptoVerify, publicEncrypt, constants as cryptoConstants,
+  generateKeyPairSync, diffieHellman, createHmac,
+} from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import {
   KMSClient,
@@ -21,6 +24,14 @@ import {
   ListAliasesCommand,
   NotFoundException,
   InvalidCiphertextException,
+  SignCommand,
+  VerifyCommand,
+  GetPublicKeyCommand,
+  GenerateMacCommand,
+  DeriveSharedSecretCommand,
+  GetParametersForImportCommand,
+  ImportKeyMaterialCommand,
+  KMSInvalidSignatureException,
 } from '@aws-sdk/client-kms';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -179,4 +190,65 @@ test('DescribeKey of an unknown key is NotFoundException', async () => {
       assert.equal(err.$metadata.httpStatusCode, 400);
       return true;
     });
+});
+
+// ---- asymmetric, HMAC and imported keys, checked with node:crypto ----
+
+async function publicKeyOf(keyId) {
+  const out = await kms.send(new GetPublicKeyCommand({ KeyId: keyId }));
+  return createPublicKey({ key: Buffer.from(out.PublicKey), format: 'der', type: 'spki' });
+}
+
+test('Sign (ECDSA P-256, RSA-PSS) verifies with node:crypto; a bad signature is KMSInvalidSignatureException', async () => {
+  const message = Buffer.from('node release artifact');
+  for (const [spec, alg, options] of [
+    ['ECC_NIST_P256', 'ECDSA_SHA_256', { dsaEncoding: 'der' }],
+    ['RSA_2048', 'RSASSA_PSS_SHA_256', { padding: cryptoConstants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }],
+  ]) {
+    const { KeyMetadata: meta } = await kms.send(new CreateKeyCommand({ KeySpec: spec, KeyUsage: 'SIGN_VERIFY' }));
+    const sig = await kms.send(new SignCommand({ KeyId: meta.KeyId, Message: message, SigningAlgorithm: alg }));
+    const key = await publicKeyOf(meta.KeyId);
+    assert.ok(cryptoVerify('sha256', message, { key, ...options }, Buffer.from(sig.Signature)), `${spec} ${alg}`);
+    await assert.rejects(
+      kms.send(new VerifyCommand({ KeyId: meta.KeyId, Message: Buffer.from('other'), Signature: sig.Signature, SigningAlgorithm: alg })),
+      (err) => {
+        assert.ok(err instanceof KMSInvalidSignatureException, `got ${err.name}`);
+        assert.equal(err.$metadata.httpStatusCode, 400);
+        return true;
+      });
+  }
+});
+
+test('RSA OAEP-SHA-256 encrypted with node:crypto decrypts through Coffer', async () => {
+  const { KeyMetadata: meta } = await kms.send(new CreateKeyCommand({ KeySpec: 'RSA_3072', KeyUsage: 'ENCRYPT_DECRYPT' }));
+  const secret = randomBytes(100);
+  const blob = publicEncrypt({ key: await publicKeyOf(meta.KeyId), padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, secret);
+  const dec = await kms.send(new DecryptCommand({ KeyId: meta.KeyId, CiphertextBlob: blob, EncryptionAlgorithm: 'RSAES_OAEP_SHA_256' }));
+  assert.deepEqual(Buffer.from(dec.Plaintext), secret);
+});
+
+test('DeriveSharedSecret equals node:crypto ECDH with the peer private key', async () => {
+  const { KeyMetadata: meta } = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P384', KeyUsage: 'KEY_AGREEMENT' }));
+  const peer = generateKeyPairSync('ec', { namedCurve: 'secp384r1' });
+  const out = await kms.send(new DeriveSharedSecretCommand({
+    KeyId: meta.KeyId, KeyAgreementAlgorithm: 'ECDH', PublicKey: peer.publicKey.export({ format: 'der', type: 'spki' }),
+  }));
+  const local = diffieHellman({ privateKey: peer.privateKey, publicKey: await publicKeyOf(meta.KeyId) });
+  assert.deepEqual(Buffer.from(out.SharedSecret), local);
+});
+
+test('imported HMAC material (wrapped with node:crypto) gives the same MAC as node:crypto', async () => {
+  const { KeyMetadata: meta } = await kms.send(new CreateKeyCommand({ KeySpec: 'HMAC_256', KeyUsage: 'GENERATE_VERIFY_MAC', Origin: 'EXTERNAL' }));
+  assert.equal(meta.KeyState, 'PendingImport');
+  const params = await kms.send(new GetParametersForImportCommand({
+    KeyId: meta.KeyId, WrappingAlgorithm: 'RSAES_OAEP_SHA_256', WrappingKeySpec: 'RSA_2048',
+  }));
+  const material = randomBytes(32);
+  const wrappingKey = createPublicKey({ key: Buffer.from(params.PublicKey), format: 'der', type: 'spki' });
+  await kms.send(new ImportKeyMaterialCommand({
+    KeyId: meta.KeyId, ImportToken: params.ImportToken, ExpirationModel: 'KEY_MATERIAL_DOES_NOT_EXPIRE',
+    EncryptedKeyMaterial: publicEncrypt({ key: wrappingKey, padding: cryptoConstants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, material),
+  }));
+  const mac = await kms.send(new GenerateMacCommand({ KeyId: meta.KeyId, Message: Buffer.from('m'), MacAlgorithm: 'HMAC_SHA_256' }));
+  assert.deepEqual(Buffer.from(mac.Mac), createHmac('sha256', material).update('m').digest());
 });

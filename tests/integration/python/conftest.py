@@ -70,6 +70,12 @@ AWS_HTTP_STATUS = {
     "UnrecognizedClientException": 400,
     "UnsupportedOperationException": 400,
     "ValidationException": 400,
+    # Asymmetric, HMAC and imported keys (KMS API Reference: 400 for each).
+    "KMSInvalidSignatureException": 400,
+    "KMSInvalidMacException": 400,
+    "IncorrectKeyMaterialException": 400,
+    "ExpiredImportTokenException": 400,
+    "InvalidImportTokenException": 400,
 }
 
 

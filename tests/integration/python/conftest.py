@@ -115,9 +115,10 @@ def wait_for(predicate, timeout_s, what):
 class CofferServer:
     """One `coffer serve` process over a data directory that outlives it."""
 
-    def __init__(self, data_dir, tls=False):
+    def __init__(self, data_dir, tls=False, extra_args=()):
         self.data_dir = Path(data_dir)
         self.tls = tls
+        self.extra_args = list(extra_args)
         self.proc = None
         self.endpoint = None
         self.port = None
@@ -146,6 +147,7 @@ class CofferServer:
                 "--listen", f"127.0.0.1:{port}", "--ready-file", str(self.ready_file)]
         if self.tls:
             args.append("--tls-self-signed")
+        args += self.extra_args
         self._log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(args, stdout=self._log, stderr=subprocess.STDOUT)
 

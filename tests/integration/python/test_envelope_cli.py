@@ -277,3 +277,14 @@ def test_https_endpoint_is_verified_against_the_ca_bundle(tmp_path):
         assert dec.returncode == 0 and dec.stdout == b"tls data", dec.stderr
     finally:
         assert srv.stop() == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--discovery-account", "111122223333"], b"need --discovery"),
+    (["--discovery", "--discovery-partition", "aws-cn"], b"--discovery-partition needs --discovery-account"),
+    (["--discovery", "--key", "arn:aws:kms:us-east-1:111122223333:key/k"], b"not both"),
+])
+def test_bad_discovery_flags_name_the_flag(envelope, args, message):
+    out = envelope("decrypt", *args, "-", "-", stdin=b"x", check=False)
+    assert out.returncode == 1
+    assert message in out.stderr, out.stderr

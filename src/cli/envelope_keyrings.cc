@@ -109,10 +109,19 @@ StatusOr<std::shared_ptr<envelope::KmsClient>> KmsClientFor(const EnvelopeArgs& 
 
 StatusOr<std::vector<std::shared_ptr<Keyring>>> KmsKeyrings(const EnvelopeArgs& args, Direction direction) {
   std::vector<std::shared_ptr<Keyring>> out;
-  if (args.kms_keys.empty() && !args.discovery) return out;
+  if (args.kms_keys.empty() && !args.discovery && args.discovery_accounts.empty() &&
+      args.discovery_partition == "aws") {
+    return out;
+  }
   if (direction == Direction::kEncrypt && args.discovery)
     return ValidationError("--discovery is for decrypt only");
   if (args.discovery && !args.kms_keys.empty()) return ValidationError("use --key or --discovery, not both");
+  if (!args.discovery && (!args.discovery_accounts.empty() || args.discovery_partition != "aws")) {
+    return ValidationError("--discovery-account and --discovery-partition need --discovery");
+  }
+  if (args.discovery_accounts.empty() && args.discovery_partition != "aws") {
+    return ValidationError("--discovery-partition needs --discovery-account (a discovery filter names both)");
+  }
   ASSIGN_OR_RETURN(std::shared_ptr<envelope::KmsClient> client, KmsClientFor(args));
   if (!args.discovery) {
     ASSIGN_OR_RETURN(std::unique_ptr<Keyring> keyring, envelope::NewKmsKeyring(client, args.kms_keys));

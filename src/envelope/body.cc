@@ -16,13 +16,28 @@ constexpr std::string_view kSingleBlockString = "AWSKMSEncryptionClient Single B
 constexpr std::uint32_t kFinalFrameMarker = 0xFFFFFFFF;
 constexpr std::uint64_t kMaxNonFramedLen = (std::uint64_t{1} << 36) - 32;
 
-Bytes BodyAad(ByteView message_id, std::string_view content, std::uint32_t seq, std::uint64_t len) {
-  Bytes aad(message_id.begin(), message_id.end());
-  AppendBytes(aad, AsBytes(content));
-  AppendU32(aad, seq);
-  AppendU64(aad, len);
-  return aad;
-}
+// The body AAD (message id, content string, sequence number, length), on
+// the stack: it is built once per frame.
+class BodyAad {
+ public:
+  BodyAad(ByteView message_id, std::string_view content, std::uint32_t seq, std::uint64_t len) {
+    Put(message_id);
+    Put(AsBytes(content));
+    for (int shift = 24; shift >= 0; shift -= 8) bytes_[len_++] = static_cast<std::uint8_t>(seq >> shift);
+    for (int shift = 56; shift >= 0; shift -= 8) bytes_[len_++] = static_cast<std::uint8_t>(len >> shift);
+  }
+  operator ByteView() const { return {bytes_.data(), len_}; }  // NOLINT(google-explicit-constructor)
+
+ private:
+  void Put(ByteView part) {
+    part = part.first(std::min(part.size(), bytes_.size() - len_));  // never past the end
+    std::copy(part.begin(), part.end(), bytes_.begin() + static_cast<std::ptrdiff_t>(len_));
+    len_ += part.size();
+  }
+  // Message ids are at most 32 bytes, the longest content string 35.
+  std::array<std::uint8_t, 32 + 35 + 4 + 8> bytes_{};
+  std::size_t len_ = 0;
+};
 
 // Writers use the sequence number, left-padded with zeros, as the IV.
 std::array<std::uint8_t, kIvLen> SequenceIv(std::uint32_t seq) {
@@ -152,10 +167,11 @@ StatusOr<OpenedFrame> OpenNextFrame(const MessageHeader& header, crypto::AesGcmK
     if (probe.truncated()) return OpenedFrame{false, true, std::move(status)};
     return status;
   }
+  const std::size_t before = out_plaintext.size();
   status = key.Open(f.iv, BodyAad(header.message_id, f.label, seq, f.len), f.ciphertext, f.tag,
-                    out_plaintext.Overwrite(f.ciphertext.size()));
+                    out_plaintext.Extend(f.ciphertext.size()));
   if (!status.ok()) {
-    out_plaintext.Clear();
+    out_plaintext.Truncate(before);
     return status;
   }
   cursor = probe;
@@ -176,12 +192,11 @@ Status EncryptBody(const MessageHeader& header, ByteView content_key, ByteView p
 Status DecryptBody(const MessageHeader& header, ByteView content_key, Cursor& cursor,
                    SecretBytes& out_plaintext) {
   ASSIGN_OR_RETURN(std::unique_ptr<crypto::AesGcmKey> key, crypto::AesGcmKey::Create(content_key));
-  SecretBuffer all, frame;
+  SecretBuffer all;
   for (std::uint32_t seq = 1;; ++seq) {
-    auto opened = OpenNextFrame(header, *key, seq, cursor, frame);
+    auto opened = OpenNextFrame(header, *key, seq, cursor, all);
     if (opened.ok() && opened->need_more) return opened->missing;
     if (!opened.ok()) return opened.status();
-    all.Append(frame.view());
     if (opened->final) break;
   }
   out_plaintext = SecretBytes(all.view());

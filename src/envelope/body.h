@@ -32,9 +32,9 @@ Status SealFrame(const MessageHeader& header, crypto::AesGcmKey& key, std::uint3
 Status SealNonFramed(const MessageHeader& header, crypto::AesGcmKey& key, ByteView plaintext, Bytes& out);
 
 // Reads and decrypts the next frame `seq` (or, non-framed, the whole body)
-// from `cursor`; its plaintext replaces what out_plaintext held (memory is
-// taken only once the whole frame is there). When the cursor ends inside the
-// frame, nothing is consumed and need_more is set.
+// from `cursor` and appends its plaintext to out_plaintext (memory is taken
+// only once the whole frame is there; on failure nothing is appended). When
+// the cursor ends inside the frame, nothing is consumed and need_more is set.
 struct OpenedFrame {
   bool final = false;
   bool need_more = false;

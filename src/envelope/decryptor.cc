@@ -17,6 +17,8 @@ namespace {
 
 enum class State : std::uint8_t { kHeader, kBody, kFooter, kDone, kFailed };
 
+constexpr std::size_t kOutputBatch = 64 * 1024;
+
 class StreamDecryptor final : public Decryptor {
  public:
   StreamDecryptor(CryptoMaterialsManager& cmm, DecryptOptions options, StreamOptions stream)
@@ -32,7 +34,10 @@ class StreamDecryptor final : public Decryptor {
 
  private:
   Status Guard(Status status);
+  // Feed, then Flush: what the bytes so far verified leaves in this call.
   Status Consume(ByteView in, Sink& out, bool at_end);
+  Status Feed(ByteView in, Sink& out, bool at_end);
+  Status Flush(Sink& out);
   Status Run(Cursor& cursor, Sink& out, bool at_end);
   // How many bytes of new input to add to pending_ at a time.
   std::size_t TopUpSize() const;
@@ -58,17 +63,19 @@ class StreamDecryptor final : public Decryptor {
   std::unique_ptr<crypto::EcdsaVerifier> verifier_;
   std::uint32_t seq_ = 1;
   std::size_t next_header_attempt_ = 0;
+  bool verified_ = false;  // Finish checked the whole message (and its signature)
   Status missing_;         // what the body lacks, should the message end now
   Bytes pending_;          // message bytes not yet consumed (less than one field)
-  SecretBuffer frame_;     // the plaintext of the frame being opened
-  SecretBuffer withheld_;  // plaintext of a signed message, until the footer verifies
+  // Verified plaintext not yet handed to the sink: up to kOutputBatch bytes
+  // (one write per batch, not per frame), or, for a signed message under
+  // kWithhold, all of it until the footer verifies.
+  SecretBuffer plaintext_;
 };
 
 Status StreamDecryptor::Guard(Status status) {
   if (!status.ok()) {
     state_ = State::kFailed;
-    frame_.Release();
-    withheld_.Release();
+    plaintext_.Release();
     key_.reset();
   }
   return status;
@@ -95,6 +102,20 @@ std::size_t StreamDecryptor::TopUpSize() const {
 // field at a time, so at most about a frame is copied per call; the rest of
 // `in` is read in place.
 Status StreamDecryptor::Consume(ByteView in, Sink& out, bool at_end) {
+  RETURN_IF_ERROR(Feed(in, out, at_end));
+  return Flush(out);
+}
+
+// Hands the verified plaintext to the sink, unless it is being withheld.
+Status StreamDecryptor::Flush(Sink& out) {
+  const bool withhold = hasher_ != nullptr && stream_.unverified_plaintext == UnverifiedPlaintext::kWithhold;
+  if (plaintext_.size() == 0 || (withhold && !verified_)) return Status::Ok();
+  RETURN_IF_ERROR(out.Write(plaintext_.view()));
+  plaintext_.Reuse();
+  return Status::Ok();
+}
+
+Status StreamDecryptor::Feed(ByteView in, Sink& out, bool at_end) {
   if (state_ == State::kFailed) return ValidationError("Decryptor used after an error");
   while (!pending_.empty()) {
     const std::size_t old_len = pending_.size();
@@ -183,7 +204,7 @@ Status StreamDecryptor::StartBody() {
 
 Status StreamDecryptor::StepFrame(Cursor& cursor, Sink& out, bool& progressed) {
   const ByteView before = cursor.Rest();
-  ASSIGN_OR_RETURN(OpenedFrame frame, OpenNextFrame(header_, *key_, seq_, cursor, frame_));
+  ASSIGN_OR_RETURN(OpenedFrame frame, OpenNextFrame(header_, *key_, seq_, cursor, plaintext_));
   if (frame.need_more) {
     missing_ = std::move(frame.missing);
     return Status::Ok();
@@ -192,11 +213,7 @@ Status StreamDecryptor::StepFrame(Cursor& cursor, Sink& out, bool& progressed) {
   ++seq_;
   progressed = true;
   if (frame.final) state_ = header_.suite->signature_curve ? State::kFooter : State::kDone;
-  if (hasher_ != nullptr && stream_.unverified_plaintext == UnverifiedPlaintext::kWithhold) {
-    withheld_.Append(frame_.view());
-  } else if (frame_.size() != 0) {
-    RETURN_IF_ERROR(out.Write(frame_.view()));
-  }
+  if (plaintext_.size() >= kOutputBatch) return Flush(out);
   return Status::Ok();
 }
 
@@ -219,9 +236,9 @@ Status StreamDecryptor::DoFinish(Sink& out) {
   if (state_ == State::kFooter) return Malformed("footer signature");
   if (state_ != State::kDone) return Malformed("message ends inside the header");
   if (!pending_.empty()) return Malformed("bytes after the end of the message");
-  frame_.Release();
-  if (withheld_.size() != 0) RETURN_IF_ERROR(out.Write(withheld_.view()));
-  withheld_.Release();
+  verified_ = true;
+  RETURN_IF_ERROR(Flush(out));
+  plaintext_.Release();
   return Status::Ok();
 }
 

@@ -19,19 +19,24 @@ class SecretBuffer {
     len_ += bytes.size();
   }
   void Reserve(std::size_t capacity) {
-    if (bytes_.size() < capacity) bytes_.resize(capacity);
+    if (bytes_.size() < capacity) bytes_.resize(std::max(capacity, bytes_.size() * 2));
   }
-  // Makes room for exactly `len` bytes to be written in place over the old
-  // content (not wiped first: it is overwritten, and the whole buffer is
-  // wiped when released or destroyed; per-frame wiping cost a third of the
-  // decrypt time).
-  std::span<std::uint8_t> Overwrite(std::size_t len) {
-    if (len_ > len) SecureWipe(bytes_.data() + len, len_ - len);
-    len_ = 0;
-    Reserve(len);
-    len_ = len;
-    return bytes_.mutable_view().first(len);
+  // Grows by `len` bytes and returns them, to be written in place.
+  std::span<std::uint8_t> Extend(std::size_t len) {
+    Reserve(len_ + len);
+    const std::size_t at = len_;
+    len_ += len;
+    return bytes_.mutable_view().subspan(at, len);
   }
+  // Drops everything past `len`, wiping it.
+  void Truncate(std::size_t len) {
+    if (len < len_) SecureWipe(bytes_.data() + len, len_ - len);
+    len_ = std::min(len, len_);
+  }
+  // Empties the buffer for reuse without wiping: for plaintext that was just
+  // handed out, which later writes overwrite; the whole buffer is wiped on
+  // Release and on destruction (per-frame wiping cost a third of decryption).
+  void Reuse() { len_ = 0; }
   ByteView view() const { return bytes_.view().first(len_); }
   std::size_t size() const { return len_; }
   void Clear() {

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from conftest import COFFER_BIN
+from conftest import COFFER_BIN, CofferServer, make_kms
 
 
 @pytest.fixture
@@ -250,3 +250,41 @@ def test_several_keys_each_decrypt_and_the_edk_limit(envelope, new_key, tmp_path
     refused = envelope("encrypt", "--key", first, "--key", second, "--max-encrypted-data-keys", "1", "-", "-",
                        stdin=b"x", check=False)
     assert refused.returncode == 1 and refused.stdout == b""
+
+
+def test_https_endpoint_is_verified_against_the_ca_bundle(tmp_path):
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                    "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1", "-days", "1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    srv = CofferServer(tmp_path / "data", extra_args=["--tls-cert", str(cert), "--tls-key", str(key)]).start()
+    try:
+        assert srv.endpoint.startswith("https://")
+        arn = make_kms(srv).create_key()["KeyMetadata"]["Arn"]
+        env = {"PATH": os.environ.get("PATH", "/usr/bin"), "HOME": str(tmp_path), "AWS_REGION": srv.region,
+               "AWS_ACCESS_KEY_ID": srv.creds.access_key_id, "AWS_SECRET_ACCESS_KEY": srv.creds.secret_access_key}
+
+        def run(*args, **extra_env):
+            return subprocess.run([COFFER_BIN, *args, "--endpoint-url", srv.endpoint, "-", "-"], input=b"tls data",
+                                  capture_output=True, env={**env, **extra_env}, timeout=60)
+        unverified = run("encrypt", "--key", arn)
+        assert unverified.returncode == 1
+        assert b"TLS handshake" in unverified.stderr and b"certificate verify failed" in unverified.stderr
+        enc = run("encrypt", "--key", arn, AWS_CA_BUNDLE=str(cert))
+        assert enc.returncode == 0, enc.stderr
+        dec = subprocess.run([COFFER_BIN, "decrypt", "--key", arn, "--endpoint-url", srv.endpoint, "-", "-"],
+                             input=enc.stdout, capture_output=True, env={**env, "AWS_CA_BUNDLE": str(cert)}, timeout=60)
+        assert dec.returncode == 0 and dec.stdout == b"tls data", dec.stderr
+    finally:
+        assert srv.stop() == 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--discovery-account", "111122223333"], b"need --discovery"),
+    (["--discovery", "--discovery-partition", "aws-cn"], b"--discovery-partition needs --discovery-account"),
+    (["--discovery", "--key", "arn:aws:kms:us-east-1:111122223333:key/k"], b"not both"),
+])
+def test_bad_discovery_flags_name_the_flag(envelope, args, message):
+    out = envelope("decrypt", *args, "-", "-", stdin=b"x", check=False)
+    assert out.returncode == 1
+    assert message in out.stderr, out.stderr

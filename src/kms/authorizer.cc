@@ -74,14 +74,18 @@ std::uint64_t Authorizer::Generation() const {
   return generation_.load(std::memory_order_relaxed) + identities_.Generation();
 }
 
+Authorizer::DecisionShard& Authorizer::ShardFor(const std::string& key) {
+  return shards_[std::hash<std::string>{}(key) % kShards];
+}
+
 StatusOr<std::shared_ptr<const policy::Policy>> Authorizer::ParsedKeyPolicy(const std::string& text) {
   {
-    std::lock_guard lock(mu_);
+    std::lock_guard lock(parsed_mu_);
     if (auto it = parsed_.find(text); it != parsed_.end()) return it->second;
   }
   ASSIGN_OR_RETURN(policy::Policy parsed, policy::Parse(text, {policy::PolicyKind::kResource, 32768}));
   auto shared = std::make_shared<const policy::Policy>(std::move(parsed));
-  std::lock_guard lock(mu_);
+  std::lock_guard lock(parsed_mu_);
   if (parsed_.size() > 10000) parsed_.clear();
   parsed_.emplace(text, shared);
   return shared;
@@ -129,10 +133,11 @@ Status Authorizer::AuthorizeKey(const RequestContext& ctx, const KeyRecord& key)
   const policy::Request request = BuildRequest(ctx, &key, clock_.Now());
   const std::string cache_key = DecisionKey(request) + '\x1d' + key.policy;
   const std::uint64_t generation = Generation();
+  DecisionShard& shard = ShardFor(cache_key);
   {
-    std::lock_guard lock(mu_);
-    auto it = allowed_.find(cache_key);
-    if (it != allowed_.end() && it->second == generation) return Status::Ok();
+    std::lock_guard lock(shard.mu);
+    auto it = shard.allowed.find(cache_key);
+    if (it != shard.allowed.end() && it->second == generation) return Status::Ok();
   }
   ASSIGN_OR_RETURN(AuthzResult result, Explain(ctx, key, key.policy));
   const std::string arn = key.Arn();
@@ -149,9 +154,9 @@ Status Authorizer::AuthorizeKey(const RequestContext& ctx, const KeyRecord& key)
   bool timed = MentionsTime(*key_policy) || !result.grant_id.empty();
   for (const auto& named : identity) timed |= MentionsTime(*named.policy);
   if (!timed) {
-    std::lock_guard lock(mu_);
-    if (allowed_.size() > kMaxCachedDecisions) allowed_.clear();
-    allowed_[cache_key] = generation;
+    std::lock_guard lock(shard.mu);
+    if (shard.allowed.size() > kMaxCachedDecisions / kShards) shard.allowed.clear();
+    shard.allowed[cache_key] = generation;
   }
   return Status::Ok();
 }

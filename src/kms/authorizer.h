@@ -11,6 +11,7 @@
 // cache is dropped on any policy, grant or IAM change.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -85,9 +86,17 @@ class Authorizer {
   GrantSource* grants_ = nullptr;
   std::atomic<std::uint64_t> generation_{0};
 
-  std::mutex mu_;
+  // Decisions in 16 mutex-sharded maps, so no lock is shared by all requests.
+  struct DecisionShard {
+    std::mutex mu;
+    std::unordered_map<std::string, std::uint64_t> allowed;  // decision key -> generation when allowed
+  };
+  static constexpr std::size_t kShards = 16;
+  DecisionShard& ShardFor(const std::string& key);
+  std::array<DecisionShard, kShards> shards_;
+
+  std::mutex parsed_mu_;  // only on decision-cache misses
   std::unordered_map<std::string, std::shared_ptr<const policy::Policy>> parsed_;  // policy text -> parsed
-  std::unordered_map<std::string, std::uint64_t> allowed_;  // decision key -> generation when allowed
 };
 
 // The policy::Request of a KMS call: caller, action, resource and every

@@ -148,6 +148,19 @@ TEST_F(KmsAuthzTest, PutKeyPolicyLockoutSafetyCheck) {
   EXPECT_EQ(CodeOf(EncryptAs(ctx_, key)), ErrorCode::kAccessDenied);  // the cache followed the change
 }
 
+TEST_F(KmsAuthzTest, CreateKeyLockoutSafetyCheck) {
+  const std::string lockout = Json{
+      {"Version", "2012-10-17"},
+      {"Statement",
+       {{{"Effect", "Allow"},
+         {"Principal", {{"AWS", "arn:aws:iam::111122223333:user/nobody"}}},
+         {"Action", "kms:*"},
+         {"Resource", "*"}}}}}.dump();
+  EXPECT_EQ(CodeOf(Call("CreateKey", {{"Policy", lockout}})), ErrorCode::kMalformedPolicyDocument);
+  EXPECT_TRUE(Call("CreateKey", {{"Policy", lockout}, {"BypassPolicyLockoutSafetyCheck", true}}).ok());
+  EXPECT_TRUE(Call("CreateKey", {{"Policy", Policy()}}).ok());
+}
+
 TEST_F(KmsAuthzTest, GrantWithContextSubsetAllowsItsGrantee) {
   const RequestContext bob = As(kAccount, "bob");
   const std::string key = CreateKeyId();

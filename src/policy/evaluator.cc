@@ -21,6 +21,16 @@ std::string Lower(std::string_view s) {
   return out;
 }
 
+// In a substituted Like pattern, text that came from a variable matches
+// literally: its '*' and '?' are replaced by these markers.
+constexpr char kLiteralStar = '\x01';
+constexpr char kLiteralQuestion = '\x02';
+
+std::string Literal(std::string text) {
+  for (char& c : text) c = c == '*' ? kLiteralStar : c == '?' ? kLiteralQuestion : c;
+  return text;
+}
+
 // One ${...} body: "aws:username" or "aws:username, 'default'" or * ? $.
 std::optional<std::string> ResolveVariable(std::string_view body, const ContextKeys& keys) {
   if (body == "*" || body == "?" || body == "$") return std::string(body);
@@ -39,8 +49,9 @@ std::optional<std::string> ResolveVariable(std::string_view body, const ContextK
 }
 
 // Replaces policy variables; nullopt when one cannot be resolved (the
-// element then matches nothing, as on AWS).
-std::optional<std::string> Substitute(std::string_view text, const ContextKeys& keys) {
+// element then matches nothing, as on AWS). For a Like pattern, substituted
+// text (also ${*} and ${?}) stays literal.
+std::optional<std::string> Substitute(std::string_view text, const ContextKeys& keys, bool pattern) {
   std::string out;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -51,11 +62,15 @@ std::optional<std::string> Substitute(std::string_view text, const ContextKeys& 
     out.append(text.substr(pos, open - pos));
     auto value = ResolveVariable(text.substr(open + 2, close - open - 2), keys);
     if (!value) return std::nullopt;
-    out += *value;
+    out += pattern ? Literal(std::move(*value)) : *value;
     pos = close + 1;
   }
   out.append(text.substr(pos));
   return out;
+}
+
+bool IsPattern(const OperatorInfo& op) {
+  return op.family == internal::OpFamily::kStringLike || op.family == internal::OpFamily::kArn;
 }
 
 bool SupportsVariables(const OperatorInfo& op) {
@@ -69,7 +84,7 @@ bool MatchesAny(const OperatorInfo& op, std::string_view value, const Condition&
                 bool variables) {
   for (const auto& pv : c.values) {
     if (variables && SupportsVariables(op) && pv.find("${") != std::string::npos) {
-      auto resolved = Substitute(pv, r.keys);
+      auto resolved = Substitute(pv, r.keys, IsPattern(op));
       if (resolved && internal::CompareOne(op, value, *resolved)) return true;
       continue;
     }
@@ -142,7 +157,7 @@ bool ResourceMatches(const Statement& st, const Request& r, bool variables) {
   if (st.resources.empty()) return true;  // trust policies have no Resource
   const bool any = std::any_of(st.resources.begin(), st.resources.end(), [&](const std::string& p) {
     if (!variables || p.find("${") == std::string::npos) return WildcardMatch(p, r.resource, false);
-    auto resolved = Substitute(p, r.keys);
+    auto resolved = Substitute(p, r.keys, /*pattern=*/true);
     return resolved && WildcardMatch(*resolved, r.resource, false);
   });
   return any != st.not_resource;
@@ -191,6 +206,7 @@ std::string_view DecisionName(Decision d) {
 
 bool WildcardMatch(std::string_view pattern, std::string_view text, bool ignore_case) {
   auto eq = [ignore_case](char a, char b) {
+    a = a == kLiteralStar ? '*' : a == kLiteralQuestion ? '?' : a;  // literal from a policy variable
     if (!ignore_case) return a == b;
     return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
   };

@@ -69,7 +69,13 @@ StatusOr<Json> CreateKey(KmsService& kms, const RequestContext& ctx, const Json&
   draft.origin = StringMember(req, "Origin", "AWS_KMS");
   draft.description = StringMember(req, "Description");
   draft.policy = StringMember(req, "Policy");
-  if (!draft.policy.empty()) RETURN_IF_ERROR(CheckPolicyDocument(draft.policy));
+  if (!draft.policy.empty()) {
+    RETURN_IF_ERROR(CheckPolicyDocument(draft.policy));
+    KeyRecord future = draft;  // the key as the lockout check sees it (its id is not drawn yet)
+    future.account = ctx.account;
+    future.region = ctx.region;
+    RETURN_IF_ERROR(CheckLockout(kms, ctx, future, draft.policy, req));
+  }
   ASSIGN_OR_RETURN(draft.tags, ReadTags(req));
   if (draft.tags.size() > kMaxTags)
     return Status(ErrorCode::kLimitExceeded, "A key can have at most 50 tags");

@@ -70,5 +70,9 @@ COFFER_KMS_OP(DeleteImportedKeyMaterial);
 
 // Shared by CreateKey and PutKeyPolicy.
 Status CheckPolicyDocument(const std::string& policy);
+// AWS's policy lockout safety check: under `policy` the caller must still be
+// allowed kms:PutKeyPolicy on `key`, unless BypassPolicyLockoutSafetyCheck.
+Status CheckLockout(KmsService& kms, const RequestContext& ctx, const KeyRecord& key,
+                    const std::string& policy, const Json& req);
 
 }  // namespace coffer::kms::ops

@@ -14,6 +14,8 @@ Status CheckPolicyName(const Json& req) {
   return Status::Ok();
 }
 
+}  // namespace
+
 // AWS's policy lockout safety check: the caller must still be allowed
 // kms:PutKeyPolicy under the new policy, unless the request bypasses it.
 Status CheckLockout(KmsService& kms, const RequestContext& ctx, const KeyRecord& key,
@@ -28,8 +30,6 @@ Status CheckLockout(KmsService& kms, const RequestContext& ctx, const KeyRecord&
   }
   return Status::Ok();
 }
-
-}  // namespace
 
 StatusOr<Json> GetKeyPolicy(KmsService& kms, const RequestContext& ctx, const Json& req) {
   RETURN_IF_ERROR(CheckPolicyName(req));

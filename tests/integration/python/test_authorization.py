@@ -365,3 +365,12 @@ def test_delete_access_key_and_user(server, iam):
     with pytest.raises(ClientError) as info:
         iam.get_user(UserName=name)
     assert info.value.response["Error"]["Code"] == "NoSuchEntity"
+
+
+def test_create_key_lockout_check(kms, account_id):
+    other = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:user/nobody"},
+                                                     "Action": "kms:*", "Resource": "*"}]}
+    err = expect_error("MalformedPolicyDocumentException", kms.create_key, Policy=json.dumps(other))
+    assert "will not allow you to update the key policy in the future" in error_message(err)
+    meta = kms.create_key(Policy=json.dumps(other), BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]
+    expect_error("AccessDeniedException", kms.describe_key, KeyId=meta["KeyId"])

@@ -9,6 +9,7 @@
 #include <future>
 #include <limits>
 
+#include "audit/retention.h"
 #include "audit/signing_key_store.h"
 #include "common/encoding.h"
 
@@ -222,6 +223,7 @@ void AuditLog::Run() {
     Status digest_status;
     if (digest_due) {
       digest_status = WriteDigest();
+      if (digest_status.ok()) EnforceRetention();
       next_digest = SteadyClock::now() + options_.digest_interval;
     }
     lock.lock();
@@ -315,6 +317,17 @@ Status AuditLog::WriteDigest() {
   std::lock_guard lock(mu_);
   ++stats_.digests;
   return Status::Ok();
+}
+
+void AuditLog::EnforceRetention() {
+  if (options_.retention.count() <= 0) return;
+  const TimePoint now = clock_.Now();
+  auto dropped = ApplyRetention(options_.dir, now - options_.retention, now, *key_, events_fd_, digests_fd_);
+  if (!dropped.ok()) {
+    spdlog::error("audit retention: {}", dropped.status().message());
+  } else if (*dropped > 0) {
+    spdlog::info("audit retention: dropped {} records older than the retention period", *dropped);
+  }
 }
 
 void AuditLog::ReleaseWaiters(std::uint64_t durable) {

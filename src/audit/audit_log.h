@@ -40,6 +40,9 @@ struct AuditLogOptions {
   Durability durability = Durability::kStrict;
   std::chrono::milliseconds batch_interval{200};
   std::chrono::seconds digest_interval{900};  // 0: only SignDigest() and Close()
+  // Digest periods that ended longer ago than this are dropped after each
+  // digest (retention.h); 0 keeps everything.
+  std::chrono::hours retention{0};
 };
 
 struct AuditLogStats {
@@ -86,6 +89,7 @@ class AuditLog {
   void RunSyncer();
   void WriteBatch(std::vector<Pending>& batch);
   Status WriteDigest();
+  void EnforceRetention();
   void ReleaseWaiters(std::uint64_t durable);
 
   AuditLogOptions options_;

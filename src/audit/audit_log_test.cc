@@ -45,11 +45,13 @@ class AuditLogTest : public ::testing::Test {
   }
   ~AuditLogTest() override { std::filesystem::remove_all(dir_); }
 
-  std::unique_ptr<AuditLog> Open(Durability mode = Durability::kStrict) {
+  std::unique_ptr<AuditLog> Open(Durability mode = Durability::kStrict,
+                                 std::chrono::hours retention = std::chrono::hours(0)) {
     AuditLogOptions options;
     options.dir = dir_;
     options.durability = mode;
     options.digest_interval = std::chrono::seconds(0);
+    options.retention = retention;
     auto key = crypto::P384SigningKey::FromPkcs8(pkcs8_.view());
     EXPECT_TRUE(key.ok());
     auto log = AuditLog::Open(options, std::move(*key), clock_);
@@ -345,6 +347,64 @@ TEST_F(AuditLogTest, TimeRangeLimitsWhichProblemsAreReported) {
   options.from = std::chrono::system_clock::from_time_t(1'800'000'003);
   auto late = VerifyAuditDir(options);
   EXPECT_TRUE(late->first_record_problem.has_value());
+}
+
+// ---- retention ----
+
+TEST_F(AuditLogTest, RetentionDropsOldDigestPeriodsAndTheTrailStillVerifies) {
+  {
+    auto log = Open(Durability::kStrict, std::chrono::hours(24));
+    for (int i = 1; i <= 6; ++i) {
+      log->Append(Event(i));
+      if (i % 2 == 0) {
+        ASSERT_TRUE(log->SignDigest().ok());  // digests after 2, 4, 6
+      }
+      clock_.Advance(std::chrono::hours(10));
+    }
+    // Now t0+60h: the periods ending at t0+10h and t0+30h are older than 24 h.
+    log->Append(Event(7));
+    ASSERT_TRUE(log->SignDigest().ok());
+  }
+  const auto lines = ReadLines(events());
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(ParseRecord(lines.front())->seq, 5u);
+  EXPECT_EQ(ParseDigest(ReadLines(digests()).front())->number, 3u);
+  const auto report = Verify();
+  EXPECT_TRUE(report.ok()) << report.ToJson().dump();
+  EXPECT_EQ(report.records, 3u);
+}
+
+TEST_F(AuditLogTest, RetentionDoesNotExcuseFurtherDeletions) {
+  {
+    auto log = Open(Durability::kStrict, std::chrono::hours(24));
+    for (int i = 1; i <= 6; ++i) {
+      log->Append(Event(i));
+      if (i % 2 == 0) {
+        ASSERT_TRUE(log->SignDigest().ok());
+      }
+      clock_.Advance(std::chrono::hours(10));
+    }
+    ASSERT_TRUE(log->SignDigest().ok());
+  }
+  auto lines = ReadLines(events());
+  lines.erase(lines.begin());  // one more record than retention removed
+  WriteLines(events(), lines);
+  const auto report = Verify();
+  ASSERT_TRUE(report.first_record_problem.has_value());
+  EXPECT_NE(report.first_record_problem->what.find("missing"), std::string::npos);
+}
+
+TEST_F(AuditLogTest, AForgedRetentionMarkerIsRejected) {
+  Populate(4, 2);
+  auto lines = ReadLines(events());
+  lines.erase(lines.begin(), lines.begin() + 2);
+  WriteLines(events(), lines);
+  std::ofstream(dir_ / "retention.json")
+      << R"({"retentionVersion":1,"firstSeq":3,"prevHash":"x","firstDigest":2,"previousDigestHash":"y",)"
+      << R"("time":"2027-01-15T08:00:00Z","signature":"AAAA"})";
+  VerifyOptions options;
+  options.dir = dir_;
+  EXPECT_EQ(VerifyAuditDir(options).status().code(), ErrorCode::kValidation);
 }
 
 TEST_F(AuditLogTest, VerifyNeedsThePublicKeyAndTheLog) {

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <set>
 
 #include "audit/chain.h"
@@ -67,7 +68,9 @@ std::string CamelCase(std::string_view name) {
 
 // KMS timestamps are epoch seconds; CloudTrail writes dates as text.
 json DateAsText(const std::string& name, const json& value) {
-  if (value.is_number() && name.size() > 4 && name.ends_with("Date")) {
+  // Bounded so the conversion to milliseconds cannot overflow (year ~33000).
+  if (value.is_number() && name.size() > 4 && name.ends_with("Date") &&
+      std::abs(value.get<double>()) < 1e12) {
     const auto ms = static_cast<std::int64_t>(value.get<double>() * 1000.0);
     return IsoTime(FromEpochMillis(ms));
   }

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "audit/chain.h"
+#include "audit/retention.h"
 #include "audit/signing_key_store.h"
 
 namespace coffer::audit {
@@ -37,7 +38,7 @@ Status CopyChain(const std::filesystem::path& audit_dir, const std::filesystem::
   std::error_code ec;
   std::filesystem::create_directories(out / "chain", ec);
   if (ec) return InternalError("cannot create " + (out / "chain").string());
-  for (std::string_view name : {kEventsFile, kDigestsFile, kPublicKeyFile}) {
+  for (std::string_view name : {kEventsFile, kDigestsFile, kPublicKeyFile, kRetentionFile}) {
     auto text = ReadWholeFile(audit_dir / name);
     if (!text.ok()) continue;
     RETURN_IF_ERROR(WriteFileAtomically(out / "chain" / name, *text, 0600));

@@ -5,7 +5,7 @@
 //       <account>_CloudTrail_<region>_<YYYYMMDD>T0000Z_coffer.jsonl.gz
 //       (gzip JSON lines, one CloudTrail record per line, per account/region/day)
 //   <out>/AWSLogs/CloudTrail-Digest/coffer_digests.jsonl.gz   (every signed digest)
-//   <out>/chain/{events.jsonl,digests.jsonl,public-key.pem}
+//   <out>/chain/{events.jsonl,digests.jsonl,public-key.pem,retention.json}
 //       (byte-for-byte copies: `coffer audit verify --dir <out>/chain`)
 #pragma once
 

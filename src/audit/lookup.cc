@@ -1,5 +1,6 @@
 #include "audit/lookup.h"
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 
@@ -24,9 +25,10 @@ struct Query {
   std::uint64_t before_seq = UINT64_MAX;  // from NextToken
 };
 
+// Clamped to +-3000 years so the conversion to the clock's ticks cannot overflow.
 TimePoint FromJsonTime(const json& value) {
-  return TimePoint(
-      std::chrono::duration_cast<TimePoint::duration>(std::chrono::duration<double>(value.get<double>())));
+  const double seconds = value.is_number() ? std::clamp(value.get<double>(), -1e11, 1e11) : 0.0;
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::duration<double>(seconds)));
 }
 
 StatusOr<std::uint64_t> DecodeToken(const std::string& token) {

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "audit/chain.h"
+#include "audit/retention.h"
 #include "audit/signing_key_store.h"
 #include "common/encoding.h"
 #include "crypto/signing_key.h"
@@ -33,8 +34,11 @@ bool InRange(const VerifyOptions& options, std::string_view iso_time) {
 
 class Verifier {
  public:
-  Verifier(const VerifyOptions& options, Bytes public_der)
-      : options_(options), public_der_(std::move(public_der)), fingerprint_(KeyFingerprint(public_der_)) {}
+  Verifier(const VerifyOptions& options, Bytes public_der, std::optional<RetentionMarker> marker)
+      : options_(options),
+        public_der_(std::move(public_der)),
+        fingerprint_(KeyFingerprint(public_der_)),
+        marker_(std::move(marker)) {}
 
   void Records(const std::vector<std::string>& lines) {
     for (std::size_t i = 0; i < lines.size(); ++i) Record(i + 1, lines[i]);
@@ -65,7 +69,10 @@ class Verifier {
     if (in_range) ++report_.records_in_range;
     const std::string seq = std::to_string(record->seq);
     if (last_seq_ == 0 && record->seq != 1) {
-      RecordProblem(line, "the log starts at seq " + seq + ": the records before it are missing", in_range);
+      // Only retention may remove the beginning, and its signed marker says where it cut.
+      if (!marker_ || marker_->first_seq != record->seq || marker_->prev_hash != record->prev) {
+        RecordProblem(line, "the log starts at seq " + seq + ": the records before it are missing", in_range);
+      }
     } else if (last_seq_ == 0 && record->prev != kGenesisHash) {
       RecordProblem(line, "seq 1 does not start from the genesis hash", in_range);
     } else if (last_seq_ != 0 && record->seq != last_seq_ + 1) {
@@ -109,6 +116,10 @@ class Verifier {
 
   void CheckDigestPlace(std::uint64_t line, const Digest& d, const std::string& label, bool in_range) {
     const bool first = report_.digests == 1;
+    const bool cut_by_retention = marker_ && marker_->first_digest == d.number &&
+                                  marker_->previous_digest_hash == d.previous_digest_hash &&
+                                  marker_->first_seq == d.first_seq;
+    if (first && cut_by_retention) return CheckDigestHead(line, d, label, in_range);
     if (first && (d.number != 1 || d.first_seq != 1)) {
       return DigestProblem(line, label + "is the first digest present: the digests before it are missing",
                            in_range);
@@ -126,6 +137,10 @@ class Verifier {
     if (d.count != d.last_seq + 1 - d.first_seq || (!first && d.first_seq != digest_last_seq_ + 1)) {
       return DigestProblem(line, label + "covered range does not follow the previous digest", in_range);
     }
+    CheckDigestHead(line, d, label, in_range);
+  }
+
+  void CheckDigestHead(std::uint64_t line, const Digest& d, const std::string& label, bool in_range) {
     if (d.last_seq > last_seq_) {
       return DigestProblem(line,
                            label + "covers records up to seq " + std::to_string(d.last_seq) +
@@ -147,6 +162,7 @@ class Verifier {
   const VerifyOptions& options_;
   Bytes public_der_;
   std::string fingerprint_;
+  std::optional<RetentionMarker> marker_;
   VerifyReport report_;
   std::uint64_t first_seq_ = 0;
   std::uint64_t last_seq_ = 0;
@@ -180,7 +196,8 @@ StatusOr<VerifyReport> VerifyAuditDir(const VerifyOptions& options) {
   auto events = ReadWholeFile(options.dir / kEventsFile);
   if (!events.ok()) return NotFoundError("no " + std::string(kEventsFile) + " in " + options.dir.string());
   auto digests = ReadWholeFile(options.dir / kDigestsFile);
-  Verifier verifier(options, std::move(public_der));
+  ASSIGN_OR_RETURN(std::optional<RetentionMarker> marker, LoadRetentionMarker(options.dir, public_der));
+  Verifier verifier(options, std::move(public_der), std::move(marker));
   verifier.Records(SplitLines(*events));
   verifier.Digests(digests.ok() ? SplitLines(*digests) : std::vector<std::string>{});
   return verifier.Report();

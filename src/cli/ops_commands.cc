@@ -58,6 +58,10 @@ void AddObservabilityOptions(CLI::App& serve, server::ServeOptions& options, int
       .add_option("--audit-digest-minutes", digest_minutes,
                   "Minutes between signed digests (0: at shutdown only)")
       ->capture_default_str();
+  serve
+      .add_option("--audit-retention-days", o.audit_retention_days,
+                  "Drop digest periods older than this many days (0: keep everything)")
+      ->capture_default_str();
   serve.add_option("--quotas", o.quotas, "Enforce request quotas (true|false)")->capture_default_str();
   serve.add_option("--quota-config", o.quota_config,
                    "JSON file whose \"quotas\" section sets request quotas");

@@ -59,6 +59,7 @@ StatusOr<std::unique_ptr<Observability>> Observability::Create(const Observabili
     trail.log.dir = data_dir / "audit";
     trail.log.batch_interval = std::min(options.audit_batch_interval, std::chrono::milliseconds(200));
     trail.log.digest_interval = options.audit_digest_interval;
+    trail.log.retention = std::chrono::hours(24 * std::max(0, options.audit_retention_days));
     trail.default_region = region;
     ASSIGN_OR_RETURN(o->trail_, audit::AuditTrail::Open(trail, root_key, random, clock));
   }

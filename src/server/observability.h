@@ -24,6 +24,7 @@ struct ObservabilityOptions {
   std::string audit_durability = "strict";  // strict | batched
   std::chrono::milliseconds audit_batch_interval{200};
   std::chrono::seconds audit_digest_interval{900};
+  int audit_retention_days = 0;  // 0: keep every record
   bool quotas = true;
   std::string quota_config;                 // JSON file with a "quotas" section; empty: defaults
   std::string access_log;                   // "" off, "-" stdout, else a file

@@ -62,12 +62,14 @@ bool QueryFront::Accepts(const auth::HttpRequest& request) {
 }
 
 StatusOr<std::string> QueryFront::Dispatch(const auth::HttpRequest& request, const ConnectionInfo& connection,
-                                           std::string* out_action, std::string* out_service) {
+                                           QueryOutcome& out_outcome) {
   const iam::FormParams params = ParseForm(request.body);
   auto action = params.find("Action");
-  *out_action = action == params.end() ? std::string() : action->second.substr(0, 128);
+  out_outcome.action = action == params.end() ? std::string() : action->second.substr(0, 128);
+  std::string* const out_action = &out_outcome.action;
   ASSIGN_OR_RETURN(auth::VerifiedIdentity identity, verifier_.Verify(request));
-  *out_service = identity.service;
+  out_outcome.service = identity.service;
+  out_outcome.region = identity.region;
   const auto& ops = iam::QueryOperations();
   auto op = std::find_if(ops.begin(), ops.end(), [&](const iam::QueryOp& o) {
     return o.service == identity.service && o.action == *out_action;
@@ -77,6 +79,8 @@ StatusOr<std::string> QueryFront::Dispatch(const auth::HttpRequest& request, con
   }
   ASSIGN_OR_RETURN(iam::Principal principal,
                    identities_.PrincipalForRequest(identity.access_key_id, identity.session_token));
+  out_outcome.authenticated = true;
+  out_outcome.principal = principal;
   iam::QueryContext ctx{principal, CallerFor(principal, connection)};
   ASSIGN_OR_RETURN(std::string result, op->fn(identities_, ctx, params));
   if (*out_action == "UpdateAccessKey" || *out_action == "DeleteAccessKey") {
@@ -86,11 +90,12 @@ StatusOr<std::string> QueryFront::Dispatch(const auth::HttpRequest& request, con
 }
 
 HttpResponse QueryFront::Handle(const auth::HttpRequest& request, const ConnectionInfo& connection,
-                                std::string_view request_id) {
-  std::string action, service;
-  StatusOr<std::string> result = Dispatch(request, connection, &action, &service);
-  const std::string ns(Namespace(service));
+                                std::string_view request_id, QueryOutcome& out_outcome) {
+  StatusOr<std::string> result = Dispatch(request, connection, out_outcome);
+  const std::string& action = out_outcome.action;
+  const std::string ns(Namespace(out_outcome.service));
   if (!result.ok()) {
+    out_outcome.status = result.status();
     const iam::QueryError err = iam::QueryErrorFor(result.status().code());
     return Xml(err.http_status,
                "<ErrorResponse xmlns=\"" + ns + "\"><Error><Type>" +

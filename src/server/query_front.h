@@ -3,6 +3,7 @@
 // IAM's shapes. The router hands it every form POST without X-Amz-Target.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "auth/sigv4.h"
@@ -12,6 +13,16 @@
 
 namespace coffer::server {
 
+// What the audit trail needs to know of one Query request.
+struct QueryOutcome {
+  std::string action;   // the Action parameter (may be unknown)
+  std::string service;  // "iam" or "sts", from the SigV4 scope once verified
+  std::string region;
+  bool authenticated = false;
+  iam::Principal principal;  // valid when authenticated
+  Status status;             // the error, when one was returned
+};
+
 class QueryFront {
  public:
   QueryFront(auth::SigV4Verifier& verifier, iam::IdentityStore& identities);
@@ -20,11 +31,11 @@ class QueryFront {
   static bool Accepts(const auth::HttpRequest& request);
 
   HttpResponse Handle(const auth::HttpRequest& request, const ConnectionInfo& connection,
-                      std::string_view request_id);
+                      std::string_view request_id, QueryOutcome& out_outcome);
 
  private:
   StatusOr<std::string> Dispatch(const auth::HttpRequest& request, const ConnectionInfo& connection,
-                                 std::string* out_action, std::string* out_service);
+                                 QueryOutcome& out_outcome);
 
   auth::SigV4Verifier& verifier_;
   iam::IdentityStore& identities_;

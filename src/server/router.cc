@@ -57,6 +57,33 @@ void ClaimedCredential(const auth::HttpRequest& request, RequestTrace& trace) {
   }
 }
 
+// The signing name a request claims in its credential scope
+// (<key>/<date>/<region>/<service>/aws4_request), before verification.
+std::string_view ClaimedService(const auth::HttpRequest& request) {
+  const std::string_view auth = FindHeader(request, "authorization");
+  const auto start = auth.find("Credential=");
+  if (start == std::string_view::npos) return {};
+  std::string_view scope = auth.substr(start + 11);
+  scope = scope.substr(0, scope.find_first_of(", "));
+  for (int part = 0; part < 3; ++part) {
+    const std::size_t slash = scope.find('/');
+    if (slash == std::string_view::npos) return {};
+    scope.remove_prefix(slash + 1);
+  }
+  return scope.substr(0, std::min<std::size_t>(scope.find('/'), 16));
+}
+
+RequestTrace BeginTrace(const auth::HttpRequest& request, const ConnectionInfo& connection,
+                        const std::string& request_id) {
+  RequestTrace trace;
+  trace.request_id = request_id;
+  trace.time = std::chrono::system_clock::now();
+  trace.source_ip = connection.source_ip;
+  trace.secure = connection.secure;
+  trace.user_agent = std::string(FindHeader(request, "user-agent"));
+  return trace;
+}
+
 // Serialises a response; bytes that are not UTF-8 (say, from a tampered
 // ciphertext header quoted in a message) are replaced, never thrown on.
 std::string Dump(const json& value) { return WriteJson(value); }
@@ -122,8 +149,7 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
   if (request.method == "GET" && (request.target == "/healthz" || request.target == "/ping")) {
     return JsonResponse(200, R"({"status":"ok"})", request_id);
   }
-  if (query_ != nullptr && QueryFront::Accepts(request))
-    return query_->Handle(request, connection, request_id);
+  if (query_ != nullptr && QueryFront::Accepts(request)) return HandleQuery(request, connection, request_id);
   for (const auto& page : hooks_.pages) {
     if (request.method != "GET" || request.target != page.path) continue;
     auto [status, content_type, text] = page.render(connection.source_ip);
@@ -131,12 +157,7 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
     return response;
   }
   const auto started = std::chrono::steady_clock::now();
-  RequestTrace trace;
-  trace.request_id = request_id;
-  trace.time = std::chrono::system_clock::now();
-  trace.source_ip = connection.source_ip;
-  trace.secure = connection.secure;
-  trace.user_agent = std::string(FindHeader(request, "user-agent"));
+  RequestTrace trace = BeginTrace(request, connection, request_id);
   const std::string_view target = FindHeader(request, "x-amz-target");
   json body;
   StatusOr<json> result = Dispatch(request, target, connection, trace, body);
@@ -155,6 +176,30 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
     response = JsonResponse(200, Dump(*result), request_id);
     trace.response = &*result;
   }
+  trace.http_status = response.status;
+  trace.latency = std::chrono::steady_clock::now() - started;
+  response.durability_ticket = Notify(trace);
+  return response;
+}
+
+// IAM and STS requests are audited like the JSON services: one event each,
+// allowed or not (their form bodies, which carry policy documents and
+// passwords, are not recorded).
+HttpResponse Router::HandleQuery(const auth::HttpRequest& request, const ConnectionInfo& connection,
+                                 const std::string& request_id) {
+  const auto started = std::chrono::steady_clock::now();
+  RequestTrace trace = BeginTrace(request, connection, request_id);
+  QueryOutcome outcome;
+  HttpResponse response = query_->Handle(request, connection, request_id, outcome);
+  ClaimedCredential(request, trace);
+  trace.service = outcome.service.empty() ? std::string(ClaimedService(request)) : outcome.service;
+  trace.operation = outcome.action;
+  if (!outcome.region.empty()) trace.region = outcome.region;
+  if (outcome.authenticated) {
+    const iam::Principal& p = outcome.principal;
+    trace.caller = Caller{p.account_id, p.user_name, p.user_id, p.arn, p.access_key_id};
+  }
+  trace.status = outcome.status;
   trace.http_status = response.status;
   trace.latency = std::chrono::steady_clock::now() - started;
   response.durability_ticket = Notify(trace);

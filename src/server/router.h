@@ -83,6 +83,8 @@ class Router {
   const ServiceFront* FindFront(std::string_view target) const;
   const api::Operation* FindOperation(std::string_view target, const ServiceFront* front) const;
   std::uint64_t Notify(RequestTrace& trace);
+  HttpResponse HandleQuery(const auth::HttpRequest& request, const ConnectionInfo& connection,
+                           const std::string& request_id);
 
   const api::ServiceModel& kms_model_;
   auth::SigV4Verifier& verifier_;

@@ -295,3 +295,24 @@ def test_verify_with_time_range(fresh_server, tmp_path):
     assert report["recordsInRange"] == 0
     code, report = audit_cli("verify", "--dir", str(audit_dir), "--from", "not-a-time")
     assert code == 2
+
+
+def test_iam_and_sts_requests_are_audited(audited):
+    from test_authorization import make_client
+    sts = make_client(audited, "sts", audited.creds)
+    iam = make_client(audited, "iam", audited.creds)
+    assert sts.get_caller_identity()["Account"] == audited.creds.account_id
+    iam.create_user(UserName="audited-user")
+    with pytest.raises(ClientError):
+        iam.get_user(UserName="no-such-user")
+    events = cloudtrail_events(make_cloudtrail(audited))
+    [who] = by_name(events, "GetCallerIdentity")
+    assert who["eventSource"] == "sts.amazonaws.com"
+    assert who["userIdentity"]["accountId"] == audited.creds.account_id
+    assert who["userIdentity"]["accessKeyId"] == audited.creds.access_key_id
+    [created] = by_name(events, "CreateUser")
+    assert created["eventSource"] == "iam.amazonaws.com"
+    assert "errorCode" not in created
+    [missing] = by_name(events, "GetUser")
+    assert missing["errorCode"]
+    assert missing["eventSource"] == "iam.amazonaws.com"

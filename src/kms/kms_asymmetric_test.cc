@@ -202,6 +202,8 @@ TEST_F(AsymmetricTest, GetPublicKeyOnlyForAsymmetricKeys) {
   ASSERT_TRUE(pub.ok());
   EXPECT_EQ((*pub)->spec(), crypto::AsymSpec::kRsa3072);
   EXPECT_EQ(CodeOf(Call("GetPublicKey", {{"KeyId", CreateKeyId()}})), ErrorCode::kUnsupportedOperation);
+  MustCall("DisableKey", {{"KeyId", key_id}});
+  EXPECT_EQ(CodeOf(Call("GetPublicKey", {{"KeyId", key_id}})), ErrorCode::kDisabled);
   const std::string hmac = CreateAsym("HMAC_256", "GENERATE_VERIFY_MAC");
   EXPECT_EQ(CodeOf(Call("GetPublicKey", {{"KeyId", hmac}})), ErrorCode::kUnsupportedOperation);
 }

@@ -211,6 +211,33 @@ TEST_F(ImportTest, DeleteAndReimportOnlyTheSameMaterial) {
   EXPECT_EQ(CodeOf(Call("DeleteImportedKeyMaterial", {{"KeyId", key_id}})), ErrorCode::kInvalidState);
 }
 
+TEST_F(ImportTest, RejectsAMismatchedKeyMaterialIdAndAShortKeyWrapBlob) {
+  const std::string key_id = CreateExternal();
+  Json params = Params(key_id);
+  const std::string wrapped = Base64Encode(WrapLocally(params, "RSAES_OAEP_SHA_256", material_));
+  auto wrong_id = Call("ImportKeyMaterial", {{"KeyId", key_id},
+                                             {"ImportToken", params["ImportToken"]},
+                                             {"EncryptedKeyMaterial", wrapped},
+                                             {"ExpirationModel", "KEY_MATERIAL_DOES_NOT_EXPIRE"},
+                                             {"KeyMaterialId", std::string(64, 'a')}});
+  EXPECT_EQ(CodeOf(wrong_id), ErrorCode::kIncorrectKeyMaterial);
+  params = Params(key_id, "RSA_AES_KEY_WRAP_SHA_256");
+  // Only the RSA part, no AES-KWP part after it.
+  auto short_blob = Call("ImportKeyMaterial", {{"KeyId", key_id},
+                                               {"ImportToken", params["ImportToken"]},
+                                               {"EncryptedKeyMaterial", Base64Encode(Bytes(256, 1))},
+                                               {"ExpirationModel", "KEY_MATERIAL_DOES_NOT_EXPIRE"}});
+  EXPECT_EQ(CodeOf(short_blob), ErrorCode::kInvalidCiphertext);
+}
+
+TEST_F(ImportTest, PendingImportKeysStayPendingThroughDisableAndCancelledDeletion) {
+  const std::string key_id = CreateExternal();
+  EXPECT_EQ(CodeOf(Call("DisableKey", {{"KeyId", key_id}})), ErrorCode::kInvalidState);
+  MustCall("ScheduleKeyDeletion", {{"KeyId", key_id}, {"PendingWindowInDays", 7}});
+  MustCall("CancelKeyDeletion", {{"KeyId", key_id}});
+  EXPECT_EQ(Describe(key_id)["KeyState"], "PendingImport");
+}
+
 TEST_F(ImportTest, ImportedHmacKeyMatchesWycheproof) {
   const auto doc = crypto::testing::LoadJson(
       crypto::testing::OracleFile("wycheproof/testvectors_v1/hmac_sha256_test.json"));

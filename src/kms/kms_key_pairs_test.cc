@@ -64,6 +64,9 @@ TEST_F(KeyPairsTest, RejectsAsymmetricWrappingKeysAndUnsupportedSpecs) {
   const std::string sym = CreateKeyId();
   EXPECT_EQ(CodeOf(Call("GenerateDataKeyPair", {{"KeyId", sym}, {"KeyPairSpec", "SM2"}})),
             ErrorCode::kUnsupportedOperation);
+  EXPECT_EQ(CodeOf(Call("GenerateDataKeyPair",
+                        {{"KeyId", sym}, {"KeyPairSpec", "RSA_2048"}, {"Recipient", Json::object()}})),
+            ErrorCode::kUnsupportedOperation);
   MustCall("DisableKey", {{"KeyId", sym}});
   EXPECT_EQ(CodeOf(Call("GenerateDataKeyPair", {{"KeyId", sym}, {"KeyPairSpec", "RSA_2048"}})),
             ErrorCode::kDisabled);

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/envelope_cmd.h"
-#include "cli/policy_simulate.h"
 #include "cli/ops_commands.h"
+#include "cli/policy_simulate.h"
 #include "server/app.h"
 
 namespace {

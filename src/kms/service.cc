@@ -267,7 +267,8 @@ StatusOr<int> KmsService::RunSweeper() {
   for (const auto& [name, record] : actions) {
     if (name != "DeleteKey") continue;
     deleted_any = true;
-    if (grants_ != nullptr) RETURN_IF_ERROR(grants_->DeleteForKey(record.region, record.account, record.key_id));
+    if (grants_ != nullptr)
+      RETURN_IF_ERROR(grants_->DeleteForKey(record.region, record.account, record.key_id));
   }
   if (deleted_any && authorizer_ != nullptr) authorizer_->Invalidate();
   if (sweep_listener_) {

@@ -231,6 +231,8 @@ fi
 # ---------------------------------------------------------------- audit modes
 if [ "${SKIP_AUDIT:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" OUT="$OUT" bash "$BENCH/audit_modes.sh" || log "audit mode benchmark failed"
+fi
+
 # ---------------------------------------------------------------- asymmetric
 if [ "${SKIP_ASYM:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" bash "$BENCH/asym.sh"

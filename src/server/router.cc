@@ -39,38 +39,25 @@ HttpResponse JsonResponse(int status, std::string body, std::string_view request
   return response;
 }
 
-// The access key id and region a request claims (Credential=AKID/date/region/...),
-// recorded in the audit even when its signature does not verify.
-void ClaimedCredential(const auth::HttpRequest& request, RequestTrace& trace) {
+// The access key id and region a request claims (Credential=AKID/date/region/
+// service/...), recorded in the audit even when its signature does not verify.
+// Returns the claimed signing name (empty when there is none).
+std::string_view ClaimedCredential(const auth::HttpRequest& request, RequestTrace& trace) {
   const std::string_view auth = FindHeader(request, "authorization");
   const auto start = auth.find("Credential=");
-  if (start == std::string_view::npos) return;
+  if (start == std::string_view::npos) return {};
   const std::string_view scope = auth.substr(start + 11, auth.find_first_of(", ", start) - start - 11);
   std::size_t from = 0;
-  for (int part = 0; part < 3; ++part) {
+  for (int part = 0; part < 4; ++part) {
     const std::size_t slash = scope.find('/', from);
     const std::string_view piece = scope.substr(from, slash - from);
     if (part == 0) trace.caller.access_key_id = std::string(piece.substr(0, 128));
     if (part == 2) trace.region = std::string(piece.substr(0, 64));
-    if (slash == std::string_view::npos) return;
+    if (part == 3) return piece.substr(0, 16);
+    if (slash == std::string_view::npos) return {};
     from = slash + 1;
   }
-}
-
-// The signing name a request claims in its credential scope
-// (<key>/<date>/<region>/<service>/aws4_request), before verification.
-std::string_view ClaimedService(const auth::HttpRequest& request) {
-  const std::string_view auth = FindHeader(request, "authorization");
-  const auto start = auth.find("Credential=");
-  if (start == std::string_view::npos) return {};
-  std::string_view scope = auth.substr(start + 11);
-  scope = scope.substr(0, scope.find_first_of(", "));
-  for (int part = 0; part < 3; ++part) {
-    const std::size_t slash = scope.find('/');
-    if (slash == std::string_view::npos) return {};
-    scope.remove_prefix(slash + 1);
-  }
-  return scope.substr(0, std::min<std::size_t>(scope.find('/'), 16));
+  return {};
 }
 
 RequestTrace BeginTrace(const auth::HttpRequest& request, const ConnectionInfo& connection,
@@ -191,8 +178,8 @@ HttpResponse Router::HandleQuery(const auth::HttpRequest& request, const Connect
   RequestTrace trace = BeginTrace(request, connection, request_id);
   QueryOutcome outcome;
   HttpResponse response = query_->Handle(request, connection, request_id, outcome);
-  ClaimedCredential(request, trace);
-  trace.service = outcome.service.empty() ? std::string(ClaimedService(request)) : outcome.service;
+  const std::string_view claimed_service = ClaimedCredential(request, trace);
+  trace.service = outcome.service.empty() ? std::string(claimed_service) : outcome.service;
   trace.operation = outcome.action;
   if (!outcome.region.empty()) trace.region = outcome.region;
   if (outcome.authenticated) {

@@ -43,7 +43,7 @@ trap cleanup EXIT
 mkdir -p "$OUT"
 
 "$COFFER" serve --data-dir "$TMP/data" --listen 127.0.0.1:0 --ready-file "$TMP/ready" \
-  --threads "$THREADS" --log-level warn >"$TMP/coffer.log" 2>&1 &
+  --threads "$THREADS" --log-level warn --quotas false >"$TMP/coffer.log" 2>&1 &
 COFFER_PID=$!
 for _ in $(seq 100); do
   [ -s "$TMP/ready" ] && break

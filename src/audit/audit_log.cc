@@ -133,10 +133,10 @@ Status AuditLog::Recover() {
   return Status::Ok();
 }
 
-std::uint64_t AuditLog::Append(json event) {
+std::uint64_t AuditLog::Append(std::string event_text) {
   std::lock_guard lock(mu_);
   const std::uint64_t seq = next_seq_++;
-  queue_.push_back(Pending{seq, std::move(event)});
+  queue_.push_back(Pending{seq, std::move(event_text)});
   ++stats_.appended;
   if (options_.durability == Durability::kStrict || queue_.size() >= kBatchedWakeDepth) wake_.notify_one();
   return seq;
@@ -269,11 +269,13 @@ void AuditLog::RunSyncer() {
 
 void AuditLog::WriteBatch(std::vector<Pending>& batch) {
   std::string buffer;
-  buffer.reserve(batch.size() * 1024);
+  std::size_t size = 0;
+  for (const auto& pending : batch) size += pending.event_text.size() + 200;
+  buffer.reserve(size);
   std::string hash = head_hash_;
   for (auto& pending : batch) {
     std::string next;
-    buffer += FormatRecord(pending.seq, hash, pending.event, &next);
+    buffer += FormatRecord(pending.seq, hash, pending.event_text, &next);
     buffer += '\n';
     hash = std::move(next);
   }

@@ -65,8 +65,9 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   Durability durability() const { return options_.durability; }
-  // Queues an event; returns its sequence number (the durability ticket).
-  std::uint64_t Append(nlohmann::json event);
+  // Queues an event (its compact JSON text, one object); returns its
+  // sequence number (the durability ticket).
+  std::uint64_t Append(std::string event_text);
   // Calls `done` (on the writer thread, or here if already durable) once
   // record `seq` is on disk.
   void WhenDurable(std::uint64_t seq, std::function<void()> done);
@@ -81,7 +82,7 @@ class AuditLog {
  private:
   struct Pending {
     std::uint64_t seq;
-    nlohmann::json event;
+    std::string event_text;
   };
   AuditLog(const AuditLogOptions& options, std::unique_ptr<crypto::P384SigningKey> key, const Clock& clock);
   Status Recover();

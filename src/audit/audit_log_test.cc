@@ -59,8 +59,8 @@ class AuditLogTest : public ::testing::Test {
     return std::move(*log);
   }
 
-  json Event(int i) const {
-    return {{"eventName", "Encrypt"}, {"eventTime", IsoTime(clock_.Now())}, {"n", i}};
+  std::string Event(int i) const {
+    return json{{"eventName", "Encrypt"}, {"eventTime", IsoTime(clock_.Now())}, {"n", i}}.dump();
   }
 
   // Writes `records` events with a digest after every `per_digest` of them.
@@ -254,7 +254,7 @@ TEST_F(AuditLogTest, VerifyFindsAChainRewrittenAfterSigning) {
   for (std::size_t i = 0; i < lines.size(); ++i) {
     auto record = ParseRecord(lines[i]);
     record->event["n"] = 100 + static_cast<int>(i);
-    lines[i] = FormatRecord(record->seq, prev, record->event, &prev);
+    lines[i] = FormatRecord(record->seq, prev, record->event.dump(), &prev);
   }
   WriteLines(events(), lines);
   const auto report = Verify();

@@ -1,5 +1,7 @@
 #include "audit/chain.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <ctime>
 
@@ -16,9 +18,26 @@ std::string HexSha256(std::string_view text) {
   return HexEncode(digest);
 }
 
-bool IsHash(const json& value) {
-  return value.is_string() && value.get_ref<const std::string&>().size() == 64 &&
-         HexDecode(value.get_ref<const std::string&>()).has_value();
+constexpr std::string_view kRecordHead = "{\"event\":";
+constexpr std::string_view kHashField = ",\"hash\":\"";
+constexpr std::string_view kPrevField = "\",\"prev\":\"";
+constexpr std::string_view kSeqField = "\",\"seq\":";
+
+bool IsHash(std::string_view text) {
+  return text.size() == 64 && std::all_of(text.begin(), text.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+// A record's sequence number: decimal digits, no sign or leading zero.
+StatusOr<std::uint64_t> ParseSeq(std::string_view digits) {
+  std::uint64_t seq = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seq);
+  if (ec != std::errc() || end != digits.data() + digits.size() || digits.empty() ||
+      (digits.size() > 1 && digits[0] == '0')) {
+    return ValidationError("record has no valid seq");
+  }
+  return seq;
 }
 
 json DigestBody(const Digest& d) {
@@ -56,28 +75,39 @@ std::string RecordHash(std::uint64_t seq, std::string_view prev_hex, std::string
   return HexSha256(material);
 }
 
-std::string FormatRecord(std::uint64_t seq, std::string_view prev_hex, const json& event,
+std::string FormatRecord(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text,
                          std::string* out_hash) {
-  const std::string text = event.dump(-1, ' ', false, json::error_handler_t::replace);
-  std::string hash = RecordHash(seq, prev_hex, text);
-  std::string line = "{\"event\":" + text + ",\"hash\":\"" + hash + "\",\"prev\":\"" + std::string(prev_hex) +
-                     "\",\"seq\":" + std::to_string(seq) + "}";
+  std::string hash = RecordHash(seq, prev_hex, event_text);
+  std::string line;
+  line.reserve(event_text.size() + 192);
+  line.append(kRecordHead).append(event_text).append(kHashField).append(hash).append(kPrevField);
+  line.append(prev_hex).append(kSeqField).append(std::to_string(seq)).push_back('}');
   if (out_hash != nullptr) *out_hash = std::move(hash);
   return line;
 }
 
 StatusOr<ChainRecord> ParseRecord(std::string_view line) {
-  const json doc = json::parse(line, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return ValidationError("record is not a JSON object");
-  ChainRecord record;
-  ASSIGN_OR_RETURN(record.seq, ReadCount(doc, "seq"));
-  if (!IsHash(doc.value("prev", json())) || !IsHash(doc.value("hash", json()))) {
-    return ValidationError("record has no valid prev/hash");
+  // The tail after the event holds only hex, digits and fixed text, so the
+  // last `,"hash":"` is the real one whatever the event contains.
+  const std::size_t hash_at = line.rfind(kHashField);
+  if (!line.starts_with(kRecordHead) || hash_at == std::string_view::npos || !line.ends_with('}')) {
+    return ValidationError("record is not in the chain's layout {\"event\":...,\"hash\",\"prev\",\"seq\"}");
   }
-  record.prev = doc["prev"].get<std::string>();
-  record.hash = doc["hash"].get<std::string>();
-  if (!doc.contains("event") || !doc["event"].is_object()) return ValidationError("record has no event");
-  record.event = doc["event"];
+  std::string_view tail = line.substr(hash_at + kHashField.size());
+  ChainRecord record;
+  record.hash = std::string(tail.substr(0, 64));
+  tail.remove_prefix(std::min<std::size_t>(64, tail.size()));
+  if (!tail.starts_with(kPrevField) || !IsHash(record.hash))
+    return ValidationError("record has no valid hash");
+  tail.remove_prefix(kPrevField.size());
+  record.prev = std::string(tail.substr(0, 64));
+  tail.remove_prefix(std::min<std::size_t>(64, tail.size()));
+  if (!tail.starts_with(kSeqField) || !IsHash(record.prev))
+    return ValidationError("record has no valid prev");
+  ASSIGN_OR_RETURN(record.seq, ParseSeq(tail.substr(kSeqField.size(), tail.size() - kSeqField.size() - 1)));
+  record.event_text = std::string(line.substr(kRecordHead.size(), hash_at - kRecordHead.size()));
+  record.event = json::parse(record.event_text, nullptr, false);
+  if (record.event.is_discarded() || !record.event.is_object()) return ValidationError("record has no event");
   return record;
 }
 

@@ -1,10 +1,12 @@
 // The on-disk format of the audit trail: one hash-chained record per line in
 // events.jsonl, and one signed digest per line in digests.jsonl.
 //
-//   record: {"seq":N,"prev":"<hex>","hash":"<hex>","event":{CloudTrail record}}
+//   record: {"event":{CloudTrail record},"hash":"<hex>","prev":"<hex>","seq":N}
+//     exactly in this layout, where
 //     hash = SHA-256("coffer-audit-record-v1\n" + N + "\n" + prev + "\n" + event)
-//     where `event` is the compact JSON text with keys sorted (nlohmann's
-//     dump()), and prev is the previous record's hash (64 zeros for seq 1).
+//     over the event's JSON text exactly as it stands in the line (no
+//     re-serialisation, so no canonical form is needed), and prev is the
+//     previous record's hash (64 zeros for seq 1).
 //   digest: {"digestVersion":1,"number":K,"startTime","endTime","firstSeq",
 //     "lastSeq","count","headHash","previousDigestHash","signatureAlgorithm",
 //     "publicKeyFingerprint","signature"}
@@ -31,18 +33,21 @@ inline constexpr std::string_view kSigningKeyFile = "signing-key.json";
 
 struct ChainRecord {
   std::uint64_t seq = 0;
-  std::string prev;  // hex
-  std::string hash;  // hex
+  std::string prev;        // hex
+  std::string hash;        // hex
+  std::string event_text;  // as written in the line: what `hash` covers
   nlohmann::json event;
 };
 
 // Hex SHA-256 binding the position, the previous hash and the event text.
 std::string RecordHash(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text);
-// A whole line (no newline) for a record whose hash is computed here.
-std::string FormatRecord(std::uint64_t seq, std::string_view prev_hex, const nlohmann::json& event,
+// A whole line (no newline) for a record whose hash is computed here;
+// `event_text` is the event's compact JSON text (one object).
+std::string FormatRecord(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text,
                          std::string* out_hash);
-// Parses a line; kValidation naming what is missing or malformed. Does not
-// check the hash (the verifier does, to report where it breaks).
+// Parses a line in FormatRecord's layout; kValidation naming what is missing
+// or malformed. Does not check the hash (the verifier does, to report where
+// it breaks).
 StatusOr<ChainRecord> ParseRecord(std::string_view line);
 
 struct Digest {

@@ -22,34 +22,61 @@ TEST(RecordHash, BindsPositionPreviousHashAndContent) {
 }
 
 TEST(Record, FormatThenParseKeepsEveryField) {
-  const json event = {{"eventName", "Encrypt"}, {"eventTime", "2026-12-01T10:00:00Z"}};
+  // Not in nlohmann's sorted order, and with a value that looks like the
+  // record's own tail: the hash covers the text as written.
+  const std::string text = R"({"eventTime":"2026-12-01T10:00:00Z","eventName":",\"hash\":\"x"})";
   std::string hash;
-  const std::string line = FormatRecord(7, kGenesisHash, event, &hash);
+  const std::string line = FormatRecord(7, kGenesisHash, text, &hash);
   auto parsed = ParseRecord(line);
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
   EXPECT_EQ(parsed->seq, 7u);
   EXPECT_EQ(parsed->prev, kGenesisHash);
   EXPECT_EQ(parsed->hash, hash);
-  EXPECT_EQ(parsed->event, event);
-  EXPECT_EQ(hash, RecordHash(7, kGenesisHash, event.dump()));
+  EXPECT_EQ(parsed->event_text, text);
+  EXPECT_EQ(parsed->event, json::parse(text));
+  EXPECT_EQ(hash, RecordHash(7, kGenesisHash, text));
   EXPECT_EQ(line.find('\n'), std::string::npos);
+  // The whole line is one JSON document with the four members.
+  const json doc = json::parse(line);
+  EXPECT_EQ(doc["seq"], 7);
+  EXPECT_EQ(doc["hash"], hash);
+}
+
+// Lines written before the event text was kept as written (nlohmann's dump
+// of the event, keys sorted) still parse, and their hashes still check.
+TEST(Record, ReadsLinesOfTheEarlierWriter) {
+  const json event = {{"eventName", "Encrypt"}, {"eventTime", "2026-12-01T10:00:00Z"}};
+  const std::string hash = RecordHash(3, kGenesisHash, event.dump());
+  const std::string line = R"({"event":)" + event.dump() + R"(,"hash":")" + hash + R"(","prev":")" +
+                           std::string(kGenesisHash) + R"(","seq":3})";
+  auto parsed = ParseRecord(line);
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  EXPECT_EQ(RecordHash(parsed->seq, parsed->prev, parsed->event_text), parsed->hash);
 }
 
 TEST(Record, ParseRejectsEachMalformedField) {
   const std::string h(64, 'a');
-  const std::string ok_event = R"("event":{"x":1})";
+  const auto line = [](std::string_view event, std::string_view hash, std::string_view prev,
+                       std::string_view seq) {
+    return "{\"event\":" + std::string(event) + ",\"hash\":\"" + std::string(hash) + "\",\"prev\":\"" +
+           std::string(prev) + "\",\"seq\":" + std::string(seq) + "}";
+  };
+  ASSERT_TRUE(ParseRecord(line(R"({"x":1})", h, h, "1")).ok());
   EXPECT_FALSE(ParseRecord("not json").ok());
   EXPECT_FALSE(ParseRecord("[1,2]").ok());
-  EXPECT_FALSE(
-      ParseRecord(R"({"prev":")" + h + R"(","hash":")" + h + R"(",)" + ok_event + "}").ok());  // no seq
-  EXPECT_FALSE(
-      ParseRecord(R"({"seq":-1,"prev":")" + h + R"(","hash":")" + h + R"(",)" + ok_event + "}").ok());
-  EXPECT_FALSE(ParseRecord(R"({"seq":1,"prev":"abc","hash":")" + h + R"(",)" + ok_event + "}").ok());
-  EXPECT_FALSE(ParseRecord(R"({"seq":1,"prev":")" + h + R"(","hash":")" + std::string(64, 'z') + R"(",)" +
-                           ok_event + "}")
-                   .ok());
-  EXPECT_FALSE(ParseRecord(R"({"seq":1,"prev":")" + h + R"(","hash":")" + h + R"(","event":3})").ok());
-  EXPECT_TRUE(ParseRecord(R"({"seq":1,"prev":")" + h + R"(","hash":")" + h + R"(",)" + ok_event + "}").ok());
+  // Another member order is not the chain's layout.
+  EXPECT_FALSE(ParseRecord(R"({"seq":1,"prev":")" + h + R"(","hash":")" + h + R"(","event":{"x":1}})").ok());
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, h, "")).ok());                      // no seq
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, h, "-1")).ok());                    // signed
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, h, "01")).ok());                    // leading zero
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, h, "1x")).ok());                    // trailing text
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, h, "99999999999999999999")).ok());  // > 2^64
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, "abc", "1")).ok());                 // short prev
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", std::string(64, 'z'), h, "1")).ok());  // not hex
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", std::string(64, 'A'), h, "1")).ok());  // not lower case
+  EXPECT_FALSE(ParseRecord(line("3", h, h, "1")).ok());                              // not an object
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1)", h, h, "1")).ok());                      // not JSON
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, h, "1") + " ").ok());               // trailing space
 }
 
 Digest SampleDigest() {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "audit/chain.h"
+#include "common/json_writer.h"
 
 namespace coffer::audit {
 namespace {
@@ -67,14 +68,44 @@ std::string CamelCase(std::string_view name) {
 }
 
 // KMS timestamps are epoch seconds; CloudTrail writes dates as text.
-json DateAsText(const std::string& name, const json& value) {
-  // Bounded so the conversion to milliseconds cannot overflow (year ~33000).
-  if (value.is_number() && name.size() > 4 && name.ends_with("Date") &&
-      std::abs(value.get<double>()) < 1e12) {
-    const auto ms = static_cast<std::int64_t>(value.get<double>() * 1000.0);
-    return IsoTime(FromEpochMillis(ms));
+// Bounded so the conversion to milliseconds cannot overflow (year ~33000).
+bool IsDate(std::string_view name, const json& value) {
+  return value.is_number() && name.size() > 4 && name.ends_with("Date") &&
+         std::abs(value.get<double>()) < 1e12;
+}
+
+void WriteSanitized(const json& members, JsonOut& out) {
+  if (members.is_array()) {
+    out.BeginArray();
+    for (const auto& item : members) WriteSanitized(item, out);
+    out.EndArray();
+    return;
   }
-  return Sanitize(value);
+  if (!members.is_object()) {
+    out.Value(members);
+    return;
+  }
+  out.BeginObject();
+  for (const auto& [name, value] : members.items()) {
+    if (Contains(kSecretMembers, name)) continue;
+    out.Key(CamelCase(name));
+    if (Contains(kVerbatimMaps, name)) {
+      out.Value(value);
+    } else if (IsDate(name, value)) {
+      out.String(IsoTime(FromEpochMillis(static_cast<std::int64_t>(value.get<double>() * 1000.0))));
+    } else {
+      WriteSanitized(value, out);
+    }
+  }
+  out.EndObject();
+}
+
+void WriteSanitizedOrNull(const json* members, JsonOut& out) {
+  if (members == nullptr) {
+    out.Null();
+  } else {
+    WriteSanitized(*members, out);
+  }
 }
 
 std::string KeyArnFor(const server::RequestTrace& trace, const std::string& ref) {
@@ -87,9 +118,17 @@ void AddArn(std::set<std::string>& arns, std::string arn) {
   if (!arn.empty()) arns.insert(std::move(arn));
 }
 
+void WriteKeyResource(std::string_view account_id, std::string_view arn, JsonOut& out) {
+  out.BeginObject()
+      .Member("accountId", account_id)
+      .Member("type", "AWS::KMS::Key")
+      .Member("ARN", arn)
+      .EndObject();
+}
+
 // The keys a KMS request touched: from the response when there is one (it
 // names the resolved key ARN), otherwise from the request's key references.
-json KmsResources(const server::RequestTrace& trace) {
+void WriteKmsResources(const server::RequestTrace& trace, JsonOut& out) {
   std::set<std::string> arns;
   for (const json* doc : {trace.response, trace.request}) {
     if (doc == nullptr || !doc->is_object()) continue;
@@ -102,40 +141,58 @@ json KmsResources(const server::RequestTrace& trace) {
       AddArn(arns, it->value("Arn", ""));
     }
   }
-  json out = json::array();
-  for (const auto& arn : arns) {
-    out.push_back({{"accountId", trace.caller.account_id}, {"type", "AWS::KMS::Key"}, {"ARN", arn}});
-  }
-  return out;
+  out.BeginArray();
+  for (const auto& arn : arns) WriteKeyResource(trace.caller.account_id, arn, out);
+  out.EndArray();
 }
 
-json UserIdentity(const server::Caller& caller) {
+// arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
+void WriteSessionContext(const server::Caller& caller, JsonOut& out) {
+  const auto role_start = caller.arn.find(":assumed-role/") + 14;
+  const std::string role = caller.arn.substr(role_start, caller.arn.find('/', role_start) - role_start);
+  out.Key("sessionContext").BeginObject().Key("sessionIssuer").BeginObject();
+  out.Member("type", "Role")
+      .Member("principalId", std::string_view(caller.user_id).substr(0, caller.user_id.find(':')))
+      .Member("arn", "arn:aws:iam::" + caller.account_id + ":role/" + role)
+      .Member("accountId", caller.account_id)
+      .Member("userName", role)
+      .EndObject();
+  out.Key("attributes").BeginObject().Member("mfaAuthenticated", "false").EndObject().EndObject();
+}
+
+void WriteUserIdentity(const server::Caller& caller, JsonOut& out) {
+  out.BeginObject();
   if (caller.arn.empty()) {
-    json id = {{"type", "Unknown"}};
-    if (!caller.access_key_id.empty()) id["accessKeyId"] = caller.access_key_id;
-    return id;
+    out.Member("type", "Unknown");
+    if (!caller.access_key_id.empty()) out.Member("accessKeyId", caller.access_key_id);
+    out.EndObject();
+    return;
   }
-  json id = {{"principalId", caller.user_id},
-             {"arn", caller.arn},
-             {"accountId", caller.account_id},
-             {"accessKeyId", caller.access_key_id}};
-  if (caller.arn.find(":assumed-role/") != std::string::npos) {
-    // arn:aws:sts::ACCOUNT:assumed-role/ROLE/SESSION
-    const auto role_start = caller.arn.find(":assumed-role/") + 14;
-    const std::string role = caller.arn.substr(role_start, caller.arn.find('/', role_start) - role_start);
-    id["type"] = "AssumedRole";
-    id["sessionContext"] = {{"sessionIssuer",
-                             {{"type", "Role"},
-                              {"principalId", caller.user_id.substr(0, caller.user_id.find(':'))},
-                              {"arn", "arn:aws:iam::" + caller.account_id + ":role/" + role},
-                              {"accountId", caller.account_id},
-                              {"userName", role}}},
-                            {"attributes", {{"mfaAuthenticated", "false"}}}};
+  const bool assumed = caller.arn.find(":assumed-role/") != std::string::npos;
+  out.Member("type", assumed                         ? "AssumedRole"
+                     : caller.arn.ends_with(":root") ? "Root"
+                                                     : "IAMUser")
+      .Member("principalId", caller.user_id)
+      .Member("arn", caller.arn)
+      .Member("accountId", caller.account_id)
+      .Member("accessKeyId", caller.access_key_id);
+  if (assumed) {
+    WriteSessionContext(caller, out);
   } else {
-    id["type"] = caller.arn.ends_with(":root") ? "Root" : "IAMUser";
-    id["userName"] = caller.user_name;
+    out.Member("userName", caller.user_name);
   }
-  return id;
+  out.EndObject();
+}
+
+// The members every record ends with.
+void WriteTrailer(std::string_view event_id, bool read_only, std::string_view event_type,
+                  std::string_view account_id, JsonOut& out) {
+  out.Member("eventID", event_id)
+      .Member("readOnly", read_only)
+      .Member("eventType", event_type)
+      .Member("managementEvent", true)
+      .Member("recipientAccountId", account_id)
+      .Member("eventCategory", "Management");
 }
 
 }  // namespace
@@ -147,77 +204,77 @@ bool IsReadOnly(std::string_view op) {
          op.starts_with("Lookup") || Contains(kReadOnlyCrypto, op);
 }
 
-json Sanitize(const json& members) {
-  if (members.is_array()) {
-    json out = json::array();
-    for (const auto& item : members) out.push_back(Sanitize(item));
-    return out;
-  }
-  if (!members.is_object()) return members;
-  json out = json::object();
-  for (const auto& [name, value] : members.items()) {
-    if (Contains(kSecretMembers, name)) continue;
-    out[CamelCase(name)] = Contains(kVerbatimMaps, name) ? value : DateAsText(name, value);
-  }
-  return out;
+std::string SanitizedJson(const json& members) {
+  std::string text;
+  JsonOut out(text);
+  WriteSanitized(members, out);
+  return text;
 }
 
-json BuildApiEvent(const server::RequestTrace& trace, std::string_view event_id,
-                   std::string_view default_region) {
-  const std::string operation = trace.operation.empty() ? "UnknownOperation" : trace.operation;
+std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view event_id,
+                          std::string_view default_region) {
+  const std::string_view operation =
+      trace.operation.empty() ? std::string_view("UnknownOperation") : std::string_view(trace.operation);
   const bool read_only = IsReadOnly(operation);
-  const std::string service = trace.service.empty() ? "kms" : trace.service;
-  json event = {{"eventVersion", "1.08"},
-                {"userIdentity", UserIdentity(trace.caller)},
-                {"eventTime", IsoTime(trace.time)},
-                {"eventSource", EventSource(service)},
-                {"eventName", operation},
-                {"awsRegion", trace.region.empty() ? std::string(default_region) : trace.region},
-                {"sourceIPAddress", trace.source_ip},
-                {"userAgent", trace.user_agent},
-                {"requestParameters", trace.request != nullptr ? Sanitize(*trace.request) : json()},
-                {"responseElements", json()},
-                {"requestID", trace.request_id},
-                {"eventID", event_id},
-                {"readOnly", read_only},
-                {"resources", service == "kms" ? KmsResources(trace) : json::array()},
-                {"eventType", "AwsApiCall"},
-                {"managementEvent", true},
-                {"recipientAccountId", trace.caller.account_id},
-                {"eventCategory", "Management"}};
-  if (!read_only && trace.response != nullptr) event["responseElements"] = Sanitize(*trace.response);
-  if (!trace.status.ok()) {
-    event["errorCode"] = std::string(ErrorName(trace.status.code()));
-    event["errorMessage"] = trace.status.message();
+  const std::string_view service =
+      trace.service.empty() ? std::string_view("kms") : std::string_view(trace.service);
+  std::string text;
+  text.reserve(1024);
+  JsonOut out(text);
+  out.BeginObject().Member("eventVersion", "1.08").Key("userIdentity");
+  WriteUserIdentity(trace.caller, out);
+  out.Member("eventTime", IsoTime(trace.time))
+      .Member("eventSource", EventSource(service))
+      .Member("eventName", operation)
+      .Member("awsRegion", trace.region.empty() ? default_region : std::string_view(trace.region))
+      .Member("sourceIPAddress", trace.source_ip)
+      .Member("userAgent", trace.user_agent)
+      .Key("requestParameters");
+  WriteSanitizedOrNull(trace.request, out);
+  out.Key("responseElements");
+  WriteSanitizedOrNull(read_only ? nullptr : trace.response, out);
+  out.Member("requestID", trace.request_id).Key("resources");
+  if (service == "kms") {
+    WriteKmsResources(trace, out);
+  } else {
+    out.BeginArray().EndArray();
   }
-  return event;
+  WriteTrailer(event_id, read_only, "AwsApiCall", trace.caller.account_id, out);
+  if (!trace.status.ok()) {
+    out.Member("errorCode", ErrorName(trace.status.code())).Member("errorMessage", trace.status.message());
+  }
+  out.EndObject();
+  return text;
 }
 
-json BuildServiceEvent(const ServiceAction& action, std::string_view event_id) {
+std::string BuildServiceEvent(const ServiceAction& action, std::string_view event_id) {
   const std::string source = EventSource(action.service);
-  json resources = json::array();
-  if (!action.key_arn.empty()) {
-    resources.push_back(
-        {{"accountId", action.account_id}, {"type", "AWS::KMS::Key"}, {"ARN", action.key_arn}});
-  }
-  return {{"eventVersion", "1.08"},
-          {"userIdentity", {{"type", "AWSService"}, {"accountId", action.account_id}, {"invokedBy", source}}},
-          {"eventTime", IsoTime(action.time)},
-          {"eventSource", source},
-          {"eventName", action.event_name},
-          {"awsRegion", action.region},
-          {"sourceIPAddress", source},
-          {"userAgent", source},
-          {"requestParameters", json()},
-          {"responseElements", json()},
-          {"additionalEventData", {{"keyId", action.key_arn}}},
-          {"eventID", event_id},
-          {"readOnly", false},
-          {"resources", resources},
-          {"eventType", "AwsServiceEvent"},
-          {"managementEvent", true},
-          {"recipientAccountId", action.account_id},
-          {"eventCategory", "Management"}};
+  std::string text;
+  JsonOut out(text);
+  out.BeginObject().Member("eventVersion", "1.08").Key("userIdentity").BeginObject();
+  out.Member("type", "AWSService").Member("accountId", action.account_id).Member("invokedBy", source);
+  out.EndObject()
+      .Member("eventTime", IsoTime(action.time))
+      .Member("eventSource", source)
+      .Member("eventName", action.event_name)
+      .Member("awsRegion", action.region)
+      .Member("sourceIPAddress", source)
+      .Member("userAgent", source)
+      .Key("requestParameters")
+      .Null()
+      .Key("responseElements")
+      .Null()
+      .Key("additionalEventData")
+      .BeginObject()
+      .Member("keyId", action.key_arn)
+      .EndObject()
+      .Key("resources")
+      .BeginArray();
+  if (!action.key_arn.empty()) WriteKeyResource(action.account_id, action.key_arn, out);
+  out.EndArray();
+  WriteTrailer(event_id, false, "AwsServiceEvent", action.account_id, out);
+  out.EndObject();
+  return text;
 }
 
 }  // namespace coffer::audit

@@ -23,15 +23,18 @@ struct ServiceAction {
   TimePoint time;
 };
 
-nlohmann::json BuildApiEvent(const server::RequestTrace& trace, std::string_view event_id,
-                             std::string_view default_region);
-nlohmann::json BuildServiceEvent(const ServiceAction& action, std::string_view event_id);
+// Each returns the record's compact JSON text, written member by member
+// (no DOM: this runs once per request).
+std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view event_id,
+                          std::string_view default_region);
+std::string BuildServiceEvent(const ServiceAction& action, std::string_view event_id);
 
 // "kms" -> "kms.amazonaws.com".
 std::string EventSource(std::string_view service);
 // Whether CloudTrail marks the operation readOnly.
 bool IsReadOnly(std::string_view operation);
-// Request or response members with secrets removed and names camelCased.
-nlohmann::json Sanitize(const nlohmann::json& members);
+// Request or response members with secrets removed and names camelCased,
+// as JSON text.
+std::string SanitizedJson(const nlohmann::json& members);
 
 }  // namespace coffer::audit

@@ -32,7 +32,7 @@ TEST(ApiEvent, CarriesEveryCloudTrailField) {
       {"KeyId", "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
       {"CiphertextBlob", "Y3Q="},
       {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"}};
-  const json e = BuildApiEvent(EncryptTrace(request, response), "event-1", "us-east-1");
+  const json e = json::parse(BuildApiEvent(EncryptTrace(request, response), "event-1", "us-east-1"));
   EXPECT_EQ(e["eventVersion"], "1.08");
   EXPECT_EQ(e["eventTime"], "2027-01-15T08:00:00Z");
   EXPECT_EQ(e["eventSource"], "kms.amazonaws.com");
@@ -71,7 +71,7 @@ TEST(ApiEvent, FailedCallsCarryErrorCodeAndMessage) {
   server::RequestTrace t = EncryptTrace(request, no_response);
   t.response = nullptr;
   t.status = Status(ErrorCode::kNotFound, "Alias alias/missing is not found.");
-  const json e = BuildApiEvent(t, "event-2", "us-east-1");
+  const json e = json::parse(BuildApiEvent(t, "event-2", "us-east-1"));
   EXPECT_EQ(e["errorCode"], "NotFoundException");
   EXPECT_EQ(e["errorMessage"], "Alias alias/missing is not found.");
   EXPECT_TRUE(e["resources"].empty());  // an alias names no key ARN
@@ -83,7 +83,7 @@ TEST(ApiEvent, UnauthenticatedCallsStillNameTheAccessKeyAndDefaultRegion) {
   t.operation = "Encrypt";
   t.caller.access_key_id = "AKIAUNKNOWN";
   t.status = Status(ErrorCode::kUnrecognizedClient, "The security token included in the request is invalid.");
-  const json e = BuildApiEvent(t, "e", "us-east-1");
+  const json e = json::parse(BuildApiEvent(t, "e", "us-east-1"));
   EXPECT_EQ(e["userIdentity"]["type"], "Unknown");
   EXPECT_EQ(e["userIdentity"]["accessKeyId"], "AKIAUNKNOWN");
   EXPECT_EQ(e["awsRegion"], "us-east-1");
@@ -98,7 +98,7 @@ TEST(ApiEvent, WriteCallsCarryResponseElementsWithDatesAsText) {
                            {"CreationDate", 1'800'000'000.0}}}};
   server::RequestTrace t = EncryptTrace(request, response);
   t.operation = "CreateKey";
-  const json e = BuildApiEvent(t, "e", "us-east-1");
+  const json e = json::parse(BuildApiEvent(t, "e", "us-east-1"));
   EXPECT_EQ(e["readOnly"], false);
   EXPECT_EQ(e["responseElements"]["keyMetadata"]["creationDate"], "2027-01-15T08:00:00Z");
   EXPECT_EQ(e["responseElements"]["keyMetadata"]["arn"], "arn:aws:kms:eu-west-1:111122223333:key/k1");
@@ -111,11 +111,25 @@ TEST(ApiEvent, AssumedRoleCallersGetASessionContext) {
   server::RequestTrace t = EncryptTrace(request, response);
   t.caller.arn = "arn:aws:sts::111122223333:assumed-role/Admin/session1";
   t.caller.user_id = "AROAEXAMPLE:session1";
-  const json id = BuildApiEvent(t, "e", "us-east-1")["userIdentity"];
+  const json id = json::parse(BuildApiEvent(t, "e", "us-east-1"))["userIdentity"];
   EXPECT_EQ(id["type"], "AssumedRole");
   EXPECT_EQ(id["sessionContext"]["sessionIssuer"]["arn"], "arn:aws:iam::111122223333:role/Admin");
   EXPECT_EQ(id["sessionContext"]["sessionIssuer"]["userName"], "Admin");
   EXPECT_EQ(id["sessionContext"]["sessionIssuer"]["principalId"], "AROAEXAMPLE");
+}
+
+// Caller-chosen text (user agent, encryption context) is escaped, and bytes
+// that are not UTF-8 are replaced, so the record is always one valid JSON
+// object.
+TEST(ApiEvent, CallerTextIsEscapedIntoValidJson) {
+  const json request = {{"KeyId", "k\"1"}, {"EncryptionContext", {{"a\"b\\c", "\n\x01"}}}};
+  const json response = json::object();
+  server::RequestTrace t = EncryptTrace(request, response);
+  t.user_agent = std::string("agent\"\\\x02\xff", 9);
+  const json e = json::parse(BuildApiEvent(t, "e", "us-east-1"));
+  EXPECT_EQ(e["userAgent"], "agent\"\\\x02\xEF\xBF\xBD");
+  EXPECT_EQ(e["requestParameters"]["keyId"], "k\"1");
+  EXPECT_EQ(e["requestParameters"]["encryptionContext"]["a\"b\\c"], "\n\x01");
 }
 
 TEST(Sanitize, DropsEverySecretMemberAtAnyDepth) {
@@ -126,12 +140,12 @@ TEST(Sanitize, DropsEverySecretMemberAtAnyDepth) {
                    {"SecretString", "v"},
                    {"Nested", {{"SecretBinary", "b"}, {"Keep", 1}}},
                    {"List", json::array({{{"Mac", "m"}, {"Name", "n"}}})}};
-  const json out = Sanitize(in);
+  const json out = json::parse(SanitizedJson(in));
   EXPECT_EQ(out, json({{"nested", {{"keep", 1}}}, {"list", json::array({{{"name", "n"}}})}}));
 }
 
 TEST(Sanitize, KeepsEncryptionContextKeysVerbatim) {
-  const json out = Sanitize({{"EncryptionContext", {{"Purpose", "Test"}}}});
+  const json out = json::parse(SanitizedJson({{"EncryptionContext", {{"Purpose", "Test"}}}}));
   EXPECT_EQ(out, json({{"encryptionContext", {{"Purpose", "Test"}}}}));
 }
 
@@ -152,7 +166,7 @@ TEST(ServiceEvent, NamesTheKeyAndTheServiceAsCaller) {
                        "111122223333",
                        "arn:aws:kms:us-east-1:111122223333:key/k",
                        std::chrono::system_clock::from_time_t(1'800'000'000)};
-  const json e = BuildServiceEvent(action, "e9");
+  const json e = json::parse(BuildServiceEvent(action, "e9"));
   EXPECT_EQ(e["eventType"], "AwsServiceEvent");
   EXPECT_EQ(e["eventName"], "RotateKey");
   EXPECT_EQ(e["userIdentity"]["type"], "AWSService");

@@ -39,7 +39,7 @@ class LookupTest : public ::testing::Test {
           {"resources",
            json::array({{{"type", "AWS::KMS::Key"},
                          {"ARN", "arn:aws:kms:us-east-1:111122223333:key/k" + std::to_string(i % 4)}}})}};
-      out << FormatRecord(static_cast<std::uint64_t>(i + 1), prev, e, &prev) << "\n";
+      out << FormatRecord(static_cast<std::uint64_t>(i + 1), prev, e.dump(), &prev) << "\n";
     }
   }
   ~LookupTest() override { std::filesystem::remove_all(dir_); }

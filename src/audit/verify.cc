@@ -83,8 +83,7 @@ class Verifier {
     } else if (last_seq_ != 0 && record->prev != last_hash_) {
       RecordProblem(line, "seq " + seq + ": prev does not match the hash of the record before it", in_range);
     }
-    const std::string event_text = record->event.dump(-1, ' ', false, json::error_handler_t::replace);
-    if (RecordHash(record->seq, record->prev, event_text) != record->hash) {
+    if (RecordHash(record->seq, record->prev, record->event_text) != record->hash) {
       RecordProblem(line, "seq " + seq + ": hash does not match the record's content (edited)", in_range);
     }
     if (first_seq_ == 0) first_seq_ = record->seq;

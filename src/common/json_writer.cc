@@ -179,6 +179,61 @@ void AppendJsonString(std::string_view text, std::string& out) {
   out.push_back('"');
 }
 
+void AppendJsonValue(const nlohmann::json& value, std::string& out) { AppendValue(value, out); }
+
+void JsonOut::Separate() {
+  if (need_comma_) out_.push_back(',');
+}
+
+JsonOut& JsonOut::Open(char bracket) {
+  Separate();
+  out_.push_back(bracket);
+  need_comma_ = false;
+  return *this;
+}
+
+JsonOut& JsonOut::Close(char bracket) {
+  out_.push_back(bracket);
+  need_comma_ = true;
+  return *this;
+}
+
+JsonOut& JsonOut::Key(std::string_view name) {
+  Separate();
+  AppendJsonString(name, out_);
+  out_.push_back(':');
+  need_comma_ = false;
+  return *this;
+}
+
+JsonOut& JsonOut::String(std::string_view text) {
+  Separate();
+  AppendJsonString(text, out_);
+  need_comma_ = true;
+  return *this;
+}
+
+JsonOut& JsonOut::Bool(bool value) {
+  Separate();
+  out_ += value ? "true" : "false";
+  need_comma_ = true;
+  return *this;
+}
+
+JsonOut& JsonOut::Null() {
+  Separate();
+  out_ += "null";
+  need_comma_ = true;
+  return *this;
+}
+
+JsonOut& JsonOut::Value(const nlohmann::json& value) {
+  Separate();
+  AppendValue(value, out_);
+  need_comma_ = true;
+  return *this;
+}
+
 std::string WriteJson(const nlohmann::json& value) {
   std::string out;
   out.reserve(256);

@@ -14,5 +14,38 @@ std::string WriteJson(const nlohmann::json& value);
 
 // Appends one JSON string literal (quoted, escaped) for `text`.
 void AppendJsonString(std::string_view text, std::string& out);
+// Appends `value` as WriteJson would write it.
+void AppendJsonValue(const nlohmann::json& value, std::string& out);
+
+// Writes a JSON document member by member straight into a string, for
+// records built on a hot path where a DOM would cost more than the data
+// (audit events). The caller nests Begin/End calls correctly; commas are
+// placed here. Strings are escaped as AppendJsonString does.
+class JsonOut {
+ public:
+  explicit JsonOut(std::string& out) : out_(out) {}
+  JsonOut& BeginObject() { return Open('{'); }
+  JsonOut& EndObject() { return Close('}'); }
+  JsonOut& BeginArray() { return Open('['); }
+  JsonOut& EndArray() { return Close(']'); }
+  // The name of the next object member.
+  JsonOut& Key(std::string_view name);
+  JsonOut& String(std::string_view text);
+  JsonOut& Bool(bool value);
+  JsonOut& Null();
+  JsonOut& Value(const nlohmann::json& value);
+  // Shorthands for one member.
+  JsonOut& Member(std::string_view name, std::string_view text) { return Key(name).String(text); }
+  JsonOut& Member(std::string_view name, const char* text) { return Key(name).String(text); }
+  JsonOut& Member(std::string_view name, bool value) { return Key(name).Bool(value); }
+
+ private:
+  JsonOut& Open(char bracket);
+  JsonOut& Close(char bracket);
+  void Separate();
+
+  std::string& out_;
+  bool need_comma_ = false;
+};
 
 }  // namespace coffer

@@ -85,5 +85,34 @@ TEST(JsonWriterTest, MatchesNlohmannOnRandomBytes) {
   }
 }
 
+// JsonOut builds the same document as the DOM does, commas and nesting
+// included; the reference is nlohmann's dump of the DOM built alongside.
+TEST(JsonOutTest, WritesTheDocumentTheDomWouldHold) {
+  std::string text;
+  JsonOut out(text);
+  out.BeginObject().Member("a", "x\"y").Member("b", true).Key("c").Null();
+  out.Key("d").BeginArray().BeginObject().EndObject().BeginArray().EndArray().String("s").Bool(false);
+  out.Value(json{{"n", 3}, {"m", json::array({1.5, -2})}}).EndArray();
+  out.Key("e").BeginObject().Member("f", std::string("bad\xff")).EndObject().EndObject();
+  const json expected = {{"a", "x\"y"},
+                         {"b", true},
+                         {"c", nullptr},
+                         {"d", json::array({json::object(), json::array(), "s", false,
+                                            json{{"n", 3}, {"m", json::array({1.5, -2})}}})},
+                         {"e", {{"f", "bad\xEF\xBF\xBD"}}}};
+  EXPECT_EQ(json::parse(text), expected);
+  // Member order is the order written, not sorted.
+  EXPECT_LT(text.find("\"d\""), text.find("\"e\""));
+}
+
+TEST(JsonOutTest, EmptyContainersAndTopLevelScalars) {
+  std::string text;
+  JsonOut(text).BeginArray().EndArray();
+  EXPECT_EQ(text, "[]");
+  text.clear();
+  JsonOut(text).String("only");
+  EXPECT_EQ(text, "\"only\"");
+}
+
 }  // namespace
 }  // namespace coffer

@@ -1,8 +1,14 @@
 // PublicKey and PrivateKey: parsing, signatures over digests, RSA-OAEP and
-// ECDH. Every OpenSSL context is per call; the EVP_PKEY is shared read-only,
-// which OpenSSL 3 allows across threads.
+// ECDH. The EVP_PKEY is shared read-only, which OpenSSL 3 allows across
+// threads. OpenSSL contexts are per call, except signing contexts: setting
+// one up (provider lookup, digest fetch, padding) costs about a tenth of a
+// P-256 signature, so a key keeps a few initialised ones to reuse, each used
+// by one thread at a time.
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
+
+#include <mutex>
+#include <vector>
 
 #include "crypto/asymmetric_internal.h"
 #include "crypto/openssl_util.h"
@@ -84,8 +90,43 @@ StatusOr<Bytes> PublicKey::Encrypt(RsaPadding padding, ByteView plaintext) const
   return internal::RsaEncrypt(impl_->key.get(), padding, plaintext);
 }
 
+// Signing contexts are kept per algorithm; beyond this many idle ones per
+// key (more threads signing at once), extra contexts are freed after use.
+constexpr std::size_t kIdleSignContexts = 8;
+
 struct PrivateKey::Impl {
   EvpPkeyPtr key;
+  std::mutex mu;
+  struct IdleContext {
+    SignatureAlg alg;
+    EvpPkeyCtxPtr ctx;
+  };
+  std::vector<IdleContext> idle;  // under mu
+
+  // An initialised signing context for `alg`: an idle one, or a new one.
+  EvpPkeyCtxPtr TakeSignContext(SignatureAlg alg) {
+    {
+      std::lock_guard lock(mu);
+      for (auto it = idle.begin(); it != idle.end(); ++it) {
+        if (it->alg.scheme == alg.scheme && it->alg.hash == alg.hash) {
+          EvpPkeyCtxPtr ctx = std::move(it->ctx);
+          idle.erase(it);
+          return ctx;
+        }
+      }
+    }
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
+    if (ctx == nullptr || EVP_PKEY_sign_init(ctx.get()) != 1 || !SetSignatureParams(ctx.get(), alg)) {
+      return nullptr;
+    }
+    return ctx;
+  }
+
+  // Only contexts whose last use succeeded come back.
+  void ReturnSignContext(SignatureAlg alg, EvpPkeyCtxPtr ctx) {
+    std::lock_guard lock(mu);
+    if (idle.size() < kIdleSignContexts) idle.push_back(IdleContext{alg, std::move(ctx)});
+  }
 };
 
 PrivateKey::PrivateKey(std::unique_ptr<Impl> impl, AsymSpec spec, Bytes public_der,
@@ -121,10 +162,8 @@ StatusOr<Bytes> PrivateKey::SignDigest(SignatureAlg alg, ByteView digest) const 
   if (!SchemeFits(alg.scheme, spec_) || !DigestFits(alg, digest)) {
     return InternalError("signature algorithm does not fit the key or digest");
   }
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->key.get(), nullptr));
-  if (ctx == nullptr || EVP_PKEY_sign_init(ctx.get()) != 1 || !SetSignatureParams(ctx.get(), alg)) {
-    return internal::OpenSslError("sign init");
-  }
+  EvpPkeyCtxPtr ctx = impl_->TakeSignContext(alg);
+  if (ctx == nullptr) return internal::OpenSslError("sign init");
   std::size_t len = 0;
   if (EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) != 1) {
     return internal::OpenSslError("sign size");
@@ -134,6 +173,7 @@ StatusOr<Bytes> PrivateKey::SignDigest(SignatureAlg alg, ByteView digest) const 
     return internal::OpenSslError("sign");
   }
   sig.resize(len);
+  impl_->ReturnSignContext(alg, std::move(ctx));
   return sig;
 }
 

@@ -7,8 +7,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cstdio>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "crypto/test_vectors.h"
 
@@ -210,6 +213,42 @@ TEST(AsymmetricKeys, EverySpecGeneratesSignsAndVerifies) {
     // A digest of the wrong length is a caller bug, never a signature.
     EXPECT_EQ((*key)->SignDigest(alg, ByteView(digest).first(10)).status().code(), ErrorCode::kInternal);
   }
+}
+
+// Signing contexts are reused per key: alternating algorithms on one key,
+// and several threads signing at once, must still give signatures that
+// verify (and PKCS#1 v1.5, being deterministic, the same bytes each time).
+TEST(AsymmetricKeys, ReusedSigningContextsKeepEachAlgorithmApart) {
+  auto key = PrivateKey::FromPkcs8(GeneratePrivateKey(AsymSpec::kRsa2048)->view());
+  ASSERT_TRUE(key.ok());
+  const SignatureAlg pss{SigScheme::kRsaPss, HashAlg::kSha256};
+  const SignatureAlg pkcs1{SigScheme::kRsaPkcs1, HashAlg::kSha384};
+  const Bytes d256 = Digest(HashAlg::kSha256, ToBytes("m"));
+  const Bytes d384 = Digest(HashAlg::kSha384, ToBytes("m"));
+  auto first = (*key)->SignDigest(pkcs1, d384);
+  ASSERT_TRUE(first.ok());
+  for (int i = 0; i < 3; ++i) {
+    auto a = (*key)->SignDigest(pss, d256);
+    auto b = (*key)->SignDigest(pkcs1, d384);
+    ASSERT_TRUE(a.ok() && b.ok());
+    EXPECT_TRUE((*key)->public_key().VerifyDigest(pss, d256, *a).ok());
+    EXPECT_EQ(*b, *first);
+  }
+  auto ec = PrivateKey::FromPkcs8(GeneratePrivateKey(AsymSpec::kP256)->view());
+  ASSERT_TRUE(ec.ok());
+  const SignatureAlg ecdsa{SigScheme::kEcdsa, HashAlg::kSha256};
+  std::vector<std::thread> threads;
+  std::atomic<int> verified{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        auto sig = (*ec)->SignDigest(ecdsa, d256);
+        if (sig.ok() && (*ec)->public_key().VerifyDigest(ecdsa, d256, *sig).ok()) ++verified;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(verified.load(), 100);
 }
 
 TEST(AsymmetricKeys, RsaOaepRoundTripAndTamper) {

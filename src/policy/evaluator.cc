@@ -15,9 +15,12 @@ namespace {
 
 using internal::OperatorInfo;
 
+// ASCII only, as std::tolower in the "C" locale the server runs in.
 std::string Lower(std::string_view s) {
   std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
   return out;
 }
 
@@ -182,7 +185,11 @@ PrincipalMatch Applies(const Statement& st, const Request& r, bool check_princip
 
 }  // namespace
 
-void ContextKeys::Set(std::string_view key, std::string value) { keys_[Lower(key)] = {std::move(value)}; }
+void ContextKeys::Set(std::string_view key, std::string value) {
+  auto& values = keys_[Lower(key)];
+  values.clear();
+  values.push_back(std::move(value));  // no initializer_list: that would copy `value`
+}
 void ContextKeys::SetMulti(std::string_view key, std::vector<std::string> values) {
   keys_[Lower(key)] = std::move(values);
 }

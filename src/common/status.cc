@@ -51,6 +51,7 @@ constexpr std::array kNames = {
     NameEntry{ErrorCode::kIncorrectKeyMaterial, "IncorrectKeyMaterialException"},
     NameEntry{ErrorCode::kExpiredImportToken, "ExpiredImportTokenException"},
     NameEntry{ErrorCode::kInvalidImportToken, "InvalidImportTokenException"},
+    NameEntry{ErrorCode::kExpiredToken, "ExpiredTokenException"},
 };
 
 }  // namespace

@@ -56,6 +56,8 @@ enum class ErrorCode : std::uint8_t {
   kIncorrectKeyMaterial,  // IncorrectKeyMaterialException
   kExpiredImportToken,    // ExpiredImportTokenException
   kInvalidImportToken,    // InvalidImportTokenException
+  // Temporary credentials (STS sessions) past their expiry.
+  kExpiredToken,  // ExpiredTokenException (JSON), ExpiredToken (Query)
 };
 
 class [[nodiscard]] Status {

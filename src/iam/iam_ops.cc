@@ -286,6 +286,8 @@ QueryError QueryErrorFor(ErrorCode code) {
       return {"InvalidAction", 400};
     case ErrorCode::kUnrecognizedClient:
       return {"InvalidClientTokenId", 403};
+    case ErrorCode::kExpiredToken:
+      return {"ExpiredToken", 403};
     case ErrorCode::kInvalidSignature:
     case ErrorCode::kSignatureExpired:
       return {"SignatureDoesNotMatch", 403};

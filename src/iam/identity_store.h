@@ -106,7 +106,8 @@ class IdentityStore final : public auth::SecretKeySource, public policy::Identit
   // The principal behind an active access key (cached after first use).
   StatusOr<Principal> PrincipalFor(std::string_view access_key_id);
 
-  // auth::SecretKeySource: unwraps the stored secret of an active key.
+  // auth::SecretKeySource: unwraps the stored secret of an active key, or of a
+  // session (even an expired one: PrincipalForRequest enforces expiry).
   StatusOr<SecretBytes> SecretKeyFor(std::string_view access_key_id) override;
 
   // Inline user policies (PutUserPolicy & co). Documents are parsed as
@@ -160,7 +161,8 @@ class IdentityStore final : public auth::SecretKeySource, public policy::Identit
   // Sessions (sessions.cc). `duration_s` is already range-checked.
   StatusOr<SessionCredentials> NewSession(const Principal& acting_as, std::int64_t duration_s);
   // The principal of a verified request: checks the session token of
-  // temporary credentials (constant time) and their expiry (injected Clock);
+  // temporary credentials (constant time), then their expiry (injected Clock;
+  // kExpiredToken once past it);
   // a token on long-term credentials is refused, as on AWS.
   StatusOr<Principal> PrincipalForRequest(std::string_view access_key_id, std::string_view session_token);
 

@@ -19,8 +19,10 @@ constexpr std::string_view kSecretAlphabet =
 std::string SecretAad(std::string_view id) { return "coffer:session-secret:" + std::string(id); }
 std::string TokenAad(std::string_view id) { return "coffer:session-token:" + std::string(id); }
 
+// AWS's words for temporary credentials past their expiry (ExpiredTokenException
+// on JSON services, ExpiredToken on IAM/STS).
 Status Expired() {
-  return {ErrorCode::kUnrecognizedClient, "The security token included in the request is expired"};
+  return {ErrorCode::kExpiredToken, "The security token included in the request is expired"};
 }
 Status InvalidToken() {
   return {ErrorCode::kUnrecognizedClient, "The security token included in the request is invalid."};
@@ -29,6 +31,15 @@ Status InvalidToken() {
 json EncodePrincipal(const Principal& p) {
   return {{"account_id", p.account_id}, {"user_name", p.user_name}, {"user_id", p.user_id},    {"arn", p.arn},
           {"admin", p.admin},           {"role_arn", p.role_arn},   {"role_name", p.role_name}};
+}
+
+StatusOr<json> LoadSession(store::Store& store, std::string_view access_key_id) {
+  ASSIGN_OR_RETURN(auto txn, store.BeginRead());
+  ASSIGN_OR_RETURN(auto value, txn->Get(kSessions, access_key_id));
+  if (!value) return Status(ErrorCode::kUnrecognizedClient, "unknown access key");
+  json j = json::parse(*value, nullptr, false);
+  if (j.is_discarded()) return InternalError("stored session is corrupt");
+  return j;
 }
 
 Principal DecodePrincipal(const json& j) {
@@ -68,13 +79,11 @@ StatusOr<SessionCredentials> IdentityStore::NewSession(const Principal& acting_a
   return out;
 }
 
+// The secret of a stored session, expired or not: expiry is enforced by
+// PrincipalForRequest once the signature (and so possession of the secret)
+// has been proven, so only the session's holder learns that it has expired.
 StatusOr<SecretBytes> IdentityStore::SessionSecret(std::string_view access_key_id) {
-  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  ASSIGN_OR_RETURN(auto value, txn->Get(kSessions, access_key_id));
-  if (!value) return Status(ErrorCode::kUnrecognizedClient, "unknown access key");
-  const json j = json::parse(*value, nullptr, false);
-  if (j.is_discarded()) return InternalError("stored session is corrupt");
-  if (j.value("expires_ms", std::int64_t{0}) <= ToEpochMillis(clock_.Now())) return Expired();
+  ASSIGN_OR_RETURN(const json j, LoadSession(store_, access_key_id));
   auto wrapped = Base64Decode(j.value("wrapped_secret", ""));
   if (!wrapped) return InternalError("stored session secret is corrupt");
   return root_key_.Unwrap(*wrapped, SecretAad(access_key_id));
@@ -87,11 +96,7 @@ StatusOr<Principal> IdentityStore::PrincipalForRequest(std::string_view access_k
     return PrincipalFor(access_key_id);
   }
   if (session_token.empty()) return InvalidToken();
-  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  ASSIGN_OR_RETURN(auto value, txn->Get(kSessions, access_key_id));
-  if (!value) return Status(ErrorCode::kUnrecognizedClient, "unknown access key");
-  const json j = json::parse(*value, nullptr, false);
-  if (j.is_discarded()) return InternalError("stored session is corrupt");
+  ASSIGN_OR_RETURN(const json j, LoadSession(store_, access_key_id));
   auto wrapped = Base64Decode(j.value("wrapped_token", ""));
   if (!wrapped) return InternalError("stored session token is corrupt");
   ASSIGN_OR_RETURN(SecretBytes token, root_key_.Unwrap(*wrapped, TokenAad(access_key_id)));

@@ -61,9 +61,11 @@ TEST_F(SessionsTest, SessionWorksWithItsTokenUntilItExpires) {
   clock_.Advance(std::chrono::seconds(1));
   auto expired = ids_.PrincipalForRequest(session->access_key_id, session->session_token);
   ASSERT_FALSE(expired.ok());
-  EXPECT_EQ(expired.status().code(), ErrorCode::kUnrecognizedClient);
+  EXPECT_EQ(expired.status().code(), ErrorCode::kExpiredToken);
   EXPECT_EQ(expired.status().message(), "The security token included in the request is expired");
-  EXPECT_FALSE(ids_.SecretKeyFor(session->access_key_id).ok());
+  // The secret stays available so the signature is checked before the caller
+  // is told the session has expired.
+  EXPECT_TRUE(ids_.SecretKeyFor(session->access_key_id).ok());
 }
 
 TEST_F(SessionsTest, WrongOrMissingTokenIsRefused) {
@@ -76,6 +78,10 @@ TEST_F(SessionsTest, WrongOrMissingTokenIsRefused) {
   EXPECT_EQ(ids_.PrincipalForRequest(session->access_key_id, wrong).status().code(),
             ErrorCode::kUnrecognizedClient);
   EXPECT_EQ(ids_.PrincipalForRequest(session->access_key_id, "").status().code(),
+            ErrorCode::kUnrecognizedClient);
+  // Past expiry, a wrong token is still "invalid", never "expired".
+  clock_.Advance(std::chrono::seconds(3600));
+  EXPECT_EQ(ids_.PrincipalForRequest(session->access_key_id, wrong).status().code(),
             ErrorCode::kUnrecognizedClient);
   // A token on long-term credentials is refused, as on AWS.
   EXPECT_EQ(ids_.PrincipalForRequest(key_.key.access_key_id, session->session_token).status().code(),

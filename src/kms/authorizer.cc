@@ -109,9 +109,25 @@ bool Authorizer::GrantAllows(const RequestContext& ctx, const KeyRecord& key, co
   return false;
 }
 
+StatusOr<policy::Request> Authorizer::RequestFor(const RequestContext& ctx, const KeyRecord& key) {
+  policy::Request request = BuildRequest(ctx, &key, clock_.Now());
+  if (aliases_ != nullptr) {
+    ASSIGN_OR_RETURN(std::vector<std::string> names, aliases_->AliasesOf(key));
+    // A key without aliases has no value for the key: ForAnyValue is false,
+    // ForAllValues true, as AWS documents for an empty multi-valued key.
+    if (!names.empty()) request.keys.SetMulti("kms:ResourceAliases", std::move(names));
+  }
+  return request;
+}
+
 StatusOr<AuthzResult> Authorizer::Explain(const RequestContext& ctx, const KeyRecord& key,
                                           const std::string& policy_text) {
-  const policy::Request request = BuildRequest(ctx, &key, clock_.Now());
+  ASSIGN_OR_RETURN(const policy::Request request, RequestFor(ctx, key));
+  return Evaluate(ctx, key, policy_text, request);
+}
+
+StatusOr<AuthzResult> Authorizer::Evaluate(const RequestContext& ctx, const KeyRecord& key,
+                                           const std::string& policy_text, const policy::Request& request) {
   AuthzResult out;
   ASSIGN_OR_RETURN(auto key_policy, ParsedKeyPolicy(policy_text));
   out.key_policy = policy::Evaluate(*key_policy, request, true, "key policy");
@@ -130,7 +146,7 @@ StatusOr<AuthzResult> Authorizer::Explain(const RequestContext& ctx, const KeyRe
 }
 
 Status Authorizer::AuthorizeKey(const RequestContext& ctx, const KeyRecord& key) {
-  const policy::Request request = BuildRequest(ctx, &key, clock_.Now());
+  ASSIGN_OR_RETURN(const policy::Request request, RequestFor(ctx, key));
   const std::string cache_key = DecisionKey(request) + '\x1d' + key.policy;
   const std::uint64_t generation = Generation();
   DecisionShard& shard = ShardFor(cache_key);
@@ -139,7 +155,7 @@ Status Authorizer::AuthorizeKey(const RequestContext& ctx, const KeyRecord& key)
     auto it = shard.allowed.find(cache_key);
     if (it != shard.allowed.end() && it->second == generation) return Status::Ok();
   }
-  ASSIGN_OR_RETURN(AuthzResult result, Explain(ctx, key, key.policy));
+  ASSIGN_OR_RETURN(AuthzResult result, Evaluate(ctx, key, key.policy, request));
   const std::string arn = key.Arn();
   if (result.key_policy.decision == policy::Decision::kExplicitDeny) {
     return Denied(ctx, arn, "with an explicit deny in a resource-based policy");

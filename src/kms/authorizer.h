@@ -44,6 +44,13 @@ class GrantSource {
   virtual StatusOr<std::vector<GrantView>> GrantsFor(const KeyRecord& key) = 0;
 };
 
+// The aliases currently pointing at a key (kms:ResourceAliases).
+class AliasSource {
+ public:
+  virtual ~AliasSource() = default;
+  virtual StatusOr<std::vector<std::string>> AliasesOf(const KeyRecord& key) = 0;
+};
+
 // Why a request was allowed or denied, for AccessDenied messages and
 // SimulatePrincipalPolicy-style explanations.
 struct AuthzResult {
@@ -60,6 +67,8 @@ class Authorizer {
   Authorizer(policy::IdentityPolicySource& identities, const Clock& clock);
 
   void SetGrants(GrantSource* grants) { grants_ = grants; }
+  // Without one, kms:ResourceAliases is never present.
+  void SetAliases(AliasSource* aliases) { aliases_ = aliases; }
 
   // kms:<Action> on `key`; AccessDeniedException in AWS's words when denied.
   Status AuthorizeKey(const RequestContext& ctx, const KeyRecord& key);
@@ -78,12 +87,18 @@ class Authorizer {
 
  private:
   std::uint64_t Generation() const;
+  // BuildRequest plus the key's aliases. The aliases are condition inputs, so
+  // they are part of every decision-cache key: an alias change is a new key.
+  StatusOr<policy::Request> RequestFor(const RequestContext& ctx, const KeyRecord& key);
+  StatusOr<AuthzResult> Evaluate(const RequestContext& ctx, const KeyRecord& key,
+                                 const std::string& policy_text, const policy::Request& request);
   bool GrantAllows(const RequestContext& ctx, const KeyRecord& key, const policy::Request& request,
                    std::string* out_grant_id);
 
   policy::IdentityPolicySource& identities_;
   const Clock& clock_;
   GrantSource* grants_ = nullptr;
+  AliasSource* aliases_ = nullptr;
   std::atomic<std::uint64_t> generation_{0};
 
   // Decisions in 16 mutex-sharded maps, so no lock is shared by all requests.

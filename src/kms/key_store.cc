@@ -130,6 +130,7 @@ void KeyStore::Invalidate(const std::set<std::string>& keys, const std::set<std:
     ++shard.generation;
     shard.aliases.erase(a);
   }
+  if (!aliases.empty()) alias_generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Unwrap(KeyRecord record) {

@@ -97,6 +97,9 @@ class KeyStore {
   // Every alias of the account and region (for ListAliases filtered by key).
   StatusOr<std::vector<AliasRecord>> AllAliases(std::string_view region, std::string_view account);
 
+  // Moves on every committed alias write (AliasIndex rebuilds after it).
+  std::uint64_t alias_generation() const { return alias_generation_.load(std::memory_order_acquire); }
+
   // Key-material cache lookups served from memory / from the store (metrics).
   std::uint64_t cache_hits() const { return cache_hits_.load(std::memory_order_relaxed); }
   std::uint64_t cache_misses() const { return cache_misses_.load(std::memory_order_relaxed); }
@@ -134,6 +137,7 @@ class KeyStore {
   std::array<Shard, 16> shards_;
   std::atomic<std::uint64_t> cache_hits_{0};
   std::atomic<std::uint64_t> cache_misses_{0};
+  std::atomic<std::uint64_t> alias_generation_{0};
 };
 
 }  // namespace coffer::kms

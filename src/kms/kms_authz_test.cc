@@ -1,6 +1,7 @@
 // KMS authorization: key policy + identity policies + grants, as AWS KMS
 // combines them, the lockout safety check, and the decision cache following
-// policy changes.
+// policy and alias changes.
+#include "kms/alias_index.h"
 #include "kms/authorizer.h"
 #include "kms/grants.h"
 #include "kms/kms_test_util.h"
@@ -35,6 +36,7 @@ class KmsAuthzTest : public KmsTest {
  protected:
   void SetUp() override {
     authorizer_.SetGrants(&grants_);
+    authorizer_.SetAliases(&alias_index_);
     kms_.SetAuthorizer(&authorizer_);
     kms_.SetGrants(&grants_);
     ctx_.who.caller = {ctx_.principal_arn, "", std::string(kAccount), "", false};
@@ -65,6 +67,7 @@ class KmsAuthzTest : public KmsTest {
   FakeIdentities identities_;
   Authorizer authorizer_{identities_, clock_};
   GrantStore grants_{*store_, random_};
+  AliasIndex alias_index_{keys_};
 };
 
 TEST_F(KmsAuthzTest, RootPrincipalDelegatesToIdentityPolicies) {
@@ -188,6 +191,71 @@ TEST_F(KmsAuthzTest, GrantsEndWithTheirKey) {
   auto left = grants_.ForKey(kRegion, kAccount, key);
   ASSERT_TRUE(left.ok());
   EXPECT_TRUE(left->empty());
+}
+
+// An identity policy allowing `ctx` kms:Encrypt when `op` holds for
+// kms:ResourceAliases against alias/finance-*.
+void AllowEncryptWhenAliases(FakeIdentities& identities, const RequestContext& ctx, const std::string& op) {
+  identities.Set(ctx.principal_arn,
+                 Json{{"Version", "2012-10-17"},
+                      {"Statement",
+                       {{"Effect", "Allow"},
+                        {"Action", "kms:Encrypt"},
+                        {"Resource", "*"},
+                        {"Condition", {{op, {{"kms:ResourceAliases", "alias/finance-*"}}}}}}}}
+                     .dump());
+}
+
+// bob may encrypt only with keys an alias/finance-* alias points at.
+TEST_F(KmsAuthzTest, ResourceAliasesFollowAliasChanges) {
+  const RequestContext bob = As(kAccount, "bob");
+  AllowEncryptWhenAliases(identities_, bob, "ForAnyValue:StringLike");
+  const std::string key = CreateKeyId();
+  const std::string other = CreateKeyId();
+  EXPECT_EQ(CodeOf(EncryptAs(bob, key)), ErrorCode::kAccessDenied);  // no aliases: ForAnyValue is false
+  ASSERT_TRUE(Call("CreateAlias", {{"AliasName", "alias/hr-app"}, {"TargetKeyId", key}}).ok());
+  EXPECT_EQ(CodeOf(EncryptAs(bob, key)), ErrorCode::kAccessDenied);
+  ASSERT_TRUE(Call("CreateAlias", {{"AliasName", "alias/finance-app"}, {"TargetKeyId", key}}).ok());
+  EXPECT_TRUE(EncryptAs(bob, key).ok());  // one of its two aliases matches; the Allow is now cached
+  EXPECT_TRUE(EncryptAs(bob, key).ok());
+  ASSERT_TRUE(Call("UpdateAlias", {{"AliasName", "alias/finance-app"}, {"TargetKeyId", other}}).ok());
+  EXPECT_EQ(CodeOf(EncryptAs(bob, key)), ErrorCode::kAccessDenied);  // the cached Allow is not reused
+  EXPECT_TRUE(EncryptAs(bob, other).ok());
+  ASSERT_TRUE(Call("DeleteAlias", {{"AliasName", "alias/finance-app"}}).ok());
+  EXPECT_EQ(CodeOf(EncryptAs(bob, other)), ErrorCode::kAccessDenied);
+}
+
+TEST_F(KmsAuthzTest, ResourceAliasesWithForAllValues) {
+  const RequestContext bob = As(kAccount, "bob");
+  AllowEncryptWhenAliases(identities_, bob, "ForAllValues:StringLike");
+  const std::string key = CreateKeyId();
+  EXPECT_TRUE(EncryptAs(bob, key).ok());  // no aliases: ForAllValues holds for the empty set
+  ASSERT_TRUE(Call("CreateAlias", {{"AliasName", "alias/finance-a"}, {"TargetKeyId", key}}).ok());
+  EXPECT_TRUE(EncryptAs(bob, key).ok());
+  ASSERT_TRUE(Call("CreateAlias", {{"AliasName", "alias/other"}, {"TargetKeyId", key}}).ok());
+  EXPECT_EQ(CodeOf(EncryptAs(bob, key)), ErrorCode::kAccessDenied);  // alias/other is not finance-*
+  ASSERT_TRUE(Call("DeleteAlias", {{"AliasName", "alias/other"}}).ok());
+  EXPECT_TRUE(EncryptAs(bob, key).ok());
+}
+
+TEST_F(KmsAuthzTest, AliasIndexListsEveryAliasOfAKeySorted) {
+  const std::string key = CreateKeyId();
+  const std::string other = CreateKeyId();
+  for (const char* name : {"alias/zeta", "alias/alpha", "alias/mid"}) {
+    ASSERT_TRUE(Call("CreateAlias", {{"AliasName", name}, {"TargetKeyId", key}}).ok());
+  }
+  ASSERT_TRUE(Call("CreateAlias", {{"AliasName", "alias/elsewhere"}, {"TargetKeyId", other}}).ok());
+  auto loaded = keys_.Load(kRegion, kAccount, key);
+  ASSERT_TRUE(loaded.ok());
+  auto names = alias_index_.AliasesOf((*loaded)->record);
+  ASSERT_TRUE(names.ok());
+  EXPECT_EQ(*names, (std::vector<std::string>{"alias/alpha", "alias/mid", "alias/zeta"}));
+  ASSERT_TRUE(Call("ScheduleKeyDeletion", {{"KeyId", key}, {"PendingWindowInDays", 7}}).ok());
+  AdvanceMs(8 * kDayMs);
+  EXPECT_EQ(Sweep(), 1);  // the key's aliases go with it
+  names = alias_index_.AliasesOf((*loaded)->record);
+  ASSERT_TRUE(names.ok());
+  EXPECT_TRUE(names->empty());
 }
 
 }  // namespace

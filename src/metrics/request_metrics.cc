@@ -11,6 +11,7 @@ std::string Outcome(const server::RequestTrace& trace) {
       return "throttled";
     case ErrorCode::kAccessDenied:
     case ErrorCode::kUnrecognizedClient:
+    case ErrorCode::kExpiredToken:
     case ErrorCode::kInvalidSignature:
     case ErrorCode::kSignatureExpired:
     case ErrorCode::kIncompleteSignature:

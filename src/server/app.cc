@@ -18,6 +18,7 @@
 #include "auth/sigv4.h"
 #include "common/files.h"
 #include "common/secret_bytes.h"
+#include "kms/alias_index.h"
 #include "kms/authorizer.h"
 #include "kms/grants.h"
 #include "kms/key_store.h"
@@ -91,6 +92,24 @@ void RunEvery(boost::asio::steady_timer& timer, std::chrono::seconds interval, s
   });
 }
 
+// --test-clock: only on a loopback listener (checked before anything is
+// opened), and never quietly.
+Status CheckTestClockListener(const ServeOptions& options) {
+  if (options.test_clock_file.empty() || IsLoopbackHost(options.server.host)) return Status::Ok();
+  return ValidationError("--test-clock is for tests only and needs a loopback --listen address, not " +
+                         options.server.host);
+}
+
+Status EnableTestClock(const ServeOptions& options, Core& core) {
+  if (options.test_clock_file.empty()) return Status::Ok();
+  RETURN_IF_ERROR(core.clock.UseOffsetFile(options.test_clock_file));
+  spdlog::warn(
+      "TEST CLOCK ENABLED: time is the system clock plus the offset in {}; for tests only, never "
+      "for a deployment",
+      options.test_clock_file.string());
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
@@ -121,12 +140,20 @@ StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
 }
 
 int Serve(const ServeOptions& options) {
+  if (Status st = CheckTestClockListener(options); !st.ok()) {
+    spdlog::critical("{}", st.message());
+    return 1;
+  }
   auto core_or = OpenCore(options.core);
   if (!core_or.ok()) {
     spdlog::critical("{}", core_or.status().message());
     return 1;
   }
   Core& core = **core_or;
+  if (Status st = EnableTestClock(options, core); !st.ok()) {
+    spdlog::critical("{}", st.message());
+    return 1;
+  }
   if (Status st = Bootstrap(core, options.core.data_dir, options.region); !st.ok()) {
     spdlog::critical("{}", st.message());
     return 1;
@@ -150,6 +177,8 @@ int Serve(const ServeOptions& options) {
   kms::Authorizer authorizer(*core.identities, core.clock);
   kms::GrantStore grants(*core.store, core.random);
   authorizer.SetGrants(&grants);
+  kms::AliasIndex alias_index(keys);
+  authorizer.SetAliases(&alias_index);
   kms.SetAuthorizer(&authorizer);
   kms.SetGrants(&grants);
   Router router(**model, verifier, *core.identities, kms, core.random);

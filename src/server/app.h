@@ -14,6 +14,7 @@
 #include "rootkey/root_key.h"
 #include "server/http_server.h"
 #include "server/observability.h"
+#include "server/test_clock.h"
 #include "store/store.h"
 
 namespace coffer::server {
@@ -28,7 +29,7 @@ struct CoreOptions {
 // The durable core: everything but the network.
 struct Core {
   crypto::OsRandom random;
-  SystemClock clock;
+  ProcessClock clock;  // the system clock unless --test-clock
   std::unique_ptr<rootkey::RootKey> root_key;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<iam::IdentityStore> identities;
@@ -44,6 +45,9 @@ struct ServeOptions {
   std::chrono::seconds sweep_interval{60};
   ObservabilityOptions observability;    // audit, quotas, metrics, access log
   std::chrono::seconds quota_reload{5};  // how often admin set-quota changes are read
+  // Integration tests only: the clock is system time plus the offset in this
+  // file (server/test_clock.h). Refused unless the listener is loopback.
+  std::filesystem::path test_clock_file;
 };
 
 // Runs the server until SIGTERM/SIGINT. Returns the process exit code.

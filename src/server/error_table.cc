@@ -55,6 +55,7 @@ constexpr std::array kRows = {
     Row{ErrorCode::kIncorrectKeyMaterial, 400},
     Row{ErrorCode::kExpiredImportToken, 400},
     Row{ErrorCode::kInvalidImportToken, 400},
+    Row{ErrorCode::kExpiredToken, 400},
 };
 
 }  // namespace

@@ -14,76 +14,12 @@
 #include "common/encoding.h"
 #include "crypto/crypto.h"
 #include "server/error_table.h"
+#include "server/router_test_fixture.h"
 
 namespace coffer::server {
 namespace {
 
 using nlohmann::json;
-
-TimePoint Start() { return TimePoint(std::chrono::seconds(1'800'000'000)); }
-
-class RouterTest : public ::testing::Test {
- protected:
-  RouterTest()
-      : clock_(Start()),
-        store_(store::NewMemoryStore()),
-        root_key_(SecretBytes(Bytes(32, 7)), random_),
-        identities_(*store_, root_key_, random_, clock_),
-        verifier_(clock_, identities_),
-        keys_(*store_, root_key_, random_),
-        kms_(keys_, random_, clock_) {
-    model_ = std::move(api::ServiceModel::Load(api::EmbeddedKmsModel())).value();
-    router_ = std::make_unique<Router>(*model_, verifier_, identities_, kms_, random_);
-    account_ = identities_.CreateAccount("test")->id;
-    EXPECT_TRUE(identities_.CreateUser(account_, "alice").ok());
-    key_ = std::move(identities_.CreateAccessKey(account_, "alice")).value();
-  }
-
-  auth::HttpRequest Unsigned(std::string_view target, std::string body) {
-    auth::HttpRequest r;
-    r.method = "POST";
-    r.target = "/";
-    r.headers = {{"Host", "localhost"},
-                 {"Content-Type", "application/x-amz-json-1.1"},
-                 {"X-Amz-Target", std::string(target)}};
-    r.body = std::move(body);
-    return r;
-  }
-
-  auth::HttpRequest Signed(std::string_view target, std::string body, std::string service = "kms") {
-    auth::HttpRequest r = Unsigned(target, std::move(body));
-    auth::SigningParams p{
-        key_.key.access_key_id, key_.secret_access_key, "", "us-east-1", service, clock_.Now()};
-    EXPECT_TRUE(auth::SignRequest(r, p).ok());
-    return r;
-  }
-
-  static std::string Header(const HttpResponse& r, std::string_view name) {
-    for (const auto& [k, v] : r.headers) {
-      if (k == name) return v;
-    }
-    return "";
-  }
-
-  static std::string Type(const HttpResponse& r) { return json::parse(r.body).value("__type", ""); }
-
-  HttpResponse Call(const auth::HttpRequest& r) {
-    return router_->Handle(r, ConnectionInfo{false, "127.0.0.1"});
-  }
-
-  crypto::OsRandom random_;
-  FakeClock clock_;
-  std::unique_ptr<store::Store> store_;
-  rootkey::RootKey root_key_;
-  iam::IdentityStore identities_;
-  auth::SigV4Verifier verifier_;
-  kms::KeyStore keys_;
-  kms::KmsService kms_;
-  std::unique_ptr<api::ServiceModel> model_;
-  std::unique_ptr<Router> router_;
-  std::string account_;
-  iam::NewAccessKey key_;
-};
 
 TEST_F(RouterTest, SignedCreateKeyAndEncryptSucceed) {
   HttpResponse created = Call(Signed("TrentService.CreateKey", "{}"));
@@ -157,21 +93,17 @@ TEST_F(RouterTest, ErrorsNeverEchoThePlaintext) {
 // Every KMS error name the server can send is a shape the model declares, with
 // a client/server split that matches the model's.
 TEST_F(RouterTest, ErrorTableNamesAreModelErrorShapes) {
-  const std::set<std::string> protocol = {"ValidationException",
-                                          "SerializationException",
-                                          "UnknownOperationException",
-                                          "MissingAuthenticationTokenException",
-                                          "IncompleteSignatureException",
-                                          "InvalidSignatureException",
-                                          "UnrecognizedClientException",
-                                          "AccessDeniedException",
-                                          "RequestEntityTooLargeException",
-                                          "ThrottlingException",
-                                          "ServiceUnavailableException"};
+  const std::set<std::string> protocol = {
+      "ValidationException",          "SerializationException",
+      "UnknownOperationException",    "MissingAuthenticationTokenException",
+      "IncompleteSignatureException", "InvalidSignatureException",
+      "UnrecognizedClientException",  "ExpiredTokenException",
+      "AccessDeniedException",        "RequestEntityTooLargeException",
+      "ThrottlingException",          "ServiceUnavailableException"};
   // CloudTrail's own error shapes (LookupEvents) are not in the KMS model.
   const std::set<std::string> cloudtrail = {"InvalidNextTokenException", "InvalidLookupAttributesException",
                                             "InvalidTimeRangeException"};
-  for (int c = 1; c <= static_cast<int>(ErrorCode::kInvalidImportToken); ++c) {
+  for (int c = 1; c <= static_cast<int>(ErrorCode::kExpiredToken); ++c) {
     const ErrorInfo info = LookupError(static_cast<ErrorCode>(c));
     const std::string name(info.type);
     if (protocol.contains(name) || cloudtrail.contains(name)) continue;

@@ -26,16 +26,6 @@ std::string NoPolicyAllows(std::string_view kind, std::string_view action) {
   return "because no " + std::string(kind) + "-based policy allows the " + std::string(action) + " action";
 }
 
-std::string DecisionKey(const policy::Request& r) {
-  std::string key = r.caller.arn + '\x1f' + r.resource + '\x1f' + r.action;
-  for (const auto& [k, values] : r.keys.all()) {
-    if (k == "aws:currenttime" || k == "aws:epochtime") continue;
-    key += '\x1f' + k;
-    for (const auto& v : values) key += '\x1e' + v;
-  }
-  return key;
-}
-
 // The grant's operation list names the action, and its constraints hold
 // for the request's encryption context.
 bool GrantMatches(const GrantView& g, std::string_view op, const EncryptionContext& context) {
@@ -109,15 +99,32 @@ bool Authorizer::GrantAllows(const RequestContext& ctx, const KeyRecord& key, co
   return false;
 }
 
+Status Authorizer::AddAliases(const KeyRecord& key, RequestSink& out) {
+  if (aliases_ == nullptr) return Status::Ok();
+  ASSIGN_OR_RETURN(std::vector<std::string> names, aliases_->AliasesOf(key));
+  // A key without aliases has no value for the key: ForAnyValue is false,
+  // ForAllValues true, as AWS documents for an empty multi-valued key.
+  if (!names.empty()) out.Keys("kms:ResourceAliases", std::move(names));
+  return Status::Ok();
+}
+
 StatusOr<policy::Request> Authorizer::RequestFor(const RequestContext& ctx, const KeyRecord& key) {
-  policy::Request request = BuildRequest(ctx, &key, clock_.Now());
-  if (aliases_ != nullptr) {
-    ASSIGN_OR_RETURN(std::vector<std::string> names, aliases_->AliasesOf(key));
-    // A key without aliases has no value for the key: ForAnyValue is false,
-    // ForAllValues true, as AWS documents for an empty multi-valued key.
-    if (!names.empty()) request.keys.SetMulti("kms:ResourceAliases", std::move(names));
-  }
+  policy::Request request;
+  request.action = ctx.action;
+  PolicyRequestSink sink(request);
+  FillRequest(ctx, &key, clock_.Now(), sink);
+  RETURN_IF_ERROR(AddAliases(key, sink));
   return request;
+}
+
+// Everything RequestFor gathers except the time keys (decisions of
+// policies that read the time are not cached), plus the key policy text.
+StatusOr<std::string> Authorizer::DecisionKeyFor(const RequestContext& ctx, const KeyRecord& key) {
+  DecisionKeySink sink(ctx.action);
+  FillRequest(ctx, &key, std::nullopt, sink);
+  RETURN_IF_ERROR(AddAliases(key, sink));
+  sink.Resource(key.policy);
+  return std::move(sink.text());
 }
 
 StatusOr<AuthzResult> Authorizer::Explain(const RequestContext& ctx, const KeyRecord& key,
@@ -146,8 +153,7 @@ StatusOr<AuthzResult> Authorizer::Evaluate(const RequestContext& ctx, const KeyR
 }
 
 Status Authorizer::AuthorizeKey(const RequestContext& ctx, const KeyRecord& key) {
-  ASSIGN_OR_RETURN(const policy::Request request, RequestFor(ctx, key));
-  const std::string cache_key = DecisionKey(request) + '\x1d' + key.policy;
+  ASSIGN_OR_RETURN(const std::string cache_key, DecisionKeyFor(ctx, key));
   const std::uint64_t generation = Generation();
   DecisionShard& shard = ShardFor(cache_key);
   {
@@ -155,6 +161,7 @@ Status Authorizer::AuthorizeKey(const RequestContext& ctx, const KeyRecord& key)
     auto it = shard.allowed.find(cache_key);
     if (it != shard.allowed.end() && it->second == generation) return Status::Ok();
   }
+  ASSIGN_OR_RETURN(const policy::Request request, RequestFor(ctx, key));
   ASSIGN_OR_RETURN(AuthzResult result, Evaluate(ctx, key, key.policy, request));
   const std::string arn = key.Arn();
   if (result.key_policy.decision == policy::Decision::kExplicitDeny) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -28,6 +29,7 @@
 namespace coffer::kms {
 
 struct RequestContext;
+class RequestSink;
 
 // A grant as authorization needs it (grants.h stores and lists them).
 struct GrantView {
@@ -90,6 +92,8 @@ class Authorizer {
   // BuildRequest plus the key's aliases. The aliases are condition inputs, so
   // they are part of every decision-cache key: an alias change is a new key.
   StatusOr<policy::Request> RequestFor(const RequestContext& ctx, const KeyRecord& key);
+  StatusOr<std::string> DecisionKeyFor(const RequestContext& ctx, const KeyRecord& key);
+  Status AddAliases(const KeyRecord& key, RequestSink& out);
   StatusOr<AuthzResult> Evaluate(const RequestContext& ctx, const KeyRecord& key,
                                  const std::string& policy_text, const policy::Request& request);
   bool GrantAllows(const RequestContext& ctx, const KeyRecord& key, const policy::Request& request,
@@ -114,9 +118,55 @@ class Authorizer {
   std::unordered_map<std::string, std::shared_ptr<const policy::Policy>> parsed_;  // policy text -> parsed
 };
 
-// The policy::Request of a KMS call: caller, action, resource and every
-// condition key the issue lists, from the request body and the key.
+// Receives what authorizing a KMS call depends on, in a fixed order.
+class RequestSink {
+ public:
+  virtual ~RequestSink() = default;
+  virtual void Principal(policy::Caller caller) = 0;
+  virtual void Resource(std::string arn) = 0;
+  virtual void Key(std::string_view name, std::string value) = 0;
+  virtual void Keys(std::string_view name, std::vector<std::string> values) = 0;
+};
+
+// The caller, resource and every condition key of a KMS call, from the
+// request body and the key; the time keys only when `now` is given.
+void FillRequest(const RequestContext& ctx, const KeyRecord* key, std::optional<TimePoint> now,
+                 RequestSink& out);
+
+// Fills a policy::Request (whose action the caller sets).
+class PolicyRequestSink final : public RequestSink {
+ public:
+  explicit PolicyRequestSink(policy::Request& r) : r_(r) {}
+  void Principal(policy::Caller caller) override { r_.caller = std::move(caller); }
+  void Resource(std::string arn) override { r_.resource = std::move(arn); }
+  void Key(std::string_view name, std::string value) override { r_.keys.Set(name, std::move(value)); }
+  void Keys(std::string_view name, std::vector<std::string> values) override {
+    r_.keys.SetMulti(name, std::move(values));
+  }
+
+ private:
+  policy::Request& r_;
+};
+
+// The policy::Request of a KMS call (FillRequest into a policy::Request).
 policy::Request BuildRequest(const RequestContext& ctx, const KeyRecord* key, TimePoint now);
+
+// The same inputs as one flat string: the decision-cache key, built without
+// the maps a policy::Request needs. Every field is length-prefixed, so two
+// different inputs never give the same text.
+class DecisionKeySink final : public RequestSink {
+ public:
+  explicit DecisionKeySink(std::string_view action) { Field(action); }
+  void Principal(policy::Caller caller) override;
+  void Resource(std::string arn) override;
+  void Key(std::string_view name, std::string value) override;
+  void Keys(std::string_view name, std::vector<std::string> values) override;
+  std::string& text() { return text_; }
+
+ private:
+  void Field(std::string_view text);
+  std::string text_;
+};
 
 // Whether a policy mentions time keys (its decisions cannot be cached).
 bool MentionsTime(const policy::Policy& policy);

@@ -1,5 +1,8 @@
 // The condition keys of a KMS request (global aws:* keys and kms:* keys),
-// filled from the caller, the key and the validated request body.
+// filled from the caller, the key and the validated request body. One filler
+// writes them to a sink: a policy::Request for evaluation, or the flat
+// decision-cache key, so the two can never disagree about what a decision
+// depends on.
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -19,51 +22,54 @@ std::string IsoTime(TimePoint now) {
   return buf;
 }
 
-void AddCaller(const RequestContext& ctx, policy::Request& r, TimePoint now) {
-  r.caller = ctx.who.caller;
-  if (r.caller.arn.empty()) r.caller.arn = ctx.principal_arn;
-  if (r.caller.account.empty()) r.caller.account = ctx.account;
-  auto& k = r.keys;
-  k.Set("aws:SecureTransport", ctx.who.secure_transport ? "true" : "false");
-  if (!ctx.who.source_ip.empty()) k.Set("aws:SourceIp", ctx.who.source_ip);
-  k.Set("aws:PrincipalArn", r.caller.role_arn.empty() ? r.caller.arn : r.caller.role_arn);
-  k.Set("aws:PrincipalAccount", r.caller.account);
-  k.Set("kms:CallerAccount", r.caller.account);
-  if (!ctx.who.principal_type.empty()) k.Set("aws:PrincipalType", ctx.who.principal_type);
-  if (!ctx.who.user_name.empty()) k.Set("aws:username", ctx.who.user_name);
-  if (!ctx.who.user_id.empty()) k.Set("aws:userid", ctx.who.user_id);
-  k.Set("aws:CurrentTime", IsoTime(now));
-  k.Set("aws:EpochTime",
-        std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()));
+void AddCaller(const RequestContext& ctx, RequestSink& out) {
+  policy::Caller caller = ctx.who.caller;
+  if (caller.arn.empty()) caller.arn = ctx.principal_arn;
+  if (caller.account.empty()) caller.account = ctx.account;
+  out.Key("aws:SecureTransport", ctx.who.secure_transport ? "true" : "false");
+  if (!ctx.who.source_ip.empty()) out.Key("aws:SourceIp", ctx.who.source_ip);
+  out.Key("aws:PrincipalArn", caller.role_arn.empty() ? caller.arn : caller.role_arn);
+  out.Key("aws:PrincipalAccount", caller.account);
+  out.Key("kms:CallerAccount", caller.account);
+  if (!ctx.who.principal_type.empty()) out.Key("aws:PrincipalType", ctx.who.principal_type);
+  if (!ctx.who.user_name.empty()) out.Key("aws:username", ctx.who.user_name);
+  if (!ctx.who.user_id.empty()) out.Key("aws:userid", ctx.who.user_id);
+  out.Principal(std::move(caller));
 }
 
-void AddKey(const KeyRecord& key, policy::Request& r) {
-  r.resource = key.Arn();
-  for (const auto& [tag, value] : key.tags) r.keys.Set("aws:ResourceTag/" + tag, value);
-  r.keys.Set("kms:KeySpec", key.key_spec);
-  r.keys.Set("kms:KeyUsage", key.key_usage);
-  r.keys.Set("kms:KeyOrigin", key.origin);
+void AddTime(TimePoint now, RequestSink& out) {
+  out.Key("aws:CurrentTime", IsoTime(now));
+  out.Key("aws:EpochTime",
+          std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()));
 }
 
-void AddEncryptionContext(const Json& req, std::string_view member, policy::Request& r) {
+void AddKey(const KeyRecord& key, RequestSink& out) {
+  out.Resource(key.Arn());
+  for (const auto& [tag, value] : key.tags) out.Key("aws:ResourceTag/" + tag, value);
+  out.Key("kms:KeySpec", key.key_spec);
+  out.Key("kms:KeyUsage", key.key_usage);
+  out.Key("kms:KeyOrigin", key.origin);
+}
+
+void AddEncryptionContext(const Json& req, std::string_view member, RequestSink& out) {
   auto it = req.find(member);
   if (it == req.end() || !it->is_object()) return;
   std::vector<std::string> names;
   for (const auto& [k, v] : it->items()) {
     if (!v.is_string()) continue;
-    r.keys.Set("kms:EncryptionContext:" + k, v.get<std::string>());
+    out.Key("kms:EncryptionContext:" + k, v.get<std::string>());
     names.push_back(k);
   }
-  r.keys.SetMulti("kms:EncryptionContextKeys", std::move(names));
+  out.Keys("kms:EncryptionContextKeys", std::move(names));
 }
 
-void AddTags(const Json& req, policy::Request& r) {
+void AddTags(const Json& req, RequestSink& out) {
   std::vector<std::string> names;
   if (auto tags = req.find("Tags"); tags != req.end() && tags->is_array()) {
     for (const auto& t : *tags) {
       if (!t.is_object() || !t.contains("TagKey") || !t["TagKey"].is_string()) continue;
       const std::string key = t["TagKey"].get<std::string>();
-      r.keys.Set("aws:RequestTag/" + key, t.value("TagValue", ""));
+      out.Key("aws:RequestTag/" + key, t.value("TagValue", ""));
       names.push_back(key);
     }
   }
@@ -72,49 +78,86 @@ void AddTags(const Json& req, policy::Request& r) {
       if (k.is_string()) names.push_back(k.get<std::string>());
     }
   }
-  if (!names.empty()) r.keys.SetMulti("aws:TagKeys", std::move(names));
+  if (!names.empty()) out.Keys("aws:TagKeys", std::move(names));
 }
 
-void AddRequest(const RequestContext& ctx, const Json& req, policy::Request& r) {
+void AddRequest(const RequestContext& ctx, const Json& req, RequestSink& out) {
   const bool from = ctx.action == "kms:ReEncryptFrom";
   const bool to = ctx.action == "kms:ReEncryptTo";
   AddEncryptionContext(req,
                        from ? "SourceEncryptionContext"
                        : to ? "DestinationEncryptionContext"
                             : "EncryptionContext",
-                       r);
-  AddTags(req, r);
+                       out);
+  AddTags(req, out);
   const char* algorithm_member = from ? "SourceEncryptionAlgorithm"
                                  : to ? "DestinationEncryptionAlgorithm"
                                       : "EncryptionAlgorithm";
   if (auto a = req.find(algorithm_member); a != req.end() && a->is_string()) {
-    r.keys.Set("kms:EncryptionAlgorithm", a->get<std::string>());
+    out.Key("kms:EncryptionAlgorithm", a->get<std::string>());
   }
   const char* key_member = to ? "DestinationKeyId" : "KeyId";
   if (auto id = req.find(key_member); id != req.end() && id->is_string()) {
-    const std::string ref = id->get<std::string>();
-    if (ref.starts_with("alias/")) r.keys.Set("kms:RequestAlias", ref);
+    const std::string& ref = id->get_ref<const std::string&>();
+    if (ref.starts_with("alias/")) out.Key("kms:RequestAlias", ref);
   }
   if (auto ops = req.find("Operations"); ops != req.end() && ops->is_array()) {
     std::vector<std::string> names;
     for (const auto& o : *ops) {
       if (o.is_string()) names.push_back(o.get<std::string>());
     }
-    r.keys.SetMulti("kms:GrantOperations", std::move(names));
-    r.keys.Set("kms:GrantIsForAWSResource", "false");  // no AWS service integrations call Coffer
+    out.Keys("kms:GrantOperations", std::move(names));
+    out.Key("kms:GrantIsForAWSResource", "false");  // no AWS service integrations call Coffer
   }
 }
 
 }  // namespace
 
+void FillRequest(const RequestContext& ctx, const KeyRecord* key, std::optional<TimePoint> now,
+                 RequestSink& out) {
+  out.Resource("*");
+  AddCaller(ctx, out);
+  if (now) AddTime(*now, out);
+  if (key != nullptr) AddKey(*key, out);
+  if (ctx.request != nullptr) AddRequest(ctx, *ctx.request, out);
+}
+
 policy::Request BuildRequest(const RequestContext& ctx, const KeyRecord* key, TimePoint now) {
   policy::Request r;
   r.action = ctx.action;
-  r.resource = "*";
-  AddCaller(ctx, r, now);
-  if (key != nullptr) AddKey(*key, r);
-  if (ctx.request != nullptr) AddRequest(ctx, *ctx.request, r);
+  PolicyRequestSink sink(r);
+  FillRequest(ctx, key, now, sink);
   return r;
+}
+
+void DecisionKeySink::Principal(policy::Caller caller) {
+  Field(caller.arn);
+  Field(caller.role_arn);
+  Field(caller.account);
+  Field(caller.service);
+  Field(caller.anonymous ? "anonymous" : "signed");
+}
+
+void DecisionKeySink::Resource(std::string arn) { Field(arn); }
+
+void DecisionKeySink::Key(std::string_view name, std::string value) {
+  Field(name);
+  Field(value);
+}
+
+void DecisionKeySink::Keys(std::string_view name, std::vector<std::string> values) {
+  Field(name);
+  text_ += '[';
+  text_ += std::to_string(values.size());
+  for (const auto& v : values) Field(v);
+}
+
+// Length-prefixed, so no field's bytes can be read as another field.
+void DecisionKeySink::Field(std::string_view text) {
+  char size[24];
+  const int n = std::snprintf(size, sizeof size, "%zu:", text.size());
+  text_.append(size, static_cast<std::size_t>(n));
+  text_ += text;
 }
 
 }  // namespace coffer::kms

@@ -24,7 +24,8 @@ class SessionExpiryTest : public RouterTest {
   }
 
   auth::HttpRequest SignedBySession(auth::HttpRequest r, std::string_view service, std::string_view token) {
-    auth::SigningParams p{session_.access_key_id, session_.secret_access_key, std::string(token), "us-east-1",
+    auth::SigningParams p{session_.access_key_id, session_.secret_access_key,
+                          std::string(token),     "us-east-1",
                           std::string(service),   clock_.Now()};
     EXPECT_TRUE(auth::SignRequest(r, p).ok());
     return r;
@@ -77,8 +78,8 @@ TEST_F(SessionExpiryTest, QueryFrontAnswersExpiredToken) {
   clock_.Advance(std::chrono::seconds(900));
   const HttpResponse r = Sts(session_.session_token);
   EXPECT_EQ(r.status, 403);
-  EXPECT_NE(r.body.find("<Type>Sender</Type><Code>ExpiredToken</Code><Message>" + std::string(kExpiredMessage) +
-                        "</Message>"),
+  EXPECT_NE(r.body.find("<Type>Sender</Type><Code>ExpiredToken</Code><Message>" +
+                        std::string(kExpiredMessage) + "</Message>"),
             std::string::npos)
       << r.body;
 }

@@ -7,6 +7,9 @@
 #        ASYM_THREADS [1]  coffer IO threads; openssl speed runs one process,
 #                          so one server thread is the like-for-like figure
 #        COFFER_BIN, BENCH_BUILD_DIR [build-bench] as in bench/run.sh
+#        ASYM_SERVE_ARGS        extra `coffer serve` flags, e.g. "--audit-durability batched"
+#                          (quotas are always off: the load is far above AWS's
+#                          asymmetric quotas of 300-500 requests/s)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,7 +46,7 @@ trap cleanup EXIT
 mkdir -p "$OUT"
 
 "$COFFER" serve --data-dir "$TMP/data" --listen 127.0.0.1:0 --ready-file "$TMP/ready" \
-  --threads "$THREADS" --log-level warn --quotas false >"$TMP/coffer.log" 2>&1 &
+  --threads "$THREADS" --log-level warn --quotas false ${ASYM_SERVE_ARGS:-} >"$TMP/coffer.log" 2>&1 &
 COFFER_PID=$!
 for _ in $(seq 100); do
   [ -s "$TMP/ready" ] && break

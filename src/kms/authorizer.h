@@ -156,7 +156,10 @@ policy::Request BuildRequest(const RequestContext& ctx, const KeyRecord* key, Ti
 // different inputs never give the same text.
 class DecisionKeySink final : public RequestSink {
  public:
-  explicit DecisionKeySink(std::string_view action) { Field(action); }
+  explicit DecisionKeySink(std::string_view action) {
+    text_.reserve(1024);
+    Field(action);
+  }
   void Principal(policy::Caller caller) override;
   void Resource(std::string arn) override;
   void Key(std::string_view name, std::string value) override;

@@ -3,6 +3,7 @@
 // writes them to a sink: a policy::Request for evaluation, or the flat
 // decision-cache key, so the two can never disagree about what a decision
 // depends on.
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -155,8 +156,9 @@ void DecisionKeySink::Keys(std::string_view name, std::vector<std::string> value
 // Length-prefixed, so no field's bytes can be read as another field.
 void DecisionKeySink::Field(std::string_view text) {
   char size[24];
-  const int n = std::snprintf(size, sizeof size, "%zu:", text.size());
-  text_.append(size, static_cast<std::size_t>(n));
+  const auto [end, ec] = std::to_chars(size, size + sizeof size - 1, text.size());
+  *end = ':';
+  text_.append(size, end + 1);
   text_ += text;
 }
 

@@ -80,9 +80,9 @@ TEST(DecisionKey, FieldsCannotBeForgedInsideValues) {
   const KeyRecord key = Key();
   const Json two = {{"EncryptionContext", {{"a", "x"}, {"b", "y"}}}};
   const std::string two_key = KeyOf(Context(&two), key);
-  for (const std::string& forged :
-       {std::string("x\x1f") + "kms:EncryptionContext:b\x1ey", std::string("1:x23:kms:EncryptionContext:b1:y"),
-        std::string("x") + "23:kms:EncryptionContext:b1:y"}) {
+  for (const std::string& forged : {std::string("x\x1f") + "kms:EncryptionContext:b\x1ey",
+                                    std::string("1:x23:kms:EncryptionContext:b1:y"),
+                                    std::string("x") + "23:kms:EncryptionContext:b1:y"}) {
     const Json one = {{"EncryptionContext", {{"a", forged}}}};
     EXPECT_NE(KeyOf(Context(&one), key), two_key) << forged;
   }

@@ -72,6 +72,11 @@ TEST(Record, ParseRejectsEachMalformedField) {
   EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, h, "1x")).ok());                    // trailing text
   EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, h, "99999999999999999999")).ok());  // > 2^64
   EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h, "abc", "1")).ok());                 // short prev
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", "abc", h, "1")).ok());                 // short hash
+  EXPECT_FALSE(ParseRecord(line(R"({"x":1})", h + "a", h, "1")).ok());               // long hash
+  const std::string whole = line(R"({"x":1})", h, h, "1");
+  EXPECT_FALSE(ParseRecord(whole.substr(0, whole.size() - 1)).ok());                 // no closing brace
+  EXPECT_FALSE(ParseRecord(whole.substr(9)).ok());                                   // no {"event": head
   EXPECT_FALSE(ParseRecord(line(R"({"x":1})", std::string(64, 'z'), h, "1")).ok());  // not hex
   EXPECT_FALSE(ParseRecord(line(R"({"x":1})", std::string(64, 'A'), h, "1")).ok());  // not lower case
   EXPECT_FALSE(ParseRecord(line("3", h, h, "1")).ok());                              // not an object

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "common/encoding.h"
+#include "common/iso_time.h"
 #include "crypto/crypto.h"
 
 namespace coffer::audit {
@@ -139,14 +140,7 @@ StatusOr<Digest> ParseDigest(std::string_view line) {
 
 std::string LineHash(std::string_view line) { return HexSha256(line); }
 
-std::string IsoTime(TimePoint t) {
-  const std::time_t secs = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string IsoTime(TimePoint t) { return IsoSeconds(t); }
 
 StatusOr<TimePoint> ParseIsoTime(std::string_view text) {
   std::tm tm{};

@@ -4,19 +4,13 @@
 
 #include "auth/canonical.h"
 #include "common/encoding.h"
+#include "common/iso_time.h"
 #include "iam/query_util.h"
 
 namespace coffer::iam {
 namespace internal {
 
-std::string IsoMillis(std::int64_t ms) {
-  const std::time_t t = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string IsoMillis(std::int64_t ms) { return IsoSeconds(FromEpochMillis(ms)); }
 
 std::string Param(const FormParams& params, const std::string& name) {
   auto it = params.find(name);

@@ -8,20 +8,12 @@
 #include <cstdio>
 #include <ctime>
 
+#include "common/iso_time.h"
 #include "kms/authorizer.h"
 #include "kms/service.h"
 
 namespace coffer::kms {
 namespace {
-
-std::string IsoTime(TimePoint now) {
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 void AddCaller(const RequestContext& ctx, RequestSink& out) {
   policy::Caller caller = ctx.who.caller;
@@ -39,7 +31,7 @@ void AddCaller(const RequestContext& ctx, RequestSink& out) {
 }
 
 void AddTime(TimePoint now, RequestSink& out) {
-  out.Key("aws:CurrentTime", IsoTime(now));
+  out.Key("aws:CurrentTime", IsoSeconds(now));
   out.Key("aws:EpochTime",
           std::to_string(std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count()));
 }

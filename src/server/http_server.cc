@@ -6,6 +6,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
@@ -14,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/http_wire.h"
 #include "server/tls_context.h"
 
 namespace coffer::server {
@@ -93,22 +95,16 @@ auth::HttpRequest ToRequest(http::request<http::string_body>&& message) {
   return request;
 }
 
-http::response<http::string_body> ToMessage(HttpResponse&& response, unsigned version, bool keep_alive) {
-  http::response<http::string_body> message{static_cast<http::status>(response.status), version};
-  message.set(http::field::server, "coffer");
-  for (auto& [name, value] : response.headers) message.set(name, value);
-  message.body() = std::move(response.body);
-  message.keep_alive(keep_alive);
-  message.prepare_payload();
-  return message;
-}
-
 // One connection. Stream is beast::tcp_stream or beast::ssl_stream<tcp_stream>.
 template <typename Stream>
 class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
   Session(HttpServer::Impl& server, Stream stream, ConnectionInfo info)
-      : server_(server), stream_(std::move(stream)), info_(std::move(info)) {}
+      : server_(server), stream_(std::move(stream)), info_(std::move(info)) {
+    // Room for a whole typical request, so one receive reads it (Beast asks
+    // for only 512 bytes into an empty buffer).
+    buffer_.reserve(kReadBufferBytes);
+  }
 
   void Start() {
     if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
@@ -176,11 +172,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void Write(HttpResponse&& response, unsigned version, bool keep_alive) {
-    response_ = std::make_shared<http::response<http::string_body>>(
-        ToMessage(std::move(response), version, keep_alive));
-    http::async_write(stream_, *response_,
+    out_ = SerializeResponse(response.status, response.headers, response.body, version, keep_alive);
+    asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                        self->response_.reset();
+                        self->out_.clear();
                         if (!ec && self->drain_before_close_) return self->DrainThenClose();
                         if (ec || !keep_alive || self->close_after_write_) return self->Close();
                         self->DoRead();
@@ -217,10 +212,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   ConnectionInfo info_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http::response<http::string_body>> response_;
+  std::string out_;  // the response being written
   bool reading_ = false;
   bool close_after_write_ = false;
   bool drain_before_close_ = false;
+  static constexpr std::size_t kReadBufferBytes = 8192;
   static constexpr std::size_t kMaxDrainBytes = 64 << 20;
   std::size_t drained_ = 0;
   std::array<char, 16384> drain_buffer_{};

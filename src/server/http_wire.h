@@ -1,0 +1,25 @@
+// The HTTP/1.x response head and body as one contiguous buffer, written by
+// hand instead of by Beast's serializer: one append per header into one
+// string, which the connection sends with a single write. Beast still parses
+// requests.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace coffer::server {
+
+using WireHeader = std::pair<std::string, std::string>;
+
+// `version` is 10 or 11 as Beast reports it. Adds Server and Content-Length,
+// and the Connection header when the answer differs from the version's
+// default (close on 1.1, keep-alive on 1.0). Headers the caller gives with
+// those names, or with a name that is not an HTTP token, are dropped, and a
+// CR or LF in a value is replaced by a space, so no caller can split the
+// response.
+std::string SerializeResponse(int status, std::span<const WireHeader> headers, std::string_view body,
+                              unsigned version, bool keep_alive);
+
+}  // namespace coffer::server

@@ -7,8 +7,7 @@
 namespace coffer::metrics {
 namespace {
 
-std::string Escape(const std::string& value) {
-  std::string out;
+void AppendEscaped(const std::string& value, std::string& out) {
   for (char c : value) {
     if (c == '\\' || c == '"') {
       out += '\\';
@@ -19,7 +18,6 @@ std::string Escape(const std::string& value) {
       out += c;
     }
   }
-  return out;
 }
 
 std::string FormatValue(double value) {
@@ -34,12 +32,20 @@ std::string FormatValue(double value) {
 
 std::string FormatLabels(const Labels& labels) {
   if (labels.empty()) return {};
-  std::string out = "{";
+  std::size_t size = 2;
+  for (const auto& [name, value] : labels) size += name.size() + value.size() + 4;
+  std::string out;
+  out.reserve(size);
+  out += '{';
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) out += ',';
-    out += labels[i].first + "=\"" + Escape(labels[i].second) + "\"";
+    out += labels[i].first;
+    out += "=\"";
+    AppendEscaped(labels[i].second, out);
+    out += '"';
   }
-  return out + "}";
+  out += '}';
+  return out;
 }
 
 void AppendSample(std::string& out, const std::string& name, const Labels& labels, double value) {

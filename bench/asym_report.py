@@ -35,24 +35,36 @@ def openssl_rates(path):
     return rates
 
 
+def config_name(config, cores):
+    threads, durability = config.split(":")
+    shown = "%s (one per core)" % cores if threads == "0" else threads
+    return "threads %s, audit %s" % (shown, durability)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--out-dir", required=True)
-    ap.add_argument("--threads", required=True)
+    ap.add_argument("--configs", required=True, help='e.g. "0:strict 1:batched" (threads:durability)')
     ap.add_argument("--connections", required=True)
+    ap.add_argument("--cores", required=True)
     args = ap.parse_args()
     rates = openssl_rates(os.path.join(args.out_dir, "asym-openssl-speed.txt"))
-    rows = ["| operation | key | coffer req/s | p99 | openssl speed op/s | ratio | target |",
-            "|---|---|---|---|---|---|---|"]
-    for label, name in (("rsa2048", "RSA_2048 (PSS-SHA-256)"), ("p256", "ECC_NIST_P256")):
-        for i, op in enumerate(("Sign", "Verify")):
-            rps, p99 = wrk_rps(os.path.join(args.out_dir, "asym-%s-%s.wrk.txt" % (op, label)))
-            base = rates[label][i]
-            ratio = rps / base
-            target = TARGETS.get((op, label))
-            mark = "" if target is None else (">= %.1f %s" % (target, "ok" if ratio >= target else "MISSED"))
-            rows.append("| %s | %s | %.0f | %s | %.0f | %.2f | %s |" % (op, name, rps, p99, base, ratio, mark))
-    header = "coffer --threads %s, %s connections; openssl speed: one process" % (args.threads, args.connections)
+    rows = ["| coffer configuration | operation | key | coffer req/s | p99 | openssl speed op/s | ratio | target |",
+            "|---|---|---|---|---|---|---|---|"]
+    for config in args.configs.split():
+        threads, durability = config.split(":")
+        cfg = "t%s-%s" % (threads, durability)
+        for label, name in (("rsa2048", "RSA_2048 (PSS-SHA-256)"), ("p256", "ECC_NIST_P256")):
+            for i, op in enumerate(("Sign", "Verify")):
+                rps, p99 = wrk_rps(os.path.join(args.out_dir, "asym-%s-%s-%s.wrk.txt" % (cfg, op, label)))
+                base = rates[label][i]
+                ratio = rps / base
+                target = TARGETS.get((op, label))
+                mark = "" if target is None else (">= %.1f %s" % (target, "ok" if ratio >= target else "MISSED"))
+                rows.append("| %s | %s | %s | %.0f | %s | %.0f | %.2f | %s |" % (
+                    config_name(config, args.cores), op, name, rps, p99, base, ratio, mark))
+    header = ("%s connections from one wrk thread on the same %s cores; openssl speed: one process "
+              "(one core)" % (args.connections, args.cores))
     text = header + "\n\n" + "\n".join(rows) + "\n"
     print(text)
     with open(os.path.join(args.out_dir, "asym-results.md"), "w", encoding="utf-8") as f:

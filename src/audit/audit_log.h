@@ -1,8 +1,8 @@
 // AuditLog: the append-only, hash-chained event log under <data>/audit/.
 // Appends are queued; one writer thread assigns each record its place in the
-// chain and writes a whole batch with one write(); syncer threads fdatasync
-// what has been written (overlapping syncs, group commit) and release the
-// requests waiting on it.
+// chain, writes a whole batch with one write(), fdatasyncs it and releases the
+// requests waiting on it; events arriving during the sync form the next batch
+// (group commit).
 //
 // Durability modes:
 //  - strict: the writer flushes as soon as anything is queued; the server
@@ -87,7 +87,7 @@ class AuditLog {
   AuditLog(const AuditLogOptions& options, std::unique_ptr<crypto::P384SigningKey> key, const Clock& clock);
   Status Recover();
   void Run();
-  void RunSyncer();
+  void SyncThrough(std::uint64_t target);
   void WriteBatch(std::vector<Pending>& batch);
   Status WriteDigest();
   void EnforceRetention();
@@ -112,9 +112,6 @@ class AuditLog {
   mutable std::mutex mu_;
   std::condition_variable wake_;
   std::condition_variable digest_done_;
-  std::condition_variable synced_;      // wakes syncers: written_for_sync_ moved
-  std::uint64_t written_for_sync_ = 0;  // last seq written to the file
-  std::uint64_t sync_started_ = 0;      // last seq a syncer started to sync
   std::vector<Pending> queue_;
   std::uint64_t next_seq_ = 1;
   std::multimap<std::uint64_t, std::function<void()>> waiters_;
@@ -127,7 +124,6 @@ class AuditLog {
   Status last_digest_status_;
   AuditLogStats stats_;
   std::thread writer_;
-  std::vector<std::thread> syncers_;
 };
 
 }  // namespace coffer::audit

@@ -7,7 +7,6 @@
 #include <unistd.h>
 
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -23,6 +22,7 @@
 #include "kms/grants.h"
 #include "kms/key_store.h"
 #include "kms/service.h"
+#include "server/periodic.h"
 #include "server/query_front.h"
 #include "server/router.h"
 
@@ -80,16 +80,6 @@ StatusOr<std::string> ReadPassphrase(const std::string& env_name) {
   ::tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
   std::cerr << "\n";
   return line;
-}
-
-// Runs `fn` every `interval` on the timer's io context until the timer is cancelled.
-void RunEvery(boost::asio::steady_timer& timer, std::chrono::seconds interval, std::function<void()> fn) {
-  timer.expires_after(interval);
-  timer.async_wait([&timer, interval, fn = std::move(fn)](const boost::system::error_code& ec) mutable {
-    if (ec) return;
-    fn();
-    RunEvery(timer, interval, std::move(fn));
-  });
 }
 
 // --test-clock: only on a loopback listener (checked before anything is
@@ -199,23 +189,21 @@ int Serve(const ServeOptions& options) {
   HttpServer& server = **server_or;
   if (auto waiter = obs.Waiter()) server.SetDurabilityWaiter(std::move(waiter));
 
-  boost::asio::steady_timer sweeper(server.io());
-  RunEvery(sweeper, options.sweep_interval, [&kms] {
+  Periodic sweeper(server.io(), options.sweep_interval, [&kms] {
     auto changed = kms.RunSweeper();
     if (!changed.ok())
       spdlog::error("sweeper: {}", changed.status().message());
     else if (*changed > 0)
       spdlog::info("sweeper changed {} keys", *changed);
   });
-  boost::asio::steady_timer quota_reload(server.io());
-  RunEvery(quota_reload, options.quota_reload, [&obs, &core] { obs.ReloadQuotas(*core.store); });
+  Periodic quota_reload(server.io(), options.quota_reload, [&obs, &core] { obs.ReloadQuotas(*core.store); });
 
   boost::asio::signal_set signals(server.io(), SIGTERM, SIGINT);
   signals.async_wait([&](const boost::system::error_code& ec, int) {
     if (ec) return;
     spdlog::info("shutting down: finishing requests in flight");
-    sweeper.cancel();
-    quota_reload.cancel();
+    sweeper.Stop();
+    quota_reload.Stop();
     server.Stop();
   });
 

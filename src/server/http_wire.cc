@@ -6,17 +6,15 @@
 #include <charconv>
 #include <ostream>  // status.hpp's inline part streams a string_view
 
+#include "auth/canonical.h"
+
 namespace coffer::server {
 namespace {
 
-bool SameName(std::string_view a, std::string_view b) {
-  return std::ranges::equal(
-      a, b, [](unsigned char x, unsigned char y) { return std::tolower(x) == std::tolower(y); });
-}
-
 bool Reserved(std::string_view name) {
-  return SameName(name, "content-length") || SameName(name, "connection") || SameName(name, "server") ||
-         SameName(name, "transfer-encoding");
+  using auth::internal::EqualsIgnoreCase;
+  return EqualsIgnoreCase(name, "content-length") || EqualsIgnoreCase(name, "connection") ||
+         EqualsIgnoreCase(name, "server") || EqualsIgnoreCase(name, "transfer-encoding");
 }
 
 // RFC 9110 token characters: anything else cannot be a field name.

@@ -13,7 +13,8 @@ namespace coffer::server {
 
 class Periodic {
  public:
-  Periodic(boost::asio::io_context& io, std::chrono::steady_clock::duration interval, std::function<void()> fn);
+  Periodic(boost::asio::io_context& io, std::chrono::steady_clock::duration interval,
+           std::function<void()> fn);
   Periodic(const Periodic&) = delete;
   Periodic& operator=(const Periodic&) = delete;
 

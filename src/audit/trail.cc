@@ -40,13 +40,12 @@ server::ServiceFront AuditTrail::CloudTrailFront() {
   server::ServiceFront front;
   front.service = "cloudtrail";
   front.model = model_.get();
-  front.call = [this](const server::Caller& caller, std::string_view, std::string_view operation,
-                      const nlohmann::json& body) -> StatusOr<nlohmann::json> {
-    if (operation != "LookupEvents") {
+  front.call = [this](const server::FrontCall& call) -> StatusOr<nlohmann::json> {
+    if (call.operation != "LookupEvents") {
       return Status(ErrorCode::kUnknownOperation,
-                    "The operation " + std::string(operation) + " is not supported by this server.");
+                    "The operation " + std::string(call.operation) + " is not supported by this server.");
     }
-    return LookupEvents(options_.log.dir, caller.account_id, body, clock_.Now());
+    return LookupEvents(options_.log.dir, call.caller.account_id, call.body, clock_.Now());
   };
   return front;
 }

@@ -1,4 +1,5 @@
 // Query API: managed policies, attachments, groups, tags, deletions.
+#include "common/tags.h"
 #include "iam/query_util.h"
 
 namespace coffer::iam::internal {
@@ -8,13 +9,17 @@ std::string Arn(const QueryContext& ctx, std::string_view kind, std::string_view
   return "arn:aws:iam::" + ctx.principal.account_id + ":" + std::string(kind) + "/" + std::string(name);
 }
 
-// Tags.member.N.Key / Tags.member.N.Value
-std::map<std::string, std::string> ReadTags(const FormParams& p) {
+// Tags.member.N.Key / Tags.member.N.Value. IAM answers a reserved key with
+// InvalidInput (it has no TagException).
+StatusOr<std::map<std::string, std::string>> ReadTags(const FormParams& p) {
   std::map<std::string, std::string> out;
   for (int i = 1;; ++i) {
     const std::string base = "Tags.member." + std::to_string(i);
     auto key = p.find(base + ".Key");
     if (key == p.end()) return out;
+    if (IsReservedTagKey(key->second)) {
+      return Status(ErrorCode::kTag, "Tag keys beginning with aws: (in any letter case) are reserved");
+    }
     out[key->second] = Param(p, base + ".Value");
   }
 }
@@ -54,7 +59,8 @@ StatusOr<std::string> Tag(IdentityStore& ids, const QueryContext& ctx, const For
                           std::string_view kind) {
   ASSIGN_OR_RETURN(std::string owner, Required(p, kind == "role" ? "RoleName" : "UserName"));
   RETURN_IF_ERROR(Authorize(ids, ctx, kind == "role" ? "iam:TagRole" : "iam:TagUser", Arn(ctx, kind, owner)));
-  RETURN_IF_ERROR(ids.TagEntity(kind, ctx.principal.account_id, owner, ReadTags(p)));
+  ASSIGN_OR_RETURN(auto tags, ReadTags(p));
+  RETURN_IF_ERROR(ids.TagEntity(kind, ctx.principal.account_id, owner, tags));
   return std::string();
 }
 

@@ -276,6 +276,8 @@ QueryError QueryErrorFor(ErrorCode code) {
       return {"DeleteConflict", 409};
     case ErrorCode::kValidation:
       return {"ValidationError", 400};
+    case ErrorCode::kTag:
+      return {"InvalidInput", 400};
     case ErrorCode::kUnknownOperation:
       return {"InvalidAction", 400};
     case ErrorCode::kUnrecognizedClient:

@@ -189,11 +189,14 @@ TEST_F(MetadataTest, TagResourceAddsAndOverwritesAndUntagResourceRemoves) {
             Json::array({{{"TagKey", "team"}, {"TagValue", "x"}}}));
 }
 
-TEST_F(MetadataTest, TagKeysWithTheAwsPrefixAreReserved) {
-  const Json reserved = {{{"TagKey", "aws:createdBy"}, {"TagValue", "me"}}};
-  EXPECT_EQ(CodeOf(Call("CreateKey", {{"Tags", reserved}})), ErrorCode::kTag);
+TEST_F(MetadataTest, TagKeysWithTheAwsPrefixAreReservedInEveryLetterCase) {
   const std::string key_id = CreateKeyId();
-  EXPECT_EQ(CodeOf(Call("TagResource", {{"KeyId", key_id}, {"Tags", reserved}})), ErrorCode::kTag);
+  for (const char* spelling : {"aws:createdBy", "AWS:team", "Aws:team", "aWs:team", "awS:team"}) {
+    const Json reserved = {{{"TagKey", spelling}, {"TagValue", "me"}}};
+    EXPECT_EQ(CodeOf(Call("CreateKey", {{"Tags", reserved}})), ErrorCode::kTag) << spelling;
+    EXPECT_EQ(CodeOf(Call("TagResource", {{"KeyId", key_id}, {"Tags", reserved}})), ErrorCode::kTag)
+        << spelling;
+  }
   EXPECT_TRUE(MustCall("ListResourceTags", {{"KeyId", key_id}})["Tags"].empty());
 }
 

@@ -4,6 +4,7 @@
 #include <array>
 
 #include "common/encoding.h"
+#include "common/tags.h"
 #include "kms/authorizer.h"
 #include "kms/grants.h"
 #include "kms/key_spec.h"
@@ -401,8 +402,9 @@ StatusOr<std::map<std::string, std::string>> ReadTags(const Json& request) {
   for (const auto& tag : *it) {
     const std::string key = tag.value("TagKey", "");
     const std::string value = tag.value("TagValue", "");
-    if (key.starts_with("aws:")) {
-      return Status(ErrorCode::kTag, "Tags beginning with aws: are reserved and cannot be set");
+    if (IsReservedTagKey(key)) {
+      return Status(ErrorCode::kTag,
+                    "Tag keys beginning with aws: (in any letter case) are reserved and cannot be set");
     }
     if (!tags.emplace(key, value).second) {
       return Status(ErrorCode::kTag, "Duplicate tag keys in the request");

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -16,6 +17,7 @@
 
 #include "common/clock.h"
 #include "common/status_or.h"
+#include "policy/identity_source.h"
 
 namespace coffer::api {
 class ServiceModel;
@@ -69,13 +71,31 @@ class Admission {
                        std::string_view operation, const nlohmann::json& body) = 0;
 };
 
+// One authenticated, validated call to a ServiceFront's operation. References
+// are valid for the duration of the call only.
+struct FrontCall {
+  const Caller& caller;
+  const policy::CallerInfo& who;  // the caller as authorization sees it
+  std::string_view region;        // from the SigV4 scope
+  std::string_view operation;     // "GetSecretValue"
+  const nlohmann::json& body;     // validated against the front's model
+  std::string_view request_id;
+};
+
+// A service's own wire name and HTTP status for an error code.
+struct WireError {
+  std::string_view type;
+  int http_status = 400;
+};
+
 // An additional AWS JSON 1.1 service on the same port.
 struct ServiceFront {
   std::string service;  // SigV4 signing name, "cloudtrail"
   const api::ServiceModel* model = nullptr;
-  std::function<StatusOr<nlohmann::json>(const Caller& caller, std::string_view region,
-                                         std::string_view operation, const nlohmann::json& body)>
-      call;
+  std::function<StatusOr<nlohmann::json>(const FrontCall& call)> call;
+  // Where this service names an error differently from the shared table
+  // (server/error_table.cc); nullopt keeps the shared name. May be empty.
+  std::function<std::optional<WireError>(ErrorCode code)> error_for;
 };
 
 // GET endpoints outside the AWS protocols (e.g. /metrics); the handler gets

@@ -124,7 +124,17 @@ Router::Router(const api::ServiceModel& kms_model, auth::SigV4Verifier& verifier
 }
 
 HttpResponse Router::ErrorResponse(const Status& status, std::string_view request_id) {
-  const ErrorInfo info = LookupError(status.code());
+  return ErrorResponse(LookupError(status.code()), status, request_id);
+}
+
+ErrorInfo Router::ErrorFor(const ServiceFront* front, ErrorCode code) {
+  if (front != nullptr && front->error_for) {
+    if (std::optional<WireError> own = front->error_for(code)) return {own->type, own->http_status};
+  }
+  return LookupError(code);
+}
+
+HttpResponse Router::ErrorResponse(const ErrorInfo& info, const Status& status, std::string_view request_id) {
   const json body = {{"__type", info.type}, {"message", status.message()}};
   HttpResponse response = JsonResponse(info.http_status, Dump(body), request_id);
   response.headers.emplace_back("x-amzn-ErrorType", std::string(info.type));
@@ -147,16 +157,17 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
   RequestTrace trace = BeginTrace(request, connection, request_id);
   const std::string_view target = FindHeader(request, "x-amz-target");
   json body;
-  StatusOr<json> result = Dispatch(request, target, connection, trace, body);
+  const ServiceFront* front = nullptr;
+  StatusOr<json> result = Dispatch(request, target, connection, trace, body, front);
   HttpResponse response;
   if (!result.ok()) {
-    const ErrorInfo info = LookupError(result.status().code());
+    const ErrorInfo info = ErrorFor(front, result.status().code());
     if (info.http_status >= 500) {
       spdlog::error("request {} {} failed: {}", request_id, target, result.status().ToString());
     } else {
       spdlog::debug("request {} {} from {} -> {}", request_id, target, connection.source_ip, info.type);
     }
-    response = ErrorResponse(result.status(), request_id);
+    response = ErrorResponse(info, result.status(), request_id);
     trace.status = result.status();
   } else {
     spdlog::debug("request {} {} from {} -> 200", request_id, target, connection.source_ip);
@@ -217,11 +228,12 @@ const api::Operation* Router::FindOperation(std::string_view target, const Servi
 }
 
 StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_view target,
-                                const ConnectionInfo& connection, RequestTrace& trace, json& body) {
+                                const ConnectionInfo& connection, RequestTrace& trace, json& body,
+                                const ServiceFront*& front) {
   if (request.method != "POST") {
     return Status(ErrorCode::kUnknownOperation, "Only POST is supported by the AWS JSON protocol");
   }
-  const ServiceFront* front = FindFront(target);
+  front = FindFront(target);
   const api::Operation* model_op = FindOperation(target, front);
   trace.service = front != nullptr ? front->service : std::string(kService);
   if (model_op != nullptr) trace.operation = model_op->name;  // known before authentication, for the audit
@@ -252,7 +264,8 @@ StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_vi
     RETURN_IF_ERROR(
         hooks_.admission->Admit(trace.caller, trace.region, trace.service, trace.operation, body));
   }
-  if (front != nullptr) return CallFront(*front, model_op->name, trace, body);
+  if (front != nullptr)
+    return CallFront(*front, model_op->name, CallerFor(principal, connection), trace, body);
   const Route& route = routes_.at(std::string(target));
   kms::RequestContext ctx{principal.account_id, identity.region, principal.arn, route.action};
   ctx.who = CallerFor(principal, connection);
@@ -265,10 +278,10 @@ StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_vi
   }
 }
 
-StatusOr<json> Router::CallFront(const ServiceFront& front, std::string_view operation, RequestTrace& trace,
-                                 const json& body) {
+StatusOr<json> Router::CallFront(const ServiceFront& front, std::string_view operation,
+                                 const policy::CallerInfo& who, RequestTrace& trace, const json& body) {
   try {
-    return front.call(trace.caller, trace.region, operation, body);
+    return front.call(FrontCall{trace.caller, who, trace.region, operation, body, trace.request_id});
   } catch (const std::exception&) {
     return Status(ErrorCode::kInternal, "The request could not be processed");
   }

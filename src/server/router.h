@@ -19,6 +19,7 @@
 #include "common/random.h"
 #include "iam/identity_store.h"
 #include "kms/service.h"
+#include "server/error_table.h"
 #include "server/request_hooks.h"
 
 namespace coffer::server {
@@ -75,11 +76,16 @@ class Router {
     kms::OperationFn fn;
     std::string action;  // "kms:Encrypt"
   };
+  // `out_front` is the service front the target named (nullptr for KMS or an unknown target).
   StatusOr<nlohmann::json> Dispatch(const auth::HttpRequest& request, std::string_view target,
                                     const ConnectionInfo& connection, RequestTrace& trace,
-                                    nlohmann::json& body);
+                                    nlohmann::json& body, const ServiceFront*& out_front);
   StatusOr<nlohmann::json> CallFront(const ServiceFront& front, std::string_view operation,
-                                     RequestTrace& trace, const nlohmann::json& body);
+                                     const policy::CallerInfo& who, RequestTrace& trace,
+                                     const nlohmann::json& body);
+  // The wire name and status of an error: the front's own name where it has one.
+  static ErrorInfo ErrorFor(const ServiceFront* front, ErrorCode code);
+  static HttpResponse ErrorResponse(const ErrorInfo& info, const Status& status, std::string_view request_id);
   const ServiceFront* FindFront(std::string_view target) const;
   const api::Operation* FindOperation(std::string_view target, const ServiceFront* front) const;
   std::uint64_t Notify(RequestTrace& trace);

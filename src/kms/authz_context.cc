@@ -27,6 +27,7 @@ void AddCaller(const RequestContext& ctx, RequestSink& out) {
   if (!ctx.who.principal_type.empty()) out.Key("aws:PrincipalType", ctx.who.principal_type);
   if (!ctx.who.user_name.empty()) out.Key("aws:username", ctx.who.user_name);
   if (!ctx.who.user_id.empty()) out.Key("aws:userid", ctx.who.user_id);
+  if (!ctx.via_service.empty()) out.Key("kms:ViaService", ctx.via_service);
   out.Principal(std::move(caller));
 }
 

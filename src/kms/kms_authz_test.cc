@@ -5,6 +5,7 @@
 #include "kms/authorizer.h"
 #include "kms/grants.h"
 #include "kms/kms_test_util.h"
+#include "kms/service_client.h"
 
 namespace coffer::kms::testing {
 namespace {
@@ -256,6 +257,62 @@ TEST_F(KmsAuthzTest, AliasIndexListsEveryAliasOfAKeySorted) {
   names = alias_index_.AliasesOf((*loaded)->record);
   ASSERT_TRUE(names.ok());
   EXPECT_TRUE(names->empty());
+}
+
+}  // namespace
+}  // namespace coffer::kms::testing
+
+namespace coffer::kms::testing {
+namespace {
+
+// Calls another service of this server makes for its caller (service_client.h).
+class ServiceKmsTest : public KmsAuthzTest {
+ protected:
+  ViaService Via(std::string service) {
+    return ViaService{std::move(service), std::string(kAccount), std::string(kRegion), ctx_.principal_arn,
+                      ctx_.who};
+  }
+  ServiceKms service_kms_{kms_};
+};
+
+TEST_F(ServiceKmsTest, AwsManagedKeyIsUsableOnlyThroughItsOwnService) {
+  auto data_key =
+      service_kms_.GenerateDataKey(Via("secretsmanager"), "alias/aws/secretsmanager", {{"a", "b"}});
+  ASSERT_TRUE(data_key.ok()) << data_key.status().ToString();
+  EXPECT_EQ(data_key->plaintext.size(), 32u);
+  EXPECT_TRUE(data_key->key_arn.starts_with("arn:aws:kms:"));
+  auto opened = service_kms_.Decrypt(Via("secretsmanager"), data_key->ciphertext_blob, {{"a", "b"}});
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_TRUE(opened->view().size() == 32 &&
+              std::equal(opened->view().begin(), opened->view().end(), data_key->plaintext.view().begin()));
+  // The managed key's policy requires kms:ViaService = secretsmanager.<region>.amazonaws.com:
+  // another service, and the caller directly, are refused.
+  EXPECT_EQ(CodeOf(service_kms_.Decrypt(Via("ssm"), data_key->ciphertext_blob, {{"a", "b"}})),
+            ErrorCode::kAccessDenied);
+  EXPECT_EQ(CodeOf(CallAs(ctx_, "Decrypt",
+                          {{"CiphertextBlob", Base64Encode(data_key->ciphertext_blob)},
+                           {"EncryptionContext", {{"a", "b"}}}})),
+            ErrorCode::kAccessDenied);
+}
+
+TEST_F(ServiceKmsTest, WrongEncryptionContextFailsDecrypt) {
+  const std::string key = CreateKeyId();
+  auto blob = service_kms_.Encrypt(Via("ssm"), key, {{"PARAMETER_ARN", "p1"}}, AsBytes("value"));
+  ASSERT_TRUE(blob.ok()) << blob.status().ToString();
+  EXPECT_EQ(CodeOf(service_kms_.Decrypt(Via("ssm"), *blob, {{"PARAMETER_ARN", "p2"}})),
+            ErrorCode::kInvalidCiphertext);
+  auto opened = service_kms_.Decrypt(Via("ssm"), *blob, {{"PARAMETER_ARN", "p1"}}, key);
+  ASSERT_TRUE(opened.ok());
+  EXPECT_EQ(std::string(AsChars(opened->view())), "value");
+}
+
+TEST_F(ServiceKmsTest, CallerWithoutPermissionIsRefused) {
+  const std::string key = CreateKeyId();
+  ViaService bob = Via("secretsmanager");
+  bob.principal_arn = "arn:aws:iam::" + std::string(kAccount) + ":user/bob";
+  bob.who.caller = {bob.principal_arn, "", std::string(kAccount), "", false};
+  EXPECT_EQ(CodeOf(service_kms_.GenerateDataKey(bob, key, {})), ErrorCode::kAccessDenied);
+  EXPECT_EQ(CodeOf(service_kms_.DescribeKeyArn(bob, key)), ErrorCode::kAccessDenied);
 }
 
 }  // namespace

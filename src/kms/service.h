@@ -28,6 +28,9 @@ struct RequestContext {
   std::string action;             // "kms:<Operation>", for AWS-shaped denials
   policy::CallerInfo who{};       // the caller as authorization sees it (router)
   const Json* request = nullptr;  // the validated body, for condition keys
+  // kms:ViaService ("secretsmanager.us-east-1.amazonaws.com") when another
+  // service of this server calls KMS for the caller (kms/service_client.h).
+  std::string via_service;
 };
 
 class Authorizer;

@@ -43,6 +43,7 @@ bench:
 	bash bench/run.sh
 
 fuzz:
+	@bash scripts/install-deps.sh fuzz
 	CXX=clang++ cmake -S . -B build-fuzz -DCOFFER_FUZZ=ON -DCOFFER_TESTS=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 	cmake --build build-fuzz -j$(JOBS)
 

@@ -15,11 +15,11 @@ failed=0
 
 echo "== unit tests (ctest)"
 unit_log="$(mktemp)"
-(cd "$build_dir" && ctest --output-on-failure -j"$jobs" -L unit) 2>&1 | tee "$unit_log"
-total=$(grep -Eo 'tests failed out of [0-9]+' "$unit_log" | grep -Eo '[0-9]+$' || echo 0)
-unit_failed=$(grep -Eo '[0-9]+ tests failed out of' "$unit_log" | grep -Eo '^[0-9]+' || echo 0)
-passed=$((passed + total - unit_failed))
-failed=$((failed + unit_failed))
+bash scripts/unit_tests.sh "$build_dir" 2>&1 | tee "$unit_log"
+unit_line=$(grep -E '^unit: [0-9]+ passed, [0-9]+ failed$' "$unit_log" | tail -n 1)
+if [[ -z $unit_line ]]; then unit_line="unit: 0 passed, 1 failed"; fi
+passed=$((passed + $(echo "$unit_line" | grep -Eo '[0-9]+ passed' | grep -Eo '[0-9]+')))
+failed=$((failed + $(echo "$unit_line" | grep -Eo '[0-9]+ failed' | grep -Eo '[0-9]+')))
 
 echo "== integration tests"
 integ_log="$(mktemp)"

@@ -41,11 +41,14 @@ constexpr std::array<std::string_view, 5> kVerbatimMaps = {
     "EncryptionContext", "EncryptionContextSubset", "EncryptionContextEquals", "SourceEncryptionContext",
     "DestinationEncryptionContext"};
 
-constexpr std::array<std::string_view, 11> kReadOnlyCrypto = {"Encrypt",
+// CloudTrail marks KMS's cryptographic operations, data key pairs included, read-only.
+constexpr std::array<std::string_view, 13> kReadOnlyCrypto = {"Encrypt",
                                                               "Decrypt",
                                                               "ReEncrypt",
                                                               "GenerateDataKey",
                                                               "GenerateDataKeyWithoutPlaintext",
+                                                              "GenerateDataKeyPair",
+                                                              "GenerateDataKeyPairWithoutPlaintext",
                                                               "GenerateRandom",
                                                               "GenerateMac",
                                                               "VerifyMac",

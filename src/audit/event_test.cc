@@ -151,7 +151,8 @@ TEST(Sanitize, KeepsEncryptionContextKeysVerbatim) {
 
 TEST(ReadOnly, FollowsCloudTrailsClassification) {
   for (const char* op : {"Encrypt", "Decrypt", "GenerateDataKey", "DescribeKey", "ListKeys", "GetKeyPolicy",
-                         "LookupEvents", "GenerateRandom"}) {
+                         "LookupEvents", "GenerateRandom", "GenerateDataKeyPair",
+                         "GenerateDataKeyPairWithoutPlaintext", "ReEncrypt", "Sign", "Verify"}) {
     EXPECT_TRUE(IsReadOnly(op)) << op;
   }
   for (const char* op : {"CreateKey", "ScheduleKeyDeletion", "TagResource", "PutKeyPolicy", "CreateAlias"}) {

@@ -19,7 +19,12 @@ StatusOr<std::unique_ptr<AuditTrail>> AuditTrail::Open(const TrailOptions& optio
 
 AuditTrail::AuditTrail(const TrailOptions& options, std::unique_ptr<AuditLog> log,
                        std::unique_ptr<api::ServiceModel> model, RandomSource& random, const Clock& clock)
-    : options_(options), log_(std::move(log)), model_(std::move(model)), random_(random), clock_(clock) {}
+    : options_(options),
+      log_(std::move(log)),
+      model_(std::move(model)),
+      random_(random),
+      clock_(clock),
+      key_usage_(options.log.dir, clock.Now()) {}
 
 std::string AuditTrail::NewEventId() {
   std::uint8_t raw[16] = {};
@@ -28,7 +33,9 @@ std::string AuditTrail::NewEventId() {
 }
 
 std::uint64_t AuditTrail::Observe(const server::RequestTrace& trace) {
-  const std::uint64_t seq = log_->Append(BuildApiEvent(trace, NewEventId(), options_.default_region));
+  const std::string event_id = NewEventId();
+  key_usage_.Observe(trace, event_id);
+  const std::uint64_t seq = log_->Append(BuildApiEvent(trace, event_id, options_.default_region));
   return log_->durability() == Durability::kStrict ? seq : 0;
 }
 

@@ -9,6 +9,7 @@
 #include "api/service_model.h"
 #include "audit/audit_log.h"
 #include "audit/event.h"
+#include "audit/key_usage.h"
 #include "common/random.h"
 #include "rootkey/root_key.h"
 #include "server/request_hooks.h"
@@ -38,6 +39,8 @@ class AuditTrail final : public server::RequestObserver {
   // The CloudTrail JSON 1.1 front (LookupEvents) for the router.
   server::ServiceFront CloudTrailFront();
   AuditLog& log() { return *log_; }
+  // Last cryptographic use per KMS key (GetKeyLastUsage).
+  KeyUsageIndex& key_usage() { return key_usage_; }
 
  private:
   AuditTrail(const TrailOptions& options, std::unique_ptr<AuditLog> log,
@@ -49,6 +52,7 @@ class AuditTrail final : public server::RequestObserver {
   std::unique_ptr<api::ServiceModel> model_;
   RandomSource& random_;
   const Clock& clock_;
+  KeyUsageIndex key_usage_;
 };
 
 }  // namespace coffer::audit

@@ -4,6 +4,7 @@
 #include "kms/alias_index.h"
 #include "kms/authorizer.h"
 #include "kms/grants.h"
+#include "kms/key_usage.h"
 #include "kms/kms_test_util.h"
 #include "kms/service_client.h"
 
@@ -313,6 +314,151 @@ TEST_F(ServiceKmsTest, CallerWithoutPermissionIsRefused) {
   bob.who.caller = {bob.principal_arn, "", std::string(kAccount), "", false};
   EXPECT_EQ(CodeOf(service_kms_.GenerateDataKey(bob, key, {})), ErrorCode::kAccessDenied);
   EXPECT_EQ(CodeOf(service_kms_.DescribeKeyArn(bob, key)), ErrorCode::kAccessDenied);
+}
+
+}  // namespace
+}  // namespace coffer::kms::testing
+
+namespace coffer::kms::testing {
+namespace {
+
+// Counts the random bytes drawn, to show that a refused call did no work.
+class CountingRandom final : public RandomSource {
+ public:
+  explicit CountingRandom(RandomSource& inner) : inner_(inner) {}
+  Status Fill(std::span<std::uint8_t> out) override {
+    drawn_ += out.size();
+    return inner_.Fill(out);
+  }
+  std::size_t drawn() const { return drawn_; }
+
+ private:
+  RandomSource& inner_;
+  std::size_t drawn_ = 0;
+};
+
+class ImportAuthzTest : public KmsAuthzTest {
+ protected:
+  StatusOr<Json> CallOn(KmsService& service, const RequestContext& who, std::string_view op,
+                        const Json& req) {
+    RequestContext ctx = who;
+    ctx.action = "kms:" + std::string(op);
+    ctx.request = &req;
+    for (const Operation& candidate : Operations()) {
+      if (candidate.name == op) return candidate.fn(service, ctx, req);
+    }
+    return InternalError("no such operation");
+  }
+  Json ParamsRequest(const std::string& key) {
+    return {{"KeyId", key}, {"WrappingAlgorithm", "RSAES_OAEP_SHA_256"}, {"WrappingKeySpec", "RSA_2048"}};
+  }
+};
+
+TEST_F(ImportAuthzTest, GetParametersForImportIsAuthorizedBeforeAnyWork) {
+  const std::string external = CreateKeyId({{"Origin", "EXTERNAL"}});
+  const std::string generated = CreateKeyId();
+  CountingRandom counting(random_);
+  KmsService service(keys_, counting, clock_);
+  service.SetAuthorizer(&authorizer_);
+  const RequestContext bob = As(kAccount, "bob");
+  EXPECT_EQ(CodeOf(CallOn(service, bob, "GetParametersForImport", ParamsRequest(external))),
+            ErrorCode::kAccessDenied);
+  // A key of the wrong origin is not revealed to a caller who may not use it.
+  EXPECT_EQ(CodeOf(CallOn(service, bob, "GetParametersForImport", ParamsRequest(generated))),
+            ErrorCode::kAccessDenied);
+  EXPECT_EQ(counting.drawn(), 0u) << "a wrapping key or import token was made for a refused caller";
+  // The administrator still gets parameters, and the wrong origin is named to them.
+  EXPECT_TRUE(CallOn(service, ctx_, "GetParametersForImport", ParamsRequest(external)).ok());
+  EXPECT_GT(counting.drawn(), 0u);
+  EXPECT_EQ(CodeOf(CallOn(service, ctx_, "GetParametersForImport", ParamsRequest(generated))),
+            ErrorCode::kUnsupportedOperation);
+}
+
+TEST_F(ImportAuthzTest, ImportAndDeleteImportedMaterialAreRefusedWithoutPermission) {
+  const std::string external = CreateKeyId({{"Origin", "EXTERNAL"}});
+  const RequestContext bob = As(kAccount, "bob");
+  EXPECT_EQ(CodeOf(CallAs(bob, "ImportKeyMaterial",
+                          {{"KeyId", external},
+                           {"ImportToken", B64("token")},
+                           {"EncryptedKeyMaterial", B64("material")},
+                           {"ExpirationModel", "KEY_MATERIAL_DOES_NOT_EXPIRE"}})),
+            ErrorCode::kAccessDenied);
+  EXPECT_EQ(CodeOf(CallAs(bob, "DeleteImportedKeyMaterial", {{"KeyId", external}})),
+            ErrorCode::kAccessDenied);
+  EXPECT_EQ(Describe(external)["KeyState"], "PendingImport");
+}
+
+TEST_F(KmsAuthzTest, RotateKeyOnDemandOfAnAwsManagedKeyIsAccessDenied) {
+  const std::string key_id = Describe("alias/aws/ebs")["KeyId"].get<std::string>();
+  auto refused = Call("RotateKeyOnDemand", {{"KeyId", key_id}});
+  ASSERT_EQ(CodeOf(refused), ErrorCode::kAccessDenied);
+  EXPECT_NE(refused.status().message().find("kms:RotateKeyOnDemand"), std::string::npos);
+  EXPECT_TRUE(MustCall("ListKeyRotations", {{"KeyId", key_id}})["Rotations"].empty());
+}
+
+}  // namespace
+}  // namespace coffer::kms::testing
+
+namespace coffer::kms::testing {
+namespace {
+
+class FakeKeyUsage final : public KeyUsageSource {
+ public:
+  StatusOr<std::optional<KeyLastUse>> LastUse(std::string_view key_arn) override {
+    asked.emplace_back(key_arn);
+    return use;
+  }
+  TimePoint TrackingStart() override { return start; }
+  std::optional<KeyLastUse> use;
+  TimePoint start{};
+  std::vector<std::string> asked;
+};
+
+class KeyLastUsageTest : public KmsAuthzTest {
+ protected:
+  void SetUp() override {
+    KmsAuthzTest::SetUp();
+    kms_.SetKeyUsage(&usage_);
+  }
+  FakeKeyUsage usage_;
+};
+
+TEST_F(KeyLastUsageTest, ReportsTheTrailsLastUse) {
+  const std::string key = CreateKeyId();
+  usage_.use = KeyLastUse{"Sign", FromEpochMillis(kStartMs + 5'000), "event-1", "request-1"};
+  const Json out = MustCall("GetKeyLastUsage", {{"KeyId", ArnOf(key)}});
+  EXPECT_EQ(usage_.asked, std::vector<std::string>{ArnOf(key)});
+  EXPECT_EQ(out["KeyId"], key);
+  EXPECT_EQ(out["KeyLastUsage"], Json({{"Operation", "Sign"},
+                                       {"Timestamp", (kStartMs + 5'000) / 1000.0},
+                                       {"CloudTrailEventId", "event-1"},
+                                       {"KmsRequestId", "request-1"}}));
+  // Tracking began before the key existed: it starts at the key's creation.
+  EXPECT_EQ(out["TrackingStartDate"], out["KeyCreationDate"]);
+}
+
+TEST_F(KeyLastUsageTest, AnUnusedKeyHasAnEmptyLastUsageAndTheLaterTrackingStart) {
+  const std::string key = CreateKeyId();
+  usage_.start = FromEpochMillis(kStartMs + 60'000);
+  const Json out = MustCall("GetKeyLastUsage", {{"KeyId", key}});
+  EXPECT_TRUE(out["KeyLastUsage"].empty());
+  EXPECT_EQ(out["TrackingStartDate"], (kStartMs + 60'000) / 1000.0);
+}
+
+TEST_F(KeyLastUsageTest, IsAuthorizedAndSameAccountOnly) {
+  const std::string key = CreateKeyId();
+  EXPECT_EQ(CodeOf(CallAs(As(kAccount, "bob"), "GetKeyLastUsage", {{"KeyId", key}})),
+            ErrorCode::kAccessDenied);
+  EXPECT_EQ(CodeOf(CallAs(As("444455556666", "eve"), "GetKeyLastUsage",
+                          {{"KeyId", "arn:aws:kms:" + std::string(kRegion) + ":" + std::string(kAccount) +
+                                         ":key/" + key}})),
+            ErrorCode::kAccessDenied);
+  EXPECT_TRUE(usage_.asked.empty()) << "the trail was read for a refused caller";
+}
+
+TEST_F(KmsAuthzTest, GetKeyLastUsageWithoutATrailIsUnsupported) {
+  const std::string key = CreateKeyId();
+  EXPECT_EQ(CodeOf(Call("GetKeyLastUsage", {{"KeyId", key}})), ErrorCode::kUnsupportedOperation);
 }
 
 }  // namespace

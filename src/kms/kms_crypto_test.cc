@@ -272,7 +272,7 @@ TEST_F(CryptoTest, AwsManagedKeysCannotBeChangedByTheCustomer) {
       ErrorCode::kAccessDenied);
   EXPECT_EQ(CodeOf(Call("CreateAlias", {{"AliasName", "alias/mine"}, {"TargetKeyId", key_id}})),
             ErrorCode::kAccessDenied);
-  EXPECT_EQ(CodeOf(Call("RotateKeyOnDemand", {{"KeyId", key_id}})), ErrorCode::kUnsupportedOperation);
+  EXPECT_EQ(CodeOf(Call("RotateKeyOnDemand", {{"KeyId", key_id}})), ErrorCode::kAccessDenied);
   EXPECT_EQ(Describe(key_id)["KeyState"], "Enabled");
 }
 

@@ -36,7 +36,8 @@ inline constexpr std::string_view kOtherRegion = "eu-west-1";
 inline constexpr std::int64_t kStartMs = 1'704'067'200'000;  // 2024-01-01T00:00:00Z
 inline constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
 
-inline ErrorCode CodeOf(const StatusOr<Json>& result) {
+template <typename T>
+ErrorCode CodeOf(const StatusOr<T>& result) {
   return result.ok() ? ErrorCode::kOk : result.status().code();
 }
 

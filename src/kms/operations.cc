@@ -26,6 +26,7 @@ const std::vector<Operation>& Operations() {
       {"GenerateDataKeyWithoutPlaintext", &ops::GenerateDataKeyWithoutPlaintext},
       {"GenerateMac", &ops::GenerateMac},
       {"GenerateRandom", &ops::GenerateRandom},
+      {"GetKeyLastUsage", &ops::GetKeyLastUsage},
       {"GetKeyPolicy", &ops::GetKeyPolicy},
       {"GetKeyRotationStatus", &ops::GetKeyRotationStatus},
       {"GetParametersForImport", &ops::GetParametersForImport},

@@ -30,11 +30,12 @@ struct RequestContext {
   const Json* request = nullptr;  // the validated body, for condition keys
   // kms:ViaService ("secretsmanager.us-east-1.amazonaws.com") when another
   // service of this server calls KMS for the caller (kms/service_client.h).
-  std::string via_service;
+  std::string via_service{};
 };
 
 class Authorizer;
 class GrantStore;
+class KeyUsageSource;
 
 class KmsService;
 using OperationFn = StatusOr<Json> (*)(KmsService& kms, const RequestContext& ctx, const Json& request);
@@ -75,6 +76,9 @@ class KmsService {
   Authorizer* authorizer() { return authorizer_; }
   void SetGrants(GrantStore* grants) { grants_ = grants; }
   GrantStore* grants() { return grants_; }
+  // GetKeyLastUsage's source (the audit trail); without one it is unsupported.
+  void SetKeyUsage(KeyUsageSource* usage) { usage_ = usage; }
+  KeyUsageSource* key_usage() { return usage_; }
   Status AuthorizeKey(const RequestContext& ctx, const KeyRecord& key);
   Status AuthorizeAccount(const RequestContext& ctx);
 
@@ -104,6 +108,7 @@ class KmsService {
   const Clock& clock_;
   Authorizer* authorizer_ = nullptr;
   GrantStore* grants_ = nullptr;
+  KeyUsageSource* usage_ = nullptr;
   SweepListener sweep_listener_;
 };
 

@@ -42,12 +42,11 @@ Status Bootstrap(Core& core, const std::filesystem::path& data_dir, const std::s
       "\n# user_arn = " + user.arn + "\n[default]\naws_access_key_id = " + key.key.access_key_id +
       "\naws_secret_access_key = " + key.secret_access_key + "\nregion = " + region + "\n";
   RETURN_IF_ERROR(WriteFileAtomically(data_dir / "credentials", text, 0600));
-  // Shown once, on the terminal of whoever started the first server; later
-  // starts only point at the file.
-  std::cout << "Created account " << account.id << " with user admin; credentials saved in "
-            << (data_dir / "credentials").string() << " (mode 0600):\n"
-            << "  export AWS_ACCESS_KEY_ID=" << key.key.access_key_id << "\n"
-            << "  export AWS_SECRET_ACCESS_KEY=" << key.secret_access_key << "\n";
+  // stdout is a log under systemd or a test harness: the secret access key
+  // stays in the 0600 file; only its path and the key id are printed.
+  std::cout << "Created account " << account.id << " with user admin (access key id " << key.key.access_key_id
+            << "); the secret access key is in "
+            << std::filesystem::absolute(data_dir / "credentials").string() << " (mode 0600)\n";
   return Status::Ok();
 }
 
@@ -107,7 +106,9 @@ StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
   std::error_code ec;
   std::filesystem::create_directories(options.data_dir, ec);
   if (ec) return InternalError("cannot create data directory " + options.data_dir.string());
-  ::chmod(options.data_dir.c_str(), 0700);
+  if (::chmod(options.data_dir.c_str(), 0700) != 0) {
+    return InternalError("cannot restrict data directory " + options.data_dir.string() + " to mode 0700");
+  }
   if (options.root_key_provider == "file") {
     ASSIGN_OR_RETURN(core->root_key,
                      rootkey::LoadOrCreateFileRootKey(options.data_dir / "root.key", core->random));

@@ -5,6 +5,7 @@
 #include "audit/signing_key_store.h"
 #include "kms/arn.h"
 #include "kms/key_record.h"
+#include "kms/key_usage.h"
 #include "metrics/instrumented_store.h"
 #include "quota/quota_store.h"
 
@@ -130,8 +131,30 @@ void Observability::AddCollectors() {
   }
 }
 
+namespace {
+
+// GetKeyLastUsage reads the trail's key-usage index.
+class TrailKeyUsage final : public kms::KeyUsageSource {
+ public:
+  explicit TrailKeyUsage(audit::KeyUsageIndex& index) : index_(index) {}
+  StatusOr<std::optional<kms::KeyLastUse>> LastUse(std::string_view key_arn) override {
+    std::optional<audit::KeyUse> use = index_.LastUse(key_arn);
+    if (!use) return std::optional<kms::KeyLastUse>();
+    return std::optional<kms::KeyLastUse>(
+        kms::KeyLastUse{use->operation, use->time, use->event_id, use->request_id});
+  }
+  TimePoint TrackingStart() override { return index_.TrackingStart(); }
+
+ private:
+  audit::KeyUsageIndex& index_;
+};
+
+}  // namespace
+
 void Observability::Attach(kms::KmsService& kms, kms::KeyStore& keys, store::Store& store) {
   if (trail_) {
+    key_usage_ = std::make_unique<TrailKeyUsage>(trail_->key_usage());
+    kms.SetKeyUsage(key_usage_.get());
     kms.SetSweepListener([this](std::string_view name, const kms::KeyRecord& record) {
       trail_->RecordServiceAction(audit::ServiceAction{std::string(name), "kms", record.region,
                                                        record.account, record.Arn(), clock_.Now()});

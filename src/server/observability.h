@@ -10,6 +10,7 @@
 
 #include "audit/trail.h"
 #include "kms/key_store.h"
+#include "kms/key_usage.h"
 #include "kms/service.h"
 #include "metrics/registry.h"
 #include "metrics/request_metrics.h"
@@ -62,6 +63,7 @@ class Observability {
   metrics::Registry registry_;
   metrics::HistogramFamily& store_commits_;
   std::unique_ptr<audit::AuditTrail> trail_;
+  std::unique_ptr<kms::KeyUsageSource> key_usage_;  // the trail, for GetKeyLastUsage
   std::unique_ptr<quota::RateLimiter> limiter_;
   quota::QuotaConfig file_quotas_;
   std::unique_ptr<metrics::RequestMetrics> request_metrics_;

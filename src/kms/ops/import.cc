@@ -83,7 +83,8 @@ StatusOr<Json> GetParametersForImport(KmsService& kms, const RequestContext& ctx
   ASSIGN_OR_RETURN(crypto::AsymSpec spec, WrappingSpec(req));
   ASSIGN_OR_RETURN(std::string id, kms.ResolveIdForWrite(ctx, req.at("KeyId").get<std::string>()));
   {
-    ASSIGN_OR_RETURN(auto existing, kms.keys().Load(ctx.region, ctx.account, id));
+    // Authorized before anything about the key is said or any work is done.
+    ASSIGN_OR_RETURN(auto existing, kms.LoadForCaller(ctx, id));
     RETURN_IF_ERROR(CheckExternal(existing->record));
   }
   // A fresh wrapping key per call, made outside the write transaction.

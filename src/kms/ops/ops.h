@@ -38,6 +38,8 @@ COFFER_KMS_OP(EnableKeyRotation);
 COFFER_KMS_OP(DisableKeyRotation);
 COFFER_KMS_OP(GetKeyRotationStatus);
 COFFER_KMS_OP(RotateKeyOnDemand);
+// key_usage.cc
+COFFER_KMS_OP(GetKeyLastUsage);
 COFFER_KMS_OP(ListKeyRotations);
 // policy.cc
 COFFER_KMS_OP(GetKeyPolicy);

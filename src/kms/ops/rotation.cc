@@ -76,10 +76,9 @@ StatusOr<Json> RotateKeyOnDemand(KmsService& kms, const RequestContext& ctx, con
   const std::int64_t now = kms.NowMs();
   ASSIGN_OR_RETURN(
       KeyRecord record, MutateKey(kms, ctx, req.at("KeyId").get<std::string>(), [&](KeyRecord& r) {
-        if (r.key_manager == "AWS") {
-          return Status(ErrorCode::kUnsupportedOperation,
-                        "On-demand rotation is not supported for AWS managed keys");
-        }
+        // AWS managed keys rotate yearly on their own; their key policy does
+        // not allow kms:RotateKeyOnDemand, so AWS answers AccessDenied.
+        RETURN_IF_ERROR(CheckCustomerManaged(r, ctx));
         RETURN_IF_ERROR(CheckRotatable(r, ctx));
         if (r.on_demand_rotations >= kMaxOnDemandRotations) {
           return Status(ErrorCode::kLimitExceeded, "The key has reached the limit of 10 on-demand rotations");

@@ -33,7 +33,15 @@ REGION = "us-east-1"
 # Debian's botocore (1.29) predates RotateKeyOnDemand, ListKeyRotations and
 # RotationPeriodInDays. The repository's oracle holds a newer upstream KMS model
 # (byte-identical to botocore's); botocore loads it ahead of its bundled one.
-KMS_MODEL_DIR = Path("/work/shared/oracles/kms-api/botocore")
+# The oracles sit beside the repository (../shared/oracles), as CMake's
+# COFFER_ORACLES_DIR assumes; COFFER_ORACLES_DIR overrides. Without them the
+# tests would silently run against Debian's older models, so their absence
+# stops the run.
+ORACLES_DIR = Path(os.environ.get("COFFER_ORACLES_DIR", str(REPO.parent / "shared" / "oracles"))).resolve()
+KMS_MODEL_DIR = ORACLES_DIR / "kms-api" / "botocore"
+if not (KMS_MODEL_DIR / "kms" / "2014-11-01" / "service-2.json").is_file():
+    raise RuntimeError(f"oracle service models not found under {KMS_MODEL_DIR} "
+                       "(set COFFER_ORACLES_DIR to the shared/oracles directory)")
 
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
@@ -238,8 +246,7 @@ class CofferServer:
 
 def boto_session():
     core = botocore.session.get_session()
-    if KMS_MODEL_DIR.is_dir():
-        core.get_component("data_loader").search_paths.insert(0, str(KMS_MODEL_DIR))
+    core.get_component("data_loader").search_paths.insert(0, str(KMS_MODEL_DIR))
     return boto3.session.Session(botocore_session=core)
 
 

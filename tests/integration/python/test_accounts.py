@@ -121,3 +121,13 @@ def test_alias_names_are_per_region(server, kms):
     west.create_alias(AliasName=name, TargetKeyId=west_key)
     assert kms.describe_key(KeyId=name)["KeyMetadata"]["KeyId"] == east_key
     assert west.describe_key(KeyId=name)["KeyMetadata"]["KeyId"] == west_key
+
+
+def test_first_start_prints_the_credentials_path_never_the_secret(fresh_server):
+    # Issue 17, item 4: stdout is a log; the secret access key stays in the 0600 file.
+    srv = fresh_server()
+    log = srv.log_path.read_text(errors="replace")
+    assert srv.creds.secret_access_key not in log
+    assert srv.creds.access_key_id in log
+    assert str(srv.credentials_file.resolve()) in log
+    assert (srv.credentials_file.stat().st_mode & 0o777) == 0o600

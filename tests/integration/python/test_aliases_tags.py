@@ -237,3 +237,40 @@ def test_tag_key_too_long_is_validation_error(kms, new_key):
     key_id = new_key()["KeyId"]
     expect_validation("tagKey", kms.tag_resource, KeyId=key_id,
                       Tags=[{"TagKey": "k" * 129, "TagValue": "v"}])
+
+
+RESERVED_SPELLINGS = ["aws:team", "AWS:team", "Aws:team", "aWs:team", "awS:team"]
+
+
+@pytest.mark.parametrize("tag_key", RESERVED_SPELLINGS)
+def test_reserved_prefix_in_any_letter_case_is_tag_exception(kms, new_key, tag_key):
+    # Issue 20: AWS reserves aws: in every letter case.
+    key_id = new_key()["KeyId"]
+    expect_error("TagException", kms.tag_resource, KeyId=key_id, Tags=[{"TagKey": tag_key, "TagValue": "x"}])
+    expect_error("TagException", kms.create_key, Tags=[{"TagKey": tag_key, "TagValue": "x"}])
+    assert kms.list_resource_tags(KeyId=key_id)["Tags"] == []
+
+
+def test_aws_cli_tag_resource_with_upper_case_prefix_fails(aws_cli, kms, new_key):
+    key_id = new_key()["KeyId"]
+    out = aws_cli("kms", "tag-resource", "--key-id", key_id, "--tags", "TagKey=AWS:team,TagValue=x", check=False)
+    assert out.returncode != 0
+    assert "TagException" in out.stderr
+    assert kms.list_resource_tags(KeyId=key_id)["Tags"] == []
+
+
+@pytest.mark.parametrize("tag_key", RESERVED_SPELLINGS)
+def test_iam_tag_user_with_reserved_prefix_is_invalid_input(server, tag_key):
+    from conftest import boto_session
+    from botocore.config import Config
+    iam = boto_session().client("iam", region_name="us-east-1", endpoint_url=server.endpoint,
+                                aws_access_key_id=server.creds.access_key_id,
+                                aws_secret_access_key=server.creds.secret_access_key,
+                                config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+    name = "tagged-" + uuid.uuid4().hex[:8]
+    iam.create_user(UserName=name)
+    with pytest.raises(ClientError) as info:
+        iam.tag_user(UserName=name, Tags=[{"Key": tag_key, "Value": "x"}])
+    assert info.value.response["Error"]["Code"] == "InvalidInput"
+    assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    iam.tag_user(UserName=name, Tags=[{"Key": "team", "Value": "x"}])  # an ordinary key still works

@@ -374,3 +374,73 @@ def test_create_key_lockout_check(kms, account_id):
     assert "will not allow you to update the key policy in the future" in error_message(err)
     meta = kms.create_key(Policy=json.dumps(other), BypassPolicyLockoutSafetyCheck=True)["KeyMetadata"]
     expect_error("AccessDeniedException", kms.describe_key, KeyId=meta["KeyId"])
+
+
+def test_import_operations_are_authorized_before_the_key_is_examined(server, alice):
+    # Issue 17, item 2: a caller without permission learns nothing about the key
+    # (not its origin, not its state) and gets no wrapping key.
+    name, creds = alice
+    kms = make_kms(server)
+    kms_alice = make_kms(server, creds=creds)
+    external = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    generated = kms.create_key()["KeyMetadata"]["KeyId"]
+    for key_id in (external, generated):
+        err = expect_error("AccessDeniedException", kms_alice.get_parameters_for_import, KeyId=key_id,
+                           WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_4096")
+        assert "kms:GetParametersForImport" in error_message(err)
+    expect_error("AccessDeniedException", kms_alice.import_key_material, KeyId=external,
+                 ImportToken=b"t" * 32, EncryptedKeyMaterial=b"m" * 32,
+                 ExpirationModel="KEY_MATERIAL_DOES_NOT_EXPIRE")
+    expect_error("AccessDeniedException", kms_alice.delete_imported_key_material, KeyId=external)
+    # The owner gets parameters, and the wrong origin is named to the owner only.
+    assert kms.get_parameters_for_import(KeyId=external, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                         WrappingKeySpec="RSA_2048")["PublicKey"]
+    expect_error("UnsupportedOperationException", kms.get_parameters_for_import, KeyId=generated,
+                 WrappingAlgorithm="RSAES_OAEP_SHA_256", WrappingKeySpec="RSA_2048")
+
+
+def test_rotate_key_on_demand_of_an_aws_managed_key_is_access_denied(server):
+    kms = make_kms(server)
+    key_id = kms.describe_key(KeyId="alias/aws/ebs")["KeyMetadata"]["KeyId"]
+    err = expect_error("AccessDeniedException", kms.rotate_key_on_demand, KeyId=key_id)
+    assert "kms:RotateKeyOnDemand" in error_message(err)
+
+
+def test_get_key_last_usage_reports_the_last_cryptographic_use(server):
+    kms = make_kms(server)
+    key = kms.create_key()["KeyMetadata"]
+    unused = kms.get_key_last_usage(KeyId=key["KeyId"])
+    assert unused["KeyId"] == key["KeyId"]
+    assert not unused.get("KeyLastUsage")
+    assert unused["TrackingStartDate"] >= unused["KeyCreationDate"]
+    kms.encrypt(KeyId=key["KeyId"], Plaintext=b"x")
+    signed = kms.generate_data_key(KeyId=key["Arn"], KeySpec="AES_256")
+    request_id = signed["ResponseMetadata"]["RequestId"]
+    kms.describe_key(KeyId=key["KeyId"])  # not a cryptographic use
+    last = kms.get_key_last_usage(KeyId=key["Arn"])["KeyLastUsage"]
+    assert last["Operation"] == "GenerateDataKey"
+    assert last["KmsRequestId"] == request_id
+    assert last["CloudTrailEventId"]
+    trail = boto_session().client(
+        "cloudtrail", region_name=REGION, endpoint_url=server.endpoint,
+        aws_access_key_id=server.creds.access_key_id, aws_secret_access_key=server.creds.secret_access_key)
+    events = trail.lookup_events(LookupAttributes=[
+        {"AttributeKey": "EventId", "AttributeValue": last["CloudTrailEventId"]}])["Events"]
+    assert [e["EventName"] for e in events] == ["GenerateDataKey"]
+
+
+def test_get_key_last_usage_survives_a_restart(fresh_server):
+    srv = fresh_server()
+    kms = make_kms(srv)
+    key_id = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=key_id, Plaintext=b"x")["CiphertextBlob"]
+    kms.decrypt(CiphertextBlob=blob)
+    assert srv.stop() == 0
+    srv.start()
+    last = make_kms(srv).get_key_last_usage(KeyId=key_id)["KeyLastUsage"]
+    assert last["Operation"] == "Decrypt"
+
+
+def test_get_key_last_usage_needs_permission(server, alice):
+    key_id = make_kms(server).create_key()["KeyMetadata"]["KeyId"]
+    expect_error("AccessDeniedException", make_kms(server, creds=alice[1]).get_key_last_usage, KeyId=key_id)

@@ -1,0 +1,122 @@
+#include "audit/key_usage.h"
+
+#include <array>
+#include <fstream>
+
+#include "audit/chain.h"
+
+namespace coffer::audit {
+namespace {
+
+using nlohmann::json;
+
+constexpr std::array<std::string_view, 12> kTracked = {"Decrypt",
+                                                       "DeriveSharedSecret",
+                                                       "Encrypt",
+                                                       "GenerateDataKey",
+                                                       "GenerateDataKeyPair",
+                                                       "GenerateDataKeyPairWithoutPlaintext",
+                                                       "GenerateDataKeyWithoutPlaintext",
+                                                       "GenerateMac",
+                                                       "ReEncrypt",
+                                                       "Sign",
+                                                       "Verify",
+                                                       "VerifyMac"};
+
+bool IsKeyArn(const std::string& value) {
+  return value.starts_with("arn:") && value.find(":key/") != std::string::npos;
+}
+
+// The first record's time: when this trail began recording.
+std::optional<TimePoint> FirstRecordTime(const std::filesystem::path& dir) {
+  std::ifstream in(dir / kEventsFile);
+  std::string line;
+  while (std::getline(in, line)) {
+    auto record = ParseRecord(line);
+    if (!record.ok()) continue;
+    if (auto t = ParseIsoTime(record->event.value("eventTime", "")); t.ok()) return *t;
+  }
+  return std::nullopt;
+}
+
+bool NamesKey(const json& event, std::string_view key_arn) {
+  for (const auto& r : event.value("resources", json::array())) {
+    if (r.is_object() && r.value("ARN", "") == key_arn) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool IsTrackedKeyUse(std::string_view operation) {
+  for (auto name : kTracked) {
+    if (name == operation) return true;
+  }
+  return false;
+}
+
+KeyUsageIndex::KeyUsageIndex(std::filesystem::path dir, TimePoint now)
+    : dir_(std::move(dir)), tracking_start_(FirstRecordTime(dir_).value_or(now)) {}
+
+KeyUsageIndex::Shard& KeyUsageIndex::ShardFor(std::string_view key_arn) {
+  return shards_[std::hash<std::string_view>{}(key_arn) % shards_.size()];
+}
+
+void KeyUsageIndex::Record(const std::string& key_arn, const KeyUse& use) {
+  Shard& shard = ShardFor(key_arn);
+  std::lock_guard lock(shard.mu);
+  Entry& entry = shard.keys[key_arn];
+  if (!entry.use || entry.use->time <= use.time) entry.use = use;
+}
+
+void KeyUsageIndex::Observe(const server::RequestTrace& trace, std::string_view event_id) {
+  if (!trace.status.ok() || trace.service != "kms" || trace.response == nullptr ||
+      !IsTrackedKeyUse(trace.operation) || !trace.response->is_object()) {
+    return;
+  }
+  const KeyUse use{trace.operation, trace.time, std::string(event_id), trace.request_id};
+  for (const char* member : {"KeyId", "SourceKeyId"}) {
+    auto it = trace.response->find(member);
+    if (it != trace.response->end() && it->is_string() && IsKeyArn(it->get_ref<const std::string&>())) {
+      Record(it->get<std::string>(), use);
+    }
+  }
+}
+
+std::optional<KeyUse> KeyUsageIndex::LastUse(std::string_view key_arn) {
+  Shard& shard = ShardFor(key_arn);
+  {
+    std::lock_guard lock(shard.mu);
+    auto it = shard.keys.find(std::string(key_arn));
+    // A use seen live is newer than anything the file held when this process started.
+    if (it != shard.keys.end() && (it->second.scanned || it->second.use)) return it->second.use;
+  }
+  std::optional<KeyUse> from_file = ScanFile(key_arn);
+  std::lock_guard lock(shard.mu);
+  Entry& entry = shard.keys[std::string(key_arn)];
+  if (from_file && (!entry.use || entry.use->time < from_file->time)) entry.use = from_file;
+  entry.scanned = true;
+  return entry.use;
+}
+
+// The newest successful tracked KMS event naming the key, in file order.
+std::optional<KeyUse> KeyUsageIndex::ScanFile(std::string_view key_arn) const {
+  std::optional<KeyUse> newest;
+  std::ifstream in(dir_ / kEventsFile);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find(key_arn) == std::string::npos) continue;  // cheap pre-filter
+    auto record = ParseRecord(line);
+    if (!record.ok()) continue;
+    const json& e = record->event;
+    if (e.value("eventSource", "") != "kms.amazonaws.com" || e.contains("errorCode")) continue;
+    const std::string name = e.value("eventName", "");
+    if (!IsTrackedKeyUse(name) || !NamesKey(e, key_arn)) continue;
+    auto t = ParseIsoTime(e.value("eventTime", ""));
+    if (!t.ok()) continue;
+    newest = KeyUse{name, *t, e.value("eventID", ""), e.value("requestID", "")};
+  }
+  return newest;
+}
+
+}  // namespace coffer::audit

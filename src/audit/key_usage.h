@@ -1,0 +1,62 @@
+// The last successful cryptographic use of each KMS key, as the trail records
+// it (GetKeyLastUsage). Every request passes the trail, so uses seen while the
+// process runs are recorded as they happen; a key not seen since start is
+// looked up once in the trail file. Sharded so no lock is shared by all
+// requests.
+#pragma once
+
+#include <array>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "common/clock.h"
+#include "common/status_or.h"
+#include "server/request_hooks.h"
+
+namespace coffer::audit {
+
+struct KeyUse {
+  std::string operation;
+  TimePoint time;
+  std::string event_id;
+  std::string request_id;
+};
+
+// True for the operations GetKeyLastUsage reports (KeyLastUsageTrackingOperation).
+bool IsTrackedKeyUse(std::string_view operation);
+
+class KeyUsageIndex {
+ public:
+  // `dir` holds the trail file; `now` is when tracking starts if it is empty.
+  KeyUsageIndex(std::filesystem::path dir, TimePoint now);
+
+  // Records a successful tracked KMS request (others are ignored).
+  void Observe(const server::RequestTrace& trace, std::string_view event_id);
+  // The newest recorded use of `key_arn`.
+  std::optional<KeyUse> LastUse(std::string_view key_arn);
+  // The time of the trail's first record (or the index's creation).
+  TimePoint TrackingStart() const { return tracking_start_; }
+
+ private:
+  struct Entry {
+    std::optional<KeyUse> use;
+    bool scanned = false;  // the trail file was read for this key
+  };
+  struct Shard {
+    std::mutex mu;
+    std::unordered_map<std::string, Entry> keys;
+  };
+  Shard& ShardFor(std::string_view key_arn);
+  void Record(const std::string& key_arn, const KeyUse& use);
+  std::optional<KeyUse> ScanFile(std::string_view key_arn) const;
+
+  std::filesystem::path dir_;
+  TimePoint tracking_start_;
+  std::array<Shard, 16> shards_;
+};
+
+}  // namespace coffer::audit

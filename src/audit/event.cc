@@ -244,7 +244,7 @@ std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view ev
   }
   WriteTrailer(event_id, read_only, "AwsApiCall", trace.caller.account_id, out);
   if (!trace.status.ok()) {
-    out.Member("errorCode", ErrorName(trace.status.code())).Member("errorMessage", trace.status.message());
+    out.Member("errorCode", WireName(trace.status)).Member("errorMessage", trace.status.message());
   }
   out.EndObject();
   return text;

@@ -6,6 +6,7 @@
 
 #include "common/encoding.h"
 #include "common/secret_bytes.h"
+#include "common/status.h"
 
 namespace coffer {
 namespace {
@@ -188,4 +189,18 @@ TEST(ConstantTimeEqualsTest, ComparesContentAndLength) {
 }
 
 }  // namespace
+}  // namespace coffer
+
+namespace coffer {
+TEST(StatusTest, NamedKeepsTheCodeAndChangesOnlyTheWireName) {
+  const Status plain(ErrorCode::kNotFound, "Secrets Manager can't find the specified secret.");
+  EXPECT_EQ(WireName(plain), "NotFoundException");
+  const Status named = Status(ErrorCode::kNotFound, "Secrets Manager can't find the specified secret.")
+                           .Named("ResourceNotFoundException");
+  EXPECT_EQ(named.code(), ErrorCode::kNotFound);
+  EXPECT_EQ(WireName(named), "ResourceNotFoundException");
+  EXPECT_EQ(named.ToString(), "ResourceNotFoundException: Secrets Manager can't find the specified secret.");
+  const Status copy = named;  // NOLINT(performance-unnecessary-copy-initialization)
+  EXPECT_EQ(copy.type(), "ResourceNotFoundException");
+}
 }  // namespace coffer

@@ -56,6 +56,10 @@ constexpr std::array kNames = {
 
 }  // namespace
 
+std::string_view WireName(const Status& status) {
+  return status.type().empty() ? ErrorName(status.code()) : status.type();
+}
+
 std::string_view ErrorName(ErrorCode code) {
   for (const auto& entry : kNames) {
     if (entry.code == code) return entry.name;
@@ -65,7 +69,7 @@ std::string_view ErrorName(ErrorCode code) {
 
 std::string Status::ToString() const {
   if (ok()) return "OK";
-  return std::string(ErrorName(code_)) + ": " + message_;
+  return std::string(type_.empty() ? ErrorName(code_) : type_) + ": " + message_;
 }
 
 }  // namespace coffer

@@ -71,12 +71,23 @@ class [[nodiscard]] Status {
   ErrorCode code() const { return code_; }
   const std::string& message() const { return message_; }
 
+  // A service's own name for this error on the wire ("ResourceNotFoundException"
+  // for Secrets Manager's kNotFound), keeping the code's meaning and HTTP
+  // status. `type` must outlive the Status: pass a string literal.
+  Status Named(std::string_view type) && {
+    type_ = type;
+    return std::move(*this);
+  }
+  // The service-specific name, or empty for the shared one (ErrorName(code())).
+  std::string_view type() const { return type_; }
+
   // For logs and test failure output; never includes secrets because messages never do.
   std::string ToString() const;
 
  private:
   ErrorCode code_ = ErrorCode::kOk;
   std::string message_;
+  std::string_view type_;
 };
 
 inline Status ValidationError(std::string message) { return {ErrorCode::kValidation, std::move(message)}; }
@@ -85,6 +96,8 @@ inline Status NotFoundError(std::string message) { return {ErrorCode::kNotFound,
 
 // The AWS `__type` name for an error code, e.g. "NotFoundException".
 std::string_view ErrorName(ErrorCode code);
+// The name the status goes out under: its own type() when set, else ErrorName.
+std::string_view WireName(const Status& status);
 
 }  // namespace coffer
 

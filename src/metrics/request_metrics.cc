@@ -62,7 +62,7 @@ std::string AccessLog::Line(const server::RequestTrace& trace) {
                          {"accountId", trace.caller.account_id},
                          {"status", trace.http_status},
                          {"latencyMs", std::chrono::duration<double, std::milli>(trace.latency).count()}};
-  if (!trace.status.ok()) line["errorCode"] = std::string(ErrorName(trace.status.code()));
+  if (!trace.status.ok()) line["errorCode"] = std::string(WireName(trace.status));
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 

@@ -127,7 +127,9 @@ HttpResponse Router::ErrorResponse(const Status& status, std::string_view reques
   return ErrorResponse(LookupError(status.code()), status, request_id);
 }
 
-ErrorInfo Router::ErrorFor(const ServiceFront* front, ErrorCode code) {
+ErrorInfo Router::ErrorFor(const ServiceFront* front, const Status& status) {
+  const ErrorCode code = status.code();
+  if (!status.type().empty()) return {status.type(), LookupError(code).http_status};
   if (front != nullptr && front->error_for) {
     if (std::optional<WireError> own = front->error_for(code)) return {own->type, own->http_status};
   }
@@ -161,7 +163,7 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
   StatusOr<json> result = Dispatch(request, target, connection, trace, body, front);
   HttpResponse response;
   if (!result.ok()) {
-    const ErrorInfo info = ErrorFor(front, result.status().code());
+    const ErrorInfo info = ErrorFor(front, result.status());
     if (info.http_status >= 500) {
       spdlog::error("request {} {} failed: {}", request_id, target, result.status().ToString());
     } else {

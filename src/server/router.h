@@ -84,7 +84,7 @@ class Router {
                                      const policy::CallerInfo& who, RequestTrace& trace,
                                      const nlohmann::json& body);
   // The wire name and status of an error: the front's own name where it has one.
-  static ErrorInfo ErrorFor(const ServiceFront* front, ErrorCode code);
+  static ErrorInfo ErrorFor(const ServiceFront* front, const Status& status);
   static HttpResponse ErrorResponse(const ErrorInfo& info, const Status& status, std::string_view request_id);
   const ServiceFront* FindFront(std::string_view target) const;
   const api::Operation* FindOperation(std::string_view target, const ServiceFront* front) const;

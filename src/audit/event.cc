@@ -15,7 +15,7 @@ using nlohmann::json;
 
 // Members never written to the trail: plaintext, ciphertext, key material,
 // signatures/MACs over caller data, secret values and credentials.
-constexpr std::array<std::string_view, 20> kSecretMembers = {"Plaintext",
+constexpr std::array<std::string_view, 21> kSecretMembers = {"Plaintext",
                                                              "CiphertextBlob",
                                                              "SourceCiphertextBlob",
                                                              "EncryptedKeyMaterial",
@@ -34,7 +34,8 @@ constexpr std::array<std::string_view, 20> kSecretMembers = {"Plaintext",
                                                              "Password",
                                                              "SharedSecret",
                                                              "Recipient",
-                                                             "KeyMaterial"};
+                                                             "KeyMaterial",
+                                                             "RandomPassword"};
 
 // Maps whose keys are caller data (kept verbatim, not camelCased).
 constexpr std::array<std::string_view, 5> kVerbatimMaps = {
@@ -121,12 +122,9 @@ void AddArn(std::set<std::string>& arns, std::string arn) {
   if (!arn.empty()) arns.insert(std::move(arn));
 }
 
-void WriteKeyResource(std::string_view account_id, std::string_view arn, JsonOut& out) {
-  out.BeginObject()
-      .Member("accountId", account_id)
-      .Member("type", "AWS::KMS::Key")
-      .Member("ARN", arn)
-      .EndObject();
+void WriteKeyResource(std::string_view account_id, std::string_view arn, JsonOut& out,
+                      std::string_view type = "AWS::KMS::Key") {
+  out.BeginObject().Member("accountId", account_id).Member("type", type).Member("ARN", arn).EndObject();
 }
 
 // The keys a KMS request touched: from the response when there is one (it
@@ -268,12 +266,10 @@ std::string BuildServiceEvent(const ServiceAction& action, std::string_view even
       .Key("responseElements")
       .Null()
       .Key("additionalEventData")
-      .BeginObject()
-      .Member("keyId", action.key_arn)
-      .EndObject()
-      .Key("resources")
-      .BeginArray();
-  if (!action.key_arn.empty()) WriteKeyResource(action.account_id, action.key_arn, out);
+      .BeginObject();
+  if (action.resource_type == "AWS::KMS::Key") out.Member("keyId", action.key_arn);
+  out.EndObject().Key("resources").BeginArray();
+  if (!action.key_arn.empty()) WriteKeyResource(action.account_id, action.key_arn, out, action.resource_type);
   out.EndArray();
   WriteTrailer(event_id, false, "AwsServiceEvent", action.account_id, out);
   out.EndObject();

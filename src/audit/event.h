@@ -19,8 +19,9 @@ struct ServiceAction {
   std::string service;     // "kms"
   std::string region;
   std::string account_id;
-  std::string key_arn;
+  std::string key_arn;  // the resource: a KMS key, or (with resource_type) another service's
   TimePoint time;
+  std::string resource_type = "AWS::KMS::Key";  // "AWS::SecretsManager::Secret"
 };
 
 // Each returns the record's compact JSON text, written member by member

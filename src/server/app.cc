@@ -22,6 +22,10 @@
 #include "kms/grants.h"
 #include "kms/key_store.h"
 #include "kms/service.h"
+#include "kms/service_client.h"
+#include "secrets/model.h"
+#include "secrets/rotation/runner.h"
+#include "secrets/service.h"
 #include "server/periodic.h"
 #include "server/query_front.h"
 #include "server/router.h"
@@ -177,7 +181,35 @@ int Serve(const ServeOptions& options) {
   router.SetQueryFront(&query);
   obs.Attach(kms, keys, *core.store);
   obs.ReloadQuotas(*core.store);
-  router.SetHooks(obs.Hooks());
+
+  // Secrets Manager on the same port, calling KMS for its callers.
+  auto sm_model = api::ServiceModel::Load(api::EmbeddedSecretsManagerModel());
+  if (!sm_model.ok()) {
+    spdlog::critical("embedded Secrets Manager model: {}", sm_model.status().message());
+    return 1;
+  }
+  std::vector<secrets::RotatorConfig> rotators;
+  if (!options.rotators_file.empty()) {
+    auto loaded = secrets::LoadRotatorConfig(options.rotators_file);
+    if (!loaded.ok()) {
+      spdlog::critical("{}", loaded.status().message());
+      return 1;
+    }
+    rotators = std::move(*loaded);
+  }
+  kms::ServiceKms service_kms(kms);
+  secrets::SecretsAuthorizer secrets_authz(*core.identities, core.clock);
+  secrets::SecretsService secrets_service(*timed_store, service_kms, secrets_authz, core.random, core.clock);
+  secrets::RotationRunner rotation(secrets_service, rotators);
+  secrets_service.SetRotationScheduler(&rotation);
+  secrets_service.SetEventSink([&obs, &core](const secrets::ServiceEvent& e) {
+    obs.RecordServiceAction(audit::ServiceAction{e.event_name, "secretsmanager", e.region, e.account,
+                                                 e.secret_arn, core.clock.Now(),
+                                                 "AWS::SecretsManager::Secret"});
+  });
+  RouterHooks hooks = obs.Hooks();
+  hooks.fronts.push_back(secrets_service.Front(**sm_model));
+  router.SetHooks(hooks);
 
   auto server_or = HttpServer::Create(
       options.server,
@@ -190,12 +222,17 @@ int Serve(const ServeOptions& options) {
   HttpServer& server = **server_or;
   if (auto waiter = obs.Waiter()) server.SetDurabilityWaiter(std::move(waiter));
 
-  Periodic sweeper(server.io(), options.sweep_interval, [&kms] {
+  Periodic sweeper(server.io(), options.sweep_interval, [&kms, &secrets_service] {
     auto changed = kms.RunSweeper();
     if (!changed.ok())
       spdlog::error("sweeper: {}", changed.status().message());
     else if (*changed > 0)
       spdlog::info("sweeper changed {} keys", *changed);
+    auto secrets_changed = secrets_service.RunSweeper();
+    if (!secrets_changed.ok())
+      spdlog::error("secrets sweeper: {}", secrets_changed.status().message());
+    else if (*secrets_changed > 0)
+      spdlog::info("sweeper changed {} secrets", *secrets_changed);
   });
   Periodic quota_reload(server.io(), options.quota_reload, [&obs, &core] { obs.ReloadQuotas(*core.store); });
 

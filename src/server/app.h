@@ -48,6 +48,8 @@ struct ServeOptions {
   // Integration tests only: the clock is system time plus the offset in this
   // file (server/test_clock.h). Refused unless the listener is loopback.
   std::filesystem::path test_clock_file;
+  // Secrets Manager rotators (secrets/rotation/rotator.h); empty: none.
+  std::string rotators_file;
 };
 
 // Runs the server until SIGTERM/SIGINT. Returns the process exit code.

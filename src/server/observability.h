@@ -46,6 +46,11 @@ class Observability {
   // Service events from the sweeper; key-state and cache gauges.
   void Attach(kms::KmsService& kms, kms::KeyStore& keys, store::Store& store);
   RouterHooks Hooks();
+  // A background action of a service (Secrets Manager rotations, deletions)
+  // as an AWS Service Event; nothing without an audit trail.
+  void RecordServiceAction(const audit::ServiceAction& action) {
+    if (trail_) trail_->RecordServiceAction(action);
+  }
   // Non-empty in strict audit mode.
   DurabilityWaiter Waiter();
   // Re-reads the config file and the Store's overrides (admin set-quota).

@@ -15,7 +15,9 @@ using nlohmann::json;
 
 // Members never written to the trail: plaintext, ciphertext, key material,
 // signatures/MACs over caller data, secret values and credentials.
-constexpr std::array<std::string_view, 21> kSecretMembers = {"Plaintext",
+// "Value" is Parameter Store's parameter value (tag values, which share the
+// name, are dropped too).
+constexpr std::array<std::string_view, 22> kSecretMembers = {"Plaintext",
                                                              "CiphertextBlob",
                                                              "SourceCiphertextBlob",
                                                              "EncryptedKeyMaterial",
@@ -35,7 +37,8 @@ constexpr std::array<std::string_view, 21> kSecretMembers = {"Plaintext",
                                                              "SharedSecret",
                                                              "Recipient",
                                                              "KeyMaterial",
-                                                             "RandomPassword"};
+                                                             "RandomPassword",
+                                                             "Value"};
 
 // Maps whose keys are caller data (kept verbatim, not camelCased).
 constexpr std::array<std::string_view, 5> kVerbatimMaps = {

@@ -29,6 +29,8 @@
 #include "server/periodic.h"
 #include "server/query_front.h"
 #include "server/router.h"
+#include "ssm/model.h"
+#include "ssm/service.h"
 
 namespace coffer::server {
 namespace {
@@ -207,8 +209,20 @@ int Serve(const ServeOptions& options) {
                                                  e.secret_arn, core.clock.Now(),
                                                  "AWS::SecretsManager::Secret"});
   });
+  // Parameter Store (SSM) on the same port, SecureString values through KMS.
+  auto ssm_model = api::ServiceModel::Load(api::EmbeddedSsmModel());
+  if (!ssm_model.ok()) {
+    spdlog::critical("embedded SSM model: {}", ssm_model.status().message());
+    return 1;
+  }
+  ssm::ParameterStore parameter_store(*timed_store, service_kms, *core.identities, core.clock);
+  parameter_store.SetEventSink([&obs, &core](const ssm::ServiceEvent& e) {
+    obs.RecordServiceAction(audit::ServiceAction{e.event_name, "ssm", e.region, e.account, e.arn,
+                                                 core.clock.Now(), "AWS::SSM::Parameter"});
+  });
   RouterHooks hooks = obs.Hooks();
   hooks.fronts.push_back(secrets_service.Front(**sm_model));
+  hooks.fronts.push_back(parameter_store.Front(**ssm_model));
   router.SetHooks(hooks);
 
   auto server_or = HttpServer::Create(
@@ -222,7 +236,7 @@ int Serve(const ServeOptions& options) {
   HttpServer& server = **server_or;
   if (auto waiter = obs.Waiter()) server.SetDurabilityWaiter(std::move(waiter));
 
-  Periodic sweeper(server.io(), options.sweep_interval, [&kms, &secrets_service] {
+  Periodic sweeper(server.io(), options.sweep_interval, [&kms, &secrets_service, &parameter_store] {
     auto changed = kms.RunSweeper();
     if (!changed.ok())
       spdlog::error("sweeper: {}", changed.status().message());
@@ -233,6 +247,11 @@ int Serve(const ServeOptions& options) {
       spdlog::error("secrets sweeper: {}", secrets_changed.status().message());
     else if (*secrets_changed > 0)
       spdlog::info("sweeper changed {} secrets", *secrets_changed);
+    auto parameter_events = parameter_store.RunSweeper();
+    if (!parameter_events.ok())
+      spdlog::error("parameter sweeper: {}", parameter_events.status().message());
+    else if (*parameter_events > 0)
+      spdlog::info("parameter sweeper: {} policy actions", *parameter_events);
   });
   Periodic quota_reload(server.io(), options.quota_reload, [&obs, &core] { obs.ReloadQuotas(*core.store); });
 

@@ -1,0 +1,251 @@
+"""Parameter Store (SSM) on Coffer's endpoint, driven with boto3 and the aws CLI.
+
+Every error Parameter Store names is fed exactly the input that causes it.
+The Expiration policy runs on the server's --test-clock: the test moves the
+clock past the timestamp and waits (polling, with a deadline) for the sweeper.
+"""
+
+import datetime
+import json
+import uuid
+
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from conftest import REGION, boto_session, wait_for
+from test_session_expiry import clocks  # noqa: F401  (fixture)
+
+
+def make_ssm(server):
+    creds = server.creds
+    return boto_session().client(
+        "ssm", region_name=REGION, endpoint_url=server.endpoint,
+        aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key,
+        config=Config(retries={"max_attempts": 1}, parameter_validation=False))
+
+
+@pytest.fixture(scope="module")
+def ssm(server):
+    return make_ssm(server)
+
+
+@pytest.fixture
+def prefix():
+    return "/it/" + uuid.uuid4().hex[:10]
+
+
+def error(code, fn, **kwargs):
+    """Calls fn, asserts AWS error `code` with HTTP 400; returns the message."""
+    with pytest.raises(ClientError) as info:
+        fn(**kwargs)
+    r = info.value.response
+    assert r["Error"]["Code"] == code, r["Error"]
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 400
+    return r["Error"].get("Message", "")
+
+
+def test_put_get_overwrite_and_versions(ssm, prefix):
+    name = prefix + "/db/host"
+    assert ssm.put_parameter(Name=name, Value="db1", Type="String")["Version"] == 1
+    error("ParameterAlreadyExists", ssm.put_parameter, Name=name, Value="db2", Type="String")
+    out = ssm.put_parameter(Name=name, Value="db2", Type="String", Overwrite=True)
+    assert (out["Version"], out["Tier"]) == (2, "Standard")
+    p = ssm.get_parameter(Name=name)["Parameter"]
+    assert (p["Value"], p["Version"], p["DataType"]) == ("db2", 2, "text")
+    assert p["ARN"].endswith(":parameter" + name)
+    assert ssm.get_parameter(Name=name + ":1")["Parameter"]["Value"] == "db1"
+    error("ParameterVersionNotFound", ssm.get_parameter, Name=name + ":7")
+    error("ParameterNotFound", ssm.get_parameter, Name=prefix + "/missing")
+
+
+def test_name_rules(ssm, prefix):
+    error("ValidationException", ssm.put_parameter, Name="/aws/x", Value="v", Type="String")
+    error("ValidationException", ssm.put_parameter, Name="a/b", Value="v", Type="String")
+    error("ValidationException", ssm.put_parameter, Name=prefix + "/new", Value="v")  # no Type
+    deep = prefix + "".join(f"/l{i}" for i in range(13))  # 2 + 13 = 15 levels
+    ssm.put_parameter(Name=deep, Value="v", Type="String")
+    error("HierarchyLevelLimitExceededException", ssm.put_parameter, Name=deep + "/x", Value="v", Type="String")
+
+
+def test_tiers_and_limits(ssm, prefix):
+    big = "x" * 4097
+    error("ValidationException", ssm.put_parameter, Name=prefix + "/big", Value=big, Type="String")
+    assert ssm.put_parameter(Name=prefix + "/big", Value=big, Type="String", Tier="Advanced")["Tier"] == "Advanced"
+    error("ValidationException", ssm.put_parameter, Name=prefix + "/big2", Value="x" * 8193, Type="String",
+          Tier="Advanced")
+    assert ssm.put_parameter(Name=prefix + "/it", Value=big, Type="String",
+                             Tier="Intelligent-Tiering")["Tier"] == "Advanced"
+    error("ValidationException", ssm.put_parameter, Name=prefix + "/big", Value="s", Type="String",
+          Overwrite=True, Tier="Standard")
+
+
+def test_type_pattern_and_data_type_errors(ssm, prefix):
+    ssm.put_parameter(Name=prefix + "/s", Value="v", Type="String")
+    error("HierarchyTypeMismatchException", ssm.put_parameter, Name=prefix + "/s", Value="v",
+          Type="SecureString", Overwrite=True)
+    error("InvalidAllowedPatternException", ssm.put_parameter, Name=prefix + "/p", Value="v", Type="String",
+          AllowedPattern="(")
+    msg = error("ParameterPatternMismatchException", ssm.put_parameter, Name=prefix + "/p",
+                Value="topsecretvalue", Type="String", AllowedPattern=r"^\d+$")
+    assert "topsecretvalue" not in msg
+    error("ValidationException", ssm.put_parameter, Name=prefix + "/ami", Value="nope", Type="String",
+          DataType="aws:ec2:image")
+    ssm.put_parameter(Name=prefix + "/ami", Value="ami-0123456789abcdef0", Type="String", DataType="aws:ec2:image")
+    error("UnsupportedParameterType", ssm.put_parameter, Name=prefix + "/ami2", Value="ami-12345678",
+          Type="StringList", DataType="aws:ec2:image")
+
+
+def test_secure_string_through_kms(ssm, kms, prefix):
+    name = prefix + "/password"
+    ssm.put_parameter(Name=name, Value="hunter2", Type="SecureString")
+    raw = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    assert raw != "hunter2"
+    assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == "hunter2"
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    ssm.put_parameter(Name=name + "2", Value="s3cret", Type="SecureString", KeyId=key)
+    assert ssm.get_parameter(Name=name + "2", WithDecryption=True)["Parameter"]["Value"] == "s3cret"
+    assert ssm.describe_parameters(ParameterFilters=[{"Key": "Name", "Values": [name + "2"]}])[
+        "Parameters"][0]["KeyId"] == key
+    kms.disable_key(KeyId=key)
+    error("InvalidKeyId", ssm.put_parameter, Name=name + "3", Value="v", Type="SecureString", KeyId=key)
+    error("InvalidKeyId", ssm.put_parameter, Name=name + "3", Value="v", Type="SecureString",
+          KeyId="alias/no-such-alias")
+
+
+def test_get_parameters_selectors_and_labels(ssm, prefix):
+    name = prefix + "/l"
+    ssm.put_parameter(Name=name, Value="1", Type="String")
+    ssm.put_parameter(Name=name, Value="2", Type="String", Overwrite=True)
+    out = ssm.label_parameter_version(Name=name, ParameterVersion=1, Labels=["prod", "9bad"])
+    assert out["InvalidLabels"] == ["9bad"]
+    got = ssm.get_parameters(Names=[name, name + ":prod", name + ":5", prefix + "/none"])
+    assert [p["Value"] for p in got["Parameters"]] == ["2", "1"]
+    assert sorted(got["InvalidParameters"]) == sorted([name + ":5", prefix + "/none"])
+    ssm.label_parameter_version(Name=name, ParameterVersion=2, Labels=["prod"])  # moves
+    hist = ssm.get_parameter_history(Name=name)["Parameters"]
+    assert hist[0]["Labels"] == [] and hist[1]["Labels"] == ["prod"]
+    ssm.label_parameter_version(Name=name, ParameterVersion=1, Labels=[f"l{i}" for i in range(10)])
+    error("ParameterVersionLabelLimitExceeded", ssm.label_parameter_version, Name=name, ParameterVersion=1,
+          Labels=["eleventh"])
+    un = ssm.unlabel_parameter_version(Name=name, ParameterVersion=2, Labels=["prod", "absent"])
+    assert (un["RemovedLabels"], un["InvalidLabels"]) == (["prod"], ["absent"])
+
+
+def test_history_keeps_100_versions(ssm, prefix):
+    name = prefix + "/h"
+    for i in range(101):
+        ssm.put_parameter(Name=name, Value=str(i), Type="String", Overwrite=True)
+    versions = []
+    for page in ssm.get_paginator("get_parameter_history").paginate(Name=name):
+        versions += [p["Version"] for p in page["Parameters"]]
+    assert versions == list(range(2, 102))
+    ssm.label_parameter_version(Name=name, ParameterVersion=2, Labels=["pinned"])
+    error("ParameterMaxVersionLimitExceeded", ssm.put_parameter, Name=name, Value="x", Type="String",
+          Overwrite=True)
+
+
+def test_by_path_and_describe_filters(ssm, prefix):
+    for n, t in (("/a", "String"), ("/b", "StringList"), ("/sub/c", "String")):
+        ssm.put_parameter(Name=prefix + n, Value="v", Type=t)
+    one = ssm.get_parameters_by_path(Path=prefix)["Parameters"]
+    assert [p["Name"] for p in one] == [prefix + "/a", prefix + "/b"]
+    names = []
+    for page in ssm.get_paginator("get_parameters_by_path").paginate(Path=prefix, Recursive=True,
+                                                                     PaginationConfig={"PageSize": 1}):
+        names += [p["Name"] for p in page["Parameters"]]
+    assert names == [prefix + "/a", prefix + "/b", prefix + "/sub/c"]
+    lists = ssm.get_parameters_by_path(Path=prefix, ParameterFilters=[{"Key": "Type", "Values": ["StringList"]}])
+    assert [p["Name"] for p in lists["Parameters"]] == [prefix + "/b"]
+    error("InvalidFilterKey", ssm.get_parameters_by_path, Path=prefix,
+          ParameterFilters=[{"Key": "Name", "Values": ["x"]}])
+    d = ssm.describe_parameters(ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": [prefix]}])
+    assert len(d["Parameters"]) == 3
+    error("InvalidFilterKey", ssm.describe_parameters, ParameterFilters=[{"Key": "Colour", "Values": ["x"]}])
+    error("InvalidFilterValue", ssm.describe_parameters, ParameterFilters=[{"Key": "Type", "Values": ["Int"]}])
+    error("InvalidFilterOption", ssm.describe_parameters,
+          ParameterFilters=[{"Key": "Type", "Option": "Contains", "Values": ["String"]}])
+    error("InvalidNextToken", ssm.describe_parameters, NextToken="garbage")
+
+
+def test_tags_and_delete(ssm, prefix):
+    name = prefix + "/t"
+    ssm.put_parameter(Name=name, Value="v", Type="String", Tags=[{"Key": "env", "Value": "prod"}])
+    ssm.add_tags_to_resource(ResourceType="Parameter", ResourceId=name, Tags=[{"Key": "team", "Value": "a"}])
+    tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]
+    assert {t["Key"]: t["Value"] for t in tags} == {"env": "prod", "team": "a"}
+    ssm.remove_tags_from_resource(ResourceType="Parameter", ResourceId=name, TagKeys=["env"])
+    assert len(ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)["TagList"]) == 1
+    error("InvalidResourceId", ssm.list_tags_for_resource, ResourceType="Parameter", ResourceId=prefix + "/x")
+    ssm.delete_parameter(Name=name)
+    error("ParameterNotFound", ssm.delete_parameter, Name=name)
+    ssm.put_parameter(Name=name, Value="v", Type="String")
+    out = ssm.delete_parameters(Names=[name, prefix + "/zz"])
+    assert (out["DeletedParameters"], out["InvalidParameters"]) == ([name], [prefix + "/zz"])
+
+
+def test_policy_errors(ssm, prefix):
+    def put(policies, tier="Advanced"):
+        return lambda: ssm.put_parameter(Name=prefix + "/pol", Value="v", Type="String", Tier=tier,
+                                         Policies=policies)
+    error("InvalidPolicyTypeException", lambda: put('[{"Type":"Forever","Version":"1.0","Attributes":{}}]')())
+    error("InvalidPolicyAttributeException",
+          lambda: put('[{"Type":"Expiration","Version":"1.0","Attributes":{"Timestamp":"soon"}}]')())
+    many = json.dumps([{"Type": "NoChangeNotification", "Version": "1.0", "Attributes": {"After": str(i + 1)}}
+                       for i in range(11)])
+    error("PoliciesLimitExceededException", lambda: put(many)())
+
+
+def test_service_settings(ssm, prefix):
+    sid = "/ssm/parameter-store/high-throughput-enabled"
+    assert ssm.get_service_setting(SettingId=sid)["ServiceSetting"]["SettingValue"] == "false"
+    ssm.update_service_setting(SettingId=sid, SettingValue="true")
+    assert ssm.get_service_setting(SettingId=sid)["ServiceSetting"]["SettingValue"] == "true"
+    assert ssm.reset_service_setting(SettingId=sid)["ServiceSetting"]["SettingValue"] == "false"
+    error("ServiceSettingNotFound", ssm.get_service_setting, SettingId="/ssm/unknown")
+    error("ValidationException", ssm.update_service_setting, SettingId=sid, SettingValue="maybe")
+
+
+def test_references_and_other_operations(ssm):
+    error("ParameterNotFound", ssm.get_parameter, Name="/aws/service/ami-amazon-linux-latest/x")
+    error("ValidationException", ssm.get_parameter, Name="/aws/reference/secretsmanager/db")
+    error("UnsupportedOperationException", ssm.list_documents)
+
+
+def test_values_stay_out_of_the_trail(ssm, server, prefix):
+    name = prefix + "/trail"
+    ssm.put_parameter(Name=name, Value="never-in-trail", Type="String")
+    ssm.get_parameter(Name=name)
+    data = server.data_dir
+    text = "".join(p.read_text(errors="ignore") for p in data.rglob("*") if p.is_file() and
+                   ("trail" in str(p) or p.suffix in (".json", ".log")))
+    assert "never-in-trail" not in text
+
+
+def test_aws_cli_ssm(aws_cli, prefix):
+    name = prefix + "/cli"
+    out = aws_cli("ssm", "put-parameter", "--name", name, "--value", "a,b", "--type", "StringList")
+    assert out["Version"] == 1
+    assert aws_cli("ssm", "get-parameter", "--name", name)["Parameter"]["Value"] == "a,b"
+    failed = aws_cli("ssm", "get-parameter", "--name", prefix + "/nope", check=False)
+    assert failed.returncode != 0 and "ParameterNotFound" in failed.stderr
+
+
+def test_expiration_policy_deletes_on_the_server_clock(fresh_server, clocks):  # noqa: F811
+    srv = fresh_server(extra_args=["--test-clock", str(clocks.file), "--sweep-interval", "1"])
+    ssm = make_ssm(srv)
+    when = (datetime.datetime.utcnow() + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    policy = json.dumps([{"Type": "Expiration", "Version": "1.0", "Attributes": {"Timestamp": when}}])
+    error("ValidationException", ssm.put_parameter, Name="/exp", Value="v", Type="String", Policies=policy)
+    ssm.put_parameter(Name="/exp", Value="v", Type="String", Tier="Advanced", Policies=policy)
+    meta = ssm.describe_parameters()["Parameters"][0]
+    assert meta["Policies"][0]["PolicyType"] == "Expiration"
+    clocks(2 * 3600)
+
+    def gone():
+        try:
+            ssm.get_parameter(Name="/exp")
+            return False
+        except ClientError as e:
+            return e.response["Error"]["Code"] == "ParameterNotFound"
+    wait_for(gone, 30, "the sweeper to delete the expired parameter")

@@ -45,6 +45,35 @@ std::optional<std::int64_t> OptionalInt(const Json& shape, const char* key) {
   return it->is_number_float() ? static_cast<std::int64_t>(it->get<double>()) : it->get<std::int64_t>();
 }
 
+// std::regex has no Unicode property classes; the SSM model uses \p{L},
+// \p{Z}, \p{N}, \p{P} and \p{M} inside bracket expressions. Each becomes
+// the ranges of its general category (BMP, approximated by blocks).
+std::wstring ExpandPropertyClasses(std::wstring pattern) {
+  static const std::pair<std::wstring_view, std::wstring_view> kClasses[] = {
+      {L"\\p{L}",
+       L"a-zA-Z\u00AA\u00B5\u00BA\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u03FF"
+       L"\u0400-\u052F\u0531-\u058F\u05D0-\u05EA\u0620-\u064A\u0900-\u0DFF\u0E01-\u0E30"
+       L"\u1000-\u1FFF\u2C00-\u2DFF\u3040-\u30FF\u3400-\u9FFF\uAC00-\uD7A3\uF900-\uFAFF"},
+      {L"\\p{Z}", L" \u00A0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000"},
+      {L"\\p{N}",
+       L"0-9\u00B2\u00B3\u00B9\u00BC-\u00BE\u0660-\u0669\u06F0-\u06F9\u0966-\u096F"
+       L"\u2150-\u2189\uFF10-\uFF19"},
+      {L"\\p{P}",
+       L"!-#%-*,-/:;?@\\[-\\]_{}\u00A1\u00A7\u00AB\u00B6\u00B7\u00BB\u00BF\u2010-\u2027"
+       L"\u2030-\u205E\u3001-\u3003\u3008-\u3011"},
+      {L"\\p{M}",
+       L"\u0300-\u036F\u0483-\u0489\u0591-\u05BD\u064B-\u065F\u0900-\u0903\u093A-\u094F"
+       L"\u1AB0-\u1AFF\u1DC0-\u1DFF\u20D0-\u20FF\uFE20-\uFE2F"},
+  };
+  for (const auto& [name, ranges] : kClasses) {
+    for (std::size_t at = pattern.find(name); at != std::wstring::npos; at = pattern.find(name, at)) {
+      pattern.replace(at, name.size(), ranges);
+      at += ranges.size();
+    }
+  }
+  return pattern;
+}
+
 std::optional<std::wregex> CompilePattern(const std::string& pattern) {
   auto flags = std::regex_constants::ECMAScript;
 #ifdef __GLIBCXX__
@@ -54,7 +83,7 @@ std::optional<std::wregex> CompilePattern(const std::string& pattern) {
   flags |= std::regex_constants::__polynomial;
 #endif
   try {
-    return std::wregex(Utf8ToWide(pattern), flags);
+    return std::wregex(ExpandPropertyClasses(Utf8ToWide(pattern)), flags);
   } catch (const std::regex_error&) {
     return std::nullopt;
   }

@@ -161,7 +161,8 @@ def test_by_path_and_describe_filters(ssm, prefix):
           ParameterFilters=[{"Key": "Name", "Values": ["x"]}])
     d = ssm.describe_parameters(ParameterFilters=[{"Key": "Path", "Option": "Recursive", "Values": [prefix]}])
     assert len(d["Parameters"]) == 3
-    error("InvalidFilterKey", ssm.describe_parameters, ParameterFilters=[{"Key": "Colour", "Values": ["x"]}])
+    error("ValidationException", ssm.describe_parameters, ParameterFilters=[{"Key": "Colour", "Values": ["x"]}])
+    error("InvalidFilterKey", ssm.describe_parameters, ParameterFilters=[{"Key": "Label", "Values": ["x"]}])
     error("InvalidFilterValue", ssm.describe_parameters, ParameterFilters=[{"Key": "Type", "Values": ["Int"]}])
     error("InvalidFilterOption", ssm.describe_parameters,
           ParameterFilters=[{"Key": "Type", "Option": "Contains", "Values": ["String"]}])

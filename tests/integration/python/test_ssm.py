@@ -13,6 +13,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from audit_helpers import cloudtrail_events, make_cloudtrail
 from conftest import REGION, boto_session, wait_for
 from test_session_expiry import clocks  # noqa: F401  (fixture)
 
@@ -217,10 +218,19 @@ def test_values_stay_out_of_the_trail(ssm, server, prefix):
     name = prefix + "/trail"
     ssm.put_parameter(Name=name, Value="never-in-trail", Type="String")
     ssm.get_parameter(Name=name)
-    data = server.data_dir
-    text = "".join(p.read_text(errors="ignore") for p in data.rglob("*") if p.is_file() and
-                   ("trail" in str(p) or p.suffix in (".json", ".log")))
-    assert "never-in-trail" not in text
+    cloudtrail = make_cloudtrail(server)
+
+    def recorded():
+        events = cloudtrail_events(cloudtrail, LookupAttributes=[
+            {"AttributeKey": "EventName", "AttributeValue": "PutParameter"}])
+        return [e for e in events if e.get("requestParameters", {}).get("name") == name]
+    wait_for(recorded, 30, "the PutParameter event in the trail")
+    events = recorded()
+    assert events[0]["eventSource"].startswith("ssm")
+    assert "never-in-trail" not in json.dumps(events)
+    gets = cloudtrail_events(cloudtrail, LookupAttributes=[
+        {"AttributeKey": "EventName", "AttributeValue": "GetParameter"}])
+    assert gets and "never-in-trail" not in json.dumps(gets)
 
 
 def test_aws_cli_ssm(aws_cli, prefix):

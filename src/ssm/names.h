@@ -24,7 +24,8 @@ std::string NameFromId(std::string_view id);
 std::string ParameterArn(std::string_view region, std::string_view account, std::string_view name);
 // Levels of a name: "/a/b/c" and "a" are 3 and 1.
 int LevelsOf(std::string_view name);
-// A label PutParameter's callers may attach, or the reason it can't be one.
+// Whether `label` is a valid version label: at most 100 of letters, digits
+// and "_.-", not starting with a digit or "aws"/"ssm" (case-insensitive).
 bool ValidLabel(std::string_view label);
 
 // "name", "name:3" or "name:label".

@@ -119,6 +119,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
   serve_cmd->add_option("--rotators", serve.rotators_file,
                         "JSON file of Secrets Manager rotators (built-in PostgreSQL, webhook)");
+  serve_cmd->add_option("--ssm-policy-webhook", serve.ssm_policy_webhook,
+                        "http:// URL receiving Parameter Store policy events (EventBridge shape)");
   serve_cmd->add_option("--test-clock", serve.test_clock_file,
                         "TESTS ONLY: clock = system time + the offset (seconds) in this file; loopback only");
   int quota_reload_seconds = 5, digest_minutes = 15;

@@ -31,6 +31,7 @@
 #include "server/router.h"
 #include "ssm/model.h"
 #include "ssm/service.h"
+#include "ssm/webhook.h"
 
 namespace coffer::server {
 namespace {
@@ -216,9 +217,14 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   ssm::ParameterStore parameter_store(*timed_store, service_kms, *core.identities, core.clock);
-  parameter_store.SetEventSink([&obs, &core](const ssm::ServiceEvent& e) {
+  std::optional<ssm::PolicyWebhook> ssm_webhook;
+  if (!options.ssm_policy_webhook.empty()) ssm_webhook.emplace(options.ssm_policy_webhook);
+  parameter_store.SetEventSink([&obs, &core, &ssm_webhook](const ssm::ServiceEvent& e) {
     obs.RecordServiceAction(audit::ServiceAction{e.event_name, "ssm", e.region, e.account, e.arn,
                                                  core.clock.Now(), "AWS::SSM::Parameter"});
+    if (!ssm_webhook) return;
+    Status posted = ssm_webhook->Post(ssm::EventBridgeEvent(e, core.clock.Now(), NewRequestId(core.random)));
+    if (!posted.ok()) spdlog::warn("parameter store webhook: {}", posted.message());
   });
   RouterHooks hooks = obs.Hooks();
   hooks.fronts.push_back(secrets_service.Front(**sm_model));

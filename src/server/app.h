@@ -50,6 +50,8 @@ struct ServeOptions {
   std::filesystem::path test_clock_file;
   // Secrets Manager rotators (secrets/rotation/rotator.h); empty: none.
   std::string rotators_file;
+  // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
+  std::string ssm_policy_webhook;
 };
 
 // Runs the server until SIGTERM/SIGINT. Returns the process exit code.

@@ -8,6 +8,7 @@
 #include "policy/policy.h"
 #include "ssm/names.h"
 #include "ssm/service.h"
+#include "ssm/webhook.h"
 
 namespace coffer::ssm {
 namespace {
@@ -422,6 +423,34 @@ TEST_F(SsmTest, OtherSsmOperationsAreUnsupported) {
   auto r = Run("SendCommand", Json::object());
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), ErrorCode::kUnsupportedOperation);
+}
+
+}  // namespace
+}  // namespace coffer::ssm
+
+namespace coffer::ssm {
+namespace {
+
+TEST(EventBridgeEventTest, HasParameterStoreShape) {
+  ServiceEvent e;
+  e.detail_type = "Parameter Store Policy Action";
+  e.event_name = "Expiration";
+  e.account = "111122223333";
+  e.region = "us-east-1";
+  e.name = "/a/b";
+  e.arn = ParameterArn("us-east-1", "111122223333", "/a/b");
+  e.type = "String";
+  const Json j = EventBridgeEvent(e, TimePoint(std::chrono::seconds(1704067200)), "id-1");
+  EXPECT_EQ(j["source"], "aws.ssm");
+  EXPECT_EQ(j["time"], "2024-01-01T00:00:00Z");
+  EXPECT_EQ(j["resources"], (Json{"arn:aws:ssm:us-east-1:111122223333:parameter/a/b"}));
+  EXPECT_EQ(j["detail"]["action-status"], "Finished");
+  EXPECT_EQ(j["detail"]["parameter-name"], "/a/b");
+}
+
+TEST(PolicyWebhookTest, RefusesNonHttpUrls) {
+  PolicyWebhook hook("https://example.com/x");
+  EXPECT_FALSE(hook.Post(Json::object()).ok());
 }
 
 }  // namespace

@@ -260,3 +260,41 @@ def test_expiration_policy_deletes_on_the_server_clock(fresh_server, clocks):  #
         except ClientError as e:
             return e.response["Error"]["Code"] == "ParameterNotFound"
     wait_for(gone, 30, "the sweeper to delete the expired parameter")
+
+
+def test_policy_events_reach_the_webhook(fresh_server, clocks):  # noqa: F811
+    import http.server
+    import threading
+
+    received = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    hook = http.server.HTTPServer(("127.0.0.1", 0), Receiver)
+    thread = threading.Thread(target=hook.serve_forever, daemon=True)
+    thread.start()
+    try:
+        srv = fresh_server(extra_args=["--test-clock", str(clocks.file), "--sweep-interval", "1",
+                                       "--ssm-policy-webhook", f"http://127.0.0.1:{hook.server_port}/events"])
+        ssm = make_ssm(srv)
+        policy = json.dumps([{"Type": "NoChangeNotification", "Version": "1.0",
+                              "Attributes": {"After": "1", "Unit": "Hours"}}])
+        ssm.put_parameter(Name="/quiet", Value="v", Type="String", Tier="Advanced", Policies=policy)
+        clocks(2 * 3600)
+        wait_for(lambda: received, 30, "the NoChangeNotification POST")
+        event = received[0]
+        assert event["source"] == "aws.ssm"
+        assert event["detail-type"] == "Parameter Store Policy Action"
+        assert event["detail"]["parameter-name"] == "/quiet"
+        assert event["detail"]["policy-type"] == "NoChangeNotification"
+        assert event["resources"] == [f"arn:aws:ssm:{REGION}:{srv.creds.account_id}:parameter/quiet"]
+    finally:
+        hook.shutdown()

@@ -9,19 +9,21 @@
 namespace coffer::secrets {
 namespace {
 
-// Uniform index below `n` (n <= 256) from the DRBG.
+// Uniform index below `n` (n <= 65536) from the DRBG: one byte per draw for
+// n <= 256, two above, rejecting the top values so no index is favoured.
 class Picker {
  public:
   explicit Picker(RandomSource& random) : random_(random) {}
   StatusOr<std::size_t> Below(std::size_t n) {
-    const std::size_t limit = 256 - (256 % n);
+    const std::size_t range = n <= 256 ? 256 : 65536;
+    const std::size_t limit = range - (range % n);
     while (true) {
-      if (pos_ == buf_.size()) {
-        RETURN_IF_ERROR(random_.Fill(buf_));
-        pos_ = 0;
+      ASSIGN_OR_RETURN(std::size_t v, Byte());
+      if (range == 65536) {
+        ASSIGN_OR_RETURN(std::size_t lo, Byte());
+        v = (v << 8) | lo;
       }
-      const std::size_t b = buf_[pos_++];
-      if (b < limit) return b % n;
+      if (v < limit) return v % n;
     }
   }
   ~Picker() { SecureWipe(buf_.data(), buf_.size()); }
@@ -29,6 +31,14 @@ class Picker {
   Picker& operator=(const Picker&) = delete;
 
  private:
+  StatusOr<std::size_t> Byte() {
+    if (pos_ == buf_.size()) {
+      RETURN_IF_ERROR(random_.Fill(buf_));
+      pos_ = 0;
+    }
+    return static_cast<std::size_t>(buf_[pos_++]);
+  }
+
   RandomSource& random_;
   std::array<std::uint8_t, 64> buf_{};
   std::size_t pos_ = buf_.size();
@@ -77,24 +87,9 @@ StatusOr<std::string> RandomPassword(const PasswordOptions& o, RandomSource& ran
     out.push_back(all[i]);
   }
   // Shuffle (Fisher-Yates) so the required characters are not in front.
-  for (std::size_t i = out.size() - 1; i > 0 && out.size() <= 256; --i) {
+  for (std::size_t i = out.size() - 1; i > 0; --i) {
     ASSIGN_OR_RETURN(std::size_t j, pick.Below(i + 1));
     std::swap(out[i], out[j]);
-  }
-  if (out.size() > 256) {
-    // Indices beyond one byte: draw two bytes per position.
-    for (std::size_t i = out.size() - 1; i > 0; --i) {
-      ASSIGN_OR_RETURN(std::size_t hi, pick.Below(256));
-      ASSIGN_OR_RETURN(std::size_t lo, pick.Below(256));
-      const std::size_t r = (hi << 8) | lo;  // uniform in [0, 65536)
-      const std::size_t range = i + 1;
-      const std::size_t limit = 65536 - (65536 % range);
-      if (r >= limit) {
-        ++i;  // retry this position
-        continue;
-      }
-      std::swap(out[i], out[r % range]);
-    }
   }
   return out;
 }

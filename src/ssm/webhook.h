@@ -11,6 +11,7 @@
 
 #include "common/clock.h"
 #include "common/status.h"
+#include "net/http_post.h"
 #include "ssm/service.h"
 
 namespace coffer::ssm {
@@ -25,8 +26,7 @@ class PolicyWebhook {
   Status Post(const nlohmann::json& event);
 
  private:
-  std::string host_, port_, target_;
-  Status url_status_;
+  StatusOr<net::HttpUrl> url_;
   std::chrono::milliseconds timeout_;
 };
 

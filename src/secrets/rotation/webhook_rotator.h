@@ -10,6 +10,7 @@
 #include <chrono>
 #include <string>
 
+#include "net/http_post.h"
 #include "secrets/rotation/rotator.h"
 
 namespace coffer::secrets {
@@ -22,8 +23,7 @@ class WebhookRotator final : public Rotator {
   Status Step(const RotationEvent& event) override;
 
  private:
-  std::string host_, port_, target_;
-  Status url_status_;
+  StatusOr<net::HttpUrl> url_;
   std::string key_;
   std::chrono::milliseconds timeout_;
 };

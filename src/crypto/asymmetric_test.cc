@@ -111,6 +111,54 @@ TEST(AsymmetricWycheproof, RsaPkcs1Signatures) {
   }
 }
 
+// PKCS#1 v1.5 signing is deterministic: the signature must equal
+// Wycheproof's byte for byte. KMS signs with SHA-256/384/512 only; the SHA-1
+// and SHA-224 groups are skipped.
+TEST(AsymmetricWycheproof, RsaPkcs1SignatureGeneration) {
+  for (const char* size : {"2048", "3072", "4096"}) {
+    VectorRun run(std::string("rsa_pkcs1_") + size + "_sig_gen_test.json");
+    for (const auto& group : run.groups()) {
+      const std::string sha = group.at("sha");
+      if (sha != "SHA-256" && sha != "SHA-384" && sha != "SHA-512") {
+        for (std::size_t i = 0; i < group.at("tests").size(); ++i) run.Skip();
+        continue;
+      }
+      auto key = PrivateKey::FromPkcs8(HexField(group, "privateKeyPkcs8"));
+      ASSERT_TRUE(key.ok()) << size << ": " << key.status().ToString();
+      const HashAlg hash = HashNamed(sha);
+      for (const auto& test : group.at("tests")) {
+        auto sig = (*key)->SignDigest({SigScheme::kRsaPkcs1, hash}, Digest(hash, HexField(test, "msg")));
+        run.Record(test, sig.ok() && *sig == HexField(test, "sig"));
+      }
+    }
+  }
+}
+
+// AES key wrap with padding (RFC 5649): ImportKeyMaterial unwraps
+// caller-supplied EncryptedKeyMaterial with it. Valid vectors must unwrap to
+// the message and wrap back to the ciphertext; invalid ones must not unwrap.
+TEST(AsymmetricWycheproof, AesKeyWrapWithPadding) {
+  VectorRun run("aes_kwp_test.json");
+  for (const auto& group : run.groups()) {
+    for (const auto& test : group.at("tests")) {
+      const Bytes key = HexField(test, "key");
+      auto unwrapped = AesKeyUnwrapPad(key, HexField(test, "ct"));
+      bool ok = unwrapped.ok() && ToVector(*unwrapped) == HexField(test, "msg");
+      if (ok) {
+        auto wrapped = AesKeyWrapPad(key, HexField(test, "msg"));
+        ok = wrapped.ok() && *wrapped == HexField(test, "ct");
+      }
+      run.Record(test, ok);
+    }
+  }
+}
+
+// Wycheproof files deliberately not run: aes_gcm_siv_test.json (Coffer has
+// no AES-GCM-SIV), aes_wrap_test.json (RFC 3394 without padding: KMS import
+// wraps with RFC 5649 only), ecdh_*_ecpoint_test.json (DeriveSharedSecret
+// takes the peer key as SubjectPublicKeyInfo DER, which ecdh_*_test.json
+// covers, never as a bare point).
+
 TEST(AsymmetricWycheproof, RsaOaepDecrypt) {
   for (const char* file :
        {"rsa_oaep_2048_sha1_mgf1sha1_test.json", "rsa_oaep_2048_sha256_mgf1sha256_test.json",

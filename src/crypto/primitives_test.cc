@@ -180,23 +180,25 @@ TEST(RsaTest, WycheproofOaep) {
 }
 
 TEST(RsaTest, WycheproofPkcs1Decrypt) {
-  const auto doc = LoadJson(OracleFile("wycheproof/testvectors_v1/rsa_pkcs1_2048_test.json"));
-  Tally tally;
-  for (const auto& group : doc.at("testGroups")) {
-    auto key = RsaKey::FromPem(group.at("privateKeyPem").get<std::string>());
-    ASSERT_TRUE(key.ok()) << key.status().ToString();
-    for (const auto& test : group.at("tests")) {
-      const std::string result = test.at("result");
-      auto msg = (*key)->Decrypt(RsaPadding::kPkcs1, HexField(test, "ct"));
-      const bool ok = msg.ok() && ToVector(*msg) == HexField(test, "msg");
-      const bool pass = result == "valid" ? ok : (result == "invalid" ? !ok : true);
-      EXPECT_TRUE(pass) << "tcId " << test.at("tcId");
-      ++(pass ? tally.passed : tally.failed);
+  for (const char* file : {"rsa_pkcs1_2048_test.json", "rsa_pkcs1_3072_test.json", "rsa_pkcs1_4096_test.json"}) {
+    const auto doc = LoadJson(OracleFile(std::string("wycheproof/testvectors_v1/") + file));
+    Tally tally;
+    for (const auto& group : doc.at("testGroups")) {
+      auto key = RsaKey::FromPem(group.at("privateKeyPem").get<std::string>());
+      ASSERT_TRUE(key.ok()) << file << ": " << key.status().ToString();
+      for (const auto& test : group.at("tests")) {
+        const std::string result = test.at("result");
+        auto msg = (*key)->Decrypt(RsaPadding::kPkcs1, HexField(test, "ct"));
+        const bool ok = msg.ok() && ToVector(*msg) == HexField(test, "msg");
+        const bool pass = result == "valid" ? ok : (result == "invalid" ? !ok : true);
+        EXPECT_TRUE(pass) << file << " tcId " << test.at("tcId");
+        ++(pass ? tally.passed : tally.failed);
+      }
     }
+    Report(file, tally);
+    EXPECT_GT(tally.passed, 10) << file;
+    EXPECT_EQ(tally.failed, 0) << file;
   }
-  Report("rsa_pkcs1_2048_test.json", tally);
-  EXPECT_GT(tally.passed, 10);
-  EXPECT_EQ(tally.failed, 0);
 }
 
 TEST(RsaTest, EncryptDecryptRoundTripEveryPadding) {

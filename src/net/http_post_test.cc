@@ -4,17 +4,10 @@
 
 #include <gtest/gtest.h>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/read_until.hpp>
-#include <boost/asio/streambuf.hpp>
-#include <boost/asio/write.hpp>
-#include <thread>
+#include "net/test_listener.h"
 
 namespace coffer::net {
 namespace {
-
-using tcp = boost::asio::ip::tcp;
 
 TEST(ParseHttpUrlTest, SplitsHostPortAndTarget) {
   auto url = ParseHttpUrl("http://127.0.0.1:8080/rotate/now");
@@ -35,54 +28,20 @@ TEST(ParseHttpUrlTest, RefusesOtherSchemesAndEmptyHosts) {
   EXPECT_EQ(ParseHttpUrl("http://:80/").status().code(), ErrorCode::kValidation);
 }
 
-class Listener {
- public:
-  explicit Listener(bool answer)
-      : acceptor_(io_, tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0)) {
-    thread_ = std::thread([this, answer] {
-      tcp::socket socket(io_);
-      acceptor_.accept(socket);
-      boost::asio::streambuf request;
-      boost::system::error_code ec;
-      boost::asio::read_until(socket, request, "\r\n\r\n", ec);
-      received_ = !ec;
-      if (answer) {
-        boost::asio::write(
-            socket,
-            boost::asio::buffer(std::string_view("HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n")),
-            ec);
-      } else {
-        // Silent: hold the connection until the client gives up.
-        char byte = 0;
-        socket.read_some(boost::asio::buffer(&byte, 1), ec);
-      }
-    });
-  }
-  ~Listener() { thread_.join(); }
-  Listener(const Listener&) = delete;
-  Listener& operator=(const Listener&) = delete;
-  HttpUrl url() const { return {"127.0.0.1", std::to_string(acceptor_.local_endpoint().port()), "/hook"}; }
-  bool received() const { return received_; }
-
- private:
-  boost::asio::io_context io_;
-  tcp::acceptor acceptor_;
-  std::thread thread_;
-  bool received_ = false;
-};
+HttpUrl Url(const TestListener& l) { return {"127.0.0.1", std::to_string(l.port()), "/hook"}; }
 
 TEST(PostJsonTest, ReturnsTheAnswersStatus) {
   auto status = [] {
-    Listener listener(/*answer=*/true);
-    return PostJson(listener.url(), R"({"a":1})", {{"X-Test", "1"}}, std::chrono::seconds(5));
+    TestListener listener(/*answer=*/true);
+    return PostJson(Url(listener), R"({"a":1})", {{"X-Test", "1"}}, std::chrono::seconds(5));
   }();
   ASSERT_TRUE(status.ok()) << status.status().message();
   EXPECT_EQ(*status, 204);
 }
 
 TEST(PostJsonTest, ASilentListenerEndsInUnavailableAtTheDeadline) {
-  Listener listener(/*answer=*/false);
-  auto status = PostJson(listener.url(), "{}", {}, std::chrono::milliseconds(200));
+  TestListener listener(/*answer=*/false);
+  auto status = PostJson(Url(listener), "{}", {}, std::chrono::milliseconds(200));
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.status().code(), ErrorCode::kUnavailable);
 }
@@ -90,8 +49,8 @@ TEST(PostJsonTest, ASilentListenerEndsInUnavailableAtTheDeadline) {
 TEST(PostJsonTest, ARefusedConnectionIsUnavailable) {
   HttpUrl closed;
   {
-    Listener probe(/*answer=*/true);
-    closed = probe.url();
+    TestListener probe(/*answer=*/true);
+    closed = Url(probe);
     ASSERT_TRUE(PostJson(closed, "{}", {}, std::chrono::seconds(5)).ok());
   }
   auto status = PostJson(closed, "{}", {}, std::chrono::seconds(5));

@@ -1,8 +1,7 @@
 // HTTP(S) for the KMS client with Boost.Beast, one connection per call (a
 // keyring makes one or two calls per message). Like src/server/tls_context,
 // Beast's TLS stream needs OpenSSL types here; nothing of them leaves this file.
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <type_traits>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -28,13 +27,6 @@ Status NetworkError(const std::string& what, const boost::system::error_code& ec
   return {ErrorCode::kUnavailable, "KMS endpoint unreachable: " + what + ": " + ec.message()};
 }
 
-void SetTimeouts(tcp::socket& socket, std::chrono::seconds timeout) {
-  timeval tv{};
-  tv.tv_sec = static_cast<time_t>(timeout.count());
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  ::setsockopt(socket.native_handle(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-}
-
 http::request<http::string_body> ToBeast(const HttpCall& call) {
   http::request<http::string_body> request{http::string_to_verb(call.method), call.target, 11};
   for (const auto& [name, value] : call.headers) request.set(name, value);
@@ -43,19 +35,77 @@ http::request<http::string_body> ToBeast(const HttpCall& call) {
   return request;
 }
 
+// One exchange on a private io_context as a chain of timed async steps:
+// resolve, connect, (TLS handshake), write, read. The stream's expiry is one
+// deadline for every step after resolve; run_for bounds the resolve too. The
+// first failure ends the chain. Blocking Asio calls cannot time out (socket
+// timeouts turn into an unbounded poll), hence the async form.
 template <typename Stream>
-StatusOr<HttpResponse> Exchange(Stream& stream, const HttpCall& call) {
-  boost::system::error_code ec;
-  auto request = ToBeast(call);
-  http::write(stream, request, ec);
-  if (ec) return NetworkError("write", ec);
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(kMaxResponseBytes);
-  http::read(stream, buffer, parser, ec);
-  if (ec) return NetworkError("read", ec);
-  return HttpResponse{static_cast<int>(parser.get().result_int()), std::move(parser.get().body())};
-}
+class Exchange {
+ public:
+  Exchange(asio::io_context& io, Stream& stream, const Endpoint& endpoint, const HttpCall& call,
+           std::chrono::seconds timeout)
+      : io_(io), stream_(stream), resolver_(io), endpoint_(endpoint), request_(ToBeast(call)),
+        timeout_(timeout) {
+    parser_.body_limit(kMaxResponseBytes);
+  }
+
+  StatusOr<HttpResponse> Run() {
+    resolver_.async_resolve(endpoint_.host, std::to_string(endpoint_.port),
+                            [this](beast::error_code ec, tcp::resolver::results_type results) {
+                              if (Failed("resolve " + endpoint_.host, ec)) return;
+                              Lowest().expires_after(timeout_);
+                              Lowest().async_connect(results, [this](beast::error_code ec, const tcp::endpoint&) {
+                                if (!Failed("connect", ec)) Connected();
+                              });
+                            });
+    io_.run_for(timeout_ + std::chrono::seconds(1));
+    if (!io_.stopped() && failure_.ok()) failure_ = Timeout();
+    if (!failure_.ok()) return failure_;
+    return HttpResponse{static_cast<int>(parser_.get().result_int()), std::move(parser_.get().body())};
+  }
+
+ private:
+  beast::tcp_stream& Lowest() { return beast::get_lowest_layer(stream_); }
+
+  bool Failed(const std::string& what, const beast::error_code& ec) {
+    if (!ec) return false;
+    failure_ = ec == beast::error::timeout ? Timeout() : NetworkError(what, ec);
+    return true;
+  }
+
+  Status Timeout() const {
+    return {ErrorCode::kUnavailable, "KMS endpoint did not answer within " + std::to_string(timeout_.count()) + "s"};
+  }
+
+  void Connected() {
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      Write();
+    } else {
+      stream_.async_handshake(asio::ssl::stream_base::client, [this](beast::error_code ec) {
+        if (!Failed("TLS handshake", ec)) Write();
+      });
+    }
+  }
+
+  void Write() {
+    http::async_write(stream_, request_, [this](beast::error_code ec, std::size_t) {
+      if (Failed("write", ec)) return;
+      http::async_read(stream_, buffer_, parser_,
+                       [this](beast::error_code ec, std::size_t) { Failed("read", ec); });
+    });
+  }
+
+  asio::io_context& io_;
+  Stream& stream_;
+  tcp::resolver resolver_;
+  const Endpoint& endpoint_;
+  http::request<http::string_body> request_;
+  std::chrono::seconds timeout_;
+  beast::flat_buffer buffer_;
+  http::response_parser<http::string_body> parser_;
+  Status failure_;
+};
 
 class BeastTransport final : public HttpTransport {
  public:
@@ -64,28 +114,16 @@ class BeastTransport final : public HttpTransport {
 
   StatusOr<HttpResponse> Send(const HttpCall& call) override {
     asio::io_context io;
-    boost::system::error_code ec;
-    tcp::resolver resolver(io);
-    auto addresses = resolver.resolve(endpoint_.host, std::to_string(endpoint_.port), ec);
-    if (ec) return NetworkError("resolve " + endpoint_.host, ec);
     if (tls_ == nullptr) {
-      tcp::socket socket(io);
-      asio::connect(socket, addresses, ec);
-      if (ec) return NetworkError("connect", ec);
-      SetTimeouts(socket, timeout_);
-      return Exchange(socket, call);
+      beast::tcp_stream stream(io);
+      return Exchange<beast::tcp_stream>(io, stream, endpoint_, call, timeout_).Run();
     }
-    beast::ssl_stream<tcp::socket> stream(io, *tls_);
+    beast::ssl_stream<beast::tcp_stream> stream(io, *tls_);
     if (!SSL_set_tlsext_host_name(stream.native_handle(), endpoint_.host.c_str())) {
       return Status(ErrorCode::kUnavailable, "KMS endpoint: cannot set the TLS server name");
     }
     stream.set_verify_callback(asio::ssl::host_name_verification(endpoint_.host));
-    asio::connect(stream.next_layer(), addresses, ec);
-    if (ec) return NetworkError("connect", ec);
-    SetTimeouts(stream.next_layer(), timeout_);
-    stream.handshake(asio::ssl::stream_base::client, ec);
-    if (ec) return NetworkError("TLS handshake", ec);
-    return Exchange(stream, call);
+    return Exchange<beast::ssl_stream<beast::tcp_stream>>(io, stream, endpoint_, call, timeout_).Run();
   }
 
  private:

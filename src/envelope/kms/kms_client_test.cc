@@ -6,6 +6,7 @@
 
 #include "envelope/kms/endpoint.h"
 #include "envelope/kms/kms_test_util.h"
+#include "net/test_listener.h"
 
 namespace coffer::envelope {
 namespace {
@@ -115,6 +116,52 @@ TEST(KmsClientTest, CreateRejectsIncompleteOptions) {
   options = testing::TestClientOptions();
   options.max_attempts = 0;
   EXPECT_FALSE(KmsClient::Create(options).ok());
+}
+
+// The real transport against loopback listeners: io_timeout ends a call to
+// an endpoint that accepts and never answers (blocking reads with socket
+// timeouts would wait forever), and an answer comes back whole.
+StatusOr<HttpResponse> SendTo(const net::TestListener& listener, std::chrono::seconds timeout) {
+  KmsClientOptions options;
+  options.endpoint = "http://127.0.0.1:" + std::to_string(listener.port());
+  options.io_timeout = timeout;
+  auto transport = NewBeastTransport(options);
+  if (!transport.ok()) return transport.status();
+  return (*transport)->Send(HttpCall{"POST", "/", {{"Host", "127.0.0.1"}}, "{}"});
+}
+
+TEST(BeastTransportTest, ASilentEndpointEndsInUnavailableAfterTheTimeout) {
+  net::TestListener silent(/*answer=*/false);
+  auto answer = SendTo(silent, std::chrono::seconds(1));
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(answer.status().message().find("did not answer within 1s"), std::string::npos)
+      << answer.status().message();
+  EXPECT_TRUE(silent.received());
+}
+
+TEST(BeastTransportTest, AnAnsweringEndpointReturnsItsStatus) {
+  net::TestListener answering(/*answer=*/true);
+  auto answer = SendTo(answering, std::chrono::seconds(10));
+  ASSERT_TRUE(answer.ok()) << answer.status().message();
+  EXPECT_EQ(answer->status, 204);
+}
+
+TEST(BeastTransportTest, ARefusedConnectionIsUnavailableNamingTheStep) {
+  unsigned short port = 0;
+  {
+    net::TestListener probe(/*answer=*/true);
+    port = probe.port();
+    ASSERT_TRUE(SendTo(probe, std::chrono::seconds(10)).ok());
+  }
+  KmsClientOptions options;
+  options.endpoint = "http://127.0.0.1:" + std::to_string(port);
+  auto transport = NewBeastTransport(options);
+  ASSERT_TRUE(transport.ok());
+  auto answer = (*transport)->Send(HttpCall{"POST", "/", {}, "{}"});
+  ASSERT_FALSE(answer.ok());
+  EXPECT_EQ(answer.status().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(answer.status().message().find("connect"), std::string::npos) << answer.status().message();
 }
 
 TEST(EndpointTest, ParsesSchemesPortsAndRejectsPaths) {

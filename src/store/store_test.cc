@@ -367,11 +367,16 @@ TYPED_TEST(StoreContractTest, ConcurrentIncrementsAreSerialisable) {
   EXPECT_EQ(this->GetCommitted("counters", "c"), std::to_string(kThreads * kIncrements));
 }
 
+// A reader runs alongside the writer; each commit waits until the reader
+// has completed a read after it, so reads really interleave with writes
+// (without the handshake the reader might never run before `done`).
 TYPED_TEST(StoreContractTest, ConcurrentReadersDuringWrites) {
   this->PutCommitted("keys", "a", "0");
   this->PutCommitted("keys", "b", "0");
   std::atomic<bool> done{false};
   std::atomic<int> torn{0};
+  std::atomic<int> reads{0};
+  std::atomic<int> last_seen{-1};
   std::thread reader([&] {
     while (!done) {
       StatusOr<std::unique_ptr<Txn>> txn = this->store_->BeginRead();
@@ -380,20 +385,32 @@ TYPED_TEST(StoreContractTest, ConcurrentReadersDuringWrites) {
       }
       auto a = (*txn)->Get("keys", "a");
       auto b = (*txn)->Get("keys", "b");
-      if (!a.ok() || !b.ok() || *a != *b) {
+      if (!a.ok() || !b.ok() || !a->has_value() || *a != *b) {
         ++torn;
+      } else {
+        last_seen = std::stoi(**a);
       }
+      ++reads;
     }
   });
+  auto wait_for_a_read = [&] {
+    const int before = reads.load();
+    while (reads.load() == before) std::this_thread::yield();
+  };
   for (int i = 1; i <= 20; ++i) {
+    wait_for_a_read();
     auto txn = this->Write();
     ASSERT_TRUE(txn->Put("keys", "a", std::to_string(i)).ok());
     ASSERT_TRUE(txn->Put("keys", "b", std::to_string(i)).ok());
     ASSERT_TRUE(txn->Commit().ok());
   }
+  wait_for_a_read();
+  wait_for_a_read();  // the second read started after the last commit
   done = true;
   reader.join();
   EXPECT_EQ(torn.load(), 0);
+  EXPECT_GE(reads.load(), 22);
+  EXPECT_EQ(last_seen.load(), 20);
 }
 
 // ---- SQLite only ----

@@ -56,12 +56,17 @@ def test_boto3_standard_retry_mode_backs_off_and_succeeds(fresh_server, tmp_path
     srv = fresh_server(extra_args=["--quota-config", write_config(tmp_path, TINY)])
     key_id = make_kms(srv).create_key()["KeyMetadata"]["KeyId"]
     retrying = kms_with_retries(srv, {"mode": "standard", "max_attempts": 10})
+    retries = 0
     for i in range(10):
         out = retrying.encrypt(KeyId=key_id, Plaintext=b"%d" % i)
         assert out["KeyId"].endswith(key_id)
+        retries += out["ResponseMetadata"]["RetryAttempts"]
     _, _, text = get_metrics(srv)
-    assert metric_value(text, "coffer_quota_throttled_total", group="symmetric") >= 1, \
-        "the quota never throttled, so the retry path was not exercised"
+    throttled = metric_value(text, "coffer_quota_throttled_total", group="symmetric")
+    # Ten Encrypts against 2/s all succeeded: boto3 retried each throttled
+    # attempt, once per ThrottlingException the server counted.
+    assert retries >= 1, "no call was retried, so the retry path was not exercised"
+    assert throttled == retries
 
 
 def test_aws_cli_standard_retry_mode_succeeds(fresh_server, tmp_path):

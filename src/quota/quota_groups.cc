@@ -39,10 +39,20 @@ std::string_view AlgorithmGroup(const json& body) {
   return kSymmetric;
 }
 
+std::string SsmGroup(std::string_view operation, bool higher) {
+  if (operation == "GetParameter" || operation == "GetParameters") {
+    return higher ? "ssm:GetParameter:higher" : "ssm:GetParameter";
+  }
+  if (operation == "GetParametersByPath") return higher ? "ssm:GetParametersByPath:higher" : "ssm:GetParameter";
+  return {};
+}
+
 }  // namespace
 
-std::string GroupFor(std::string_view service, std::string_view operation, const json& body) {
+std::string GroupFor(std::string_view service, std::string_view operation, const json& body,
+                     bool higher_throughput) {
   if (service == "cloudtrail") return "cloudtrail:" + std::string(operation);
+  if (service == "ssm") return SsmGroup(operation, higher_throughput);
   if (service != "kms") return {};
   if (operation == "DeriveSharedSecret") return std::string(kEcc);
   if (IsCrypto(operation)) return std::string(body.is_object() ? AlgorithmGroup(body) : kSymmetric);
@@ -90,6 +100,9 @@ const std::map<std::string, double, std::less<>>& DefaultRates() {
       {"UpdateKeyDescription", 5},
       {"UpdatePrimaryRegion", 5},
       {"cloudtrail:LookupEvents", 2},
+      {"ssm:GetParameter", 40},
+      {"ssm:GetParameter:higher", 10000},
+      {"ssm:GetParametersByPath:higher", 100},
   };
   return *rates;
 }

@@ -22,7 +22,14 @@ inline constexpr std::string_view kEcc = "ecc";
 // names (RSAES_* / RSASSA_* -> rsa, ECDSA_* / SM2 -> ecc, otherwise
 // symmetric); management operations are their own group ("CreateKey").
 // CloudTrail groups are prefixed ("cloudtrail:LookupEvents").
-std::string GroupFor(std::string_view service, std::string_view operation, const nlohmann::json& body);
+// Parameter Store ("AWS Systems Manager endpoints and quotas", Max
+// throughput): GetParameter, GetParameters and GetParametersByPath share 40
+// TPS by default ("ssm:GetParameter"); with the account's higher-throughput
+// setting GetParameter and GetParameters share 10,000
+// ("ssm:GetParameter:higher") and GetParametersByPath has 100
+// ("ssm:GetParametersByPath:higher"). `higher_throughput` is that setting.
+std::string GroupFor(std::string_view service, std::string_view operation, const nlohmann::json& body,
+                     bool higher_throughput = false);
 
 // Every group with AWS's default rate.
 const std::map<std::string, double, std::less<>>& DefaultRates();

@@ -79,6 +79,26 @@ TEST_F(RateLimiterTest, UsageShowsEachBucketsRateAndTokens) {
   EXPECT_DOUBLE_EQ(usage[0].available, 9);
 }
 
+TEST_F(RateLimiterTest, ParameterStoreHigherThroughputSwitchesTheGroup) {
+  RateLimiter limiter(clock_, *QuotaConfig::FromJson({{"defaults", {{"ssm:GetParameter", 2}}}}));
+  bool higher = false;
+  limiter.SetHigherThroughputProbe("ssm", [&higher](std::string_view account, std::string_view) {
+    return higher && account == "a";
+  });
+  server::Caller caller;
+  caller.account_id = "a";
+  auto get = [&](const char* op) { return limiter.Admit(caller, "us-east-1", "ssm", op, json::object()); };
+  EXPECT_TRUE(get("GetParameter").ok());
+  EXPECT_TRUE(get("GetParametersByPath").ok());
+  const Status st = get("GetParameters");  // the three share the default 2/s here
+  EXPECT_EQ(st.code(), ErrorCode::kThrottling);
+  EXPECT_EQ(st.message(), "Rate exceeded");
+  EXPECT_TRUE(limiter.Admit(caller, "us-east-1", "ssm", "PutParameter", json::object()).ok());
+  higher = true;
+  for (int i = 0; i < 50; ++i) EXPECT_TRUE(get("GetParameter").ok()) << i;
+  EXPECT_EQ(limiter.Throttled().at("ssm:GetParameter"), 1u);
+}
+
 TEST(QuotaGroups, ClassifiesByOperationAndAlgorithm) {
   EXPECT_EQ(GroupFor("kms", "Encrypt", json::object()), "symmetric");
   EXPECT_EQ(GroupFor("kms", "GenerateDataKey", json::object()), "symmetric");
@@ -93,6 +113,16 @@ TEST(QuotaGroups, ClassifiesByOperationAndAlgorithm) {
   EXPECT_EQ(GroupFor("kms", "DescribeKey", json::object()), "DescribeKey");
   EXPECT_EQ(GroupFor("cloudtrail", "LookupEvents", json::object()), "cloudtrail:LookupEvents");
   EXPECT_EQ(GroupFor("s3", "PutObject", json::object()), "");
+  // Parameter Store: one shared default group, split by the higher-throughput setting.
+  EXPECT_EQ(GroupFor("ssm", "GetParameter", json::object()), "ssm:GetParameter");
+  EXPECT_EQ(GroupFor("ssm", "GetParameters", json::object()), "ssm:GetParameter");
+  EXPECT_EQ(GroupFor("ssm", "GetParametersByPath", json::object()), "ssm:GetParameter");
+  EXPECT_EQ(GroupFor("ssm", "GetParameters", json::object(), true), "ssm:GetParameter:higher");
+  EXPECT_EQ(GroupFor("ssm", "GetParametersByPath", json::object(), true), "ssm:GetParametersByPath:higher");
+  EXPECT_EQ(GroupFor("ssm", "PutParameter", json::object()), "");
+  EXPECT_EQ(DefaultRates().at("ssm:GetParameter"), 40);
+  EXPECT_EQ(DefaultRates().at("ssm:GetParameter:higher"), 10000);
+  EXPECT_EQ(DefaultRates().at("ssm:GetParametersByPath:higher"), 100);
 }
 
 TEST(QuotaGroups, DefaultsAreAwsValues) {

@@ -108,7 +108,9 @@ bool RateLimiter::TryTake(std::string_view account, std::string_view region, std
 
 Status RateLimiter::Admit(const server::Caller& caller, std::string_view region, std::string_view service,
                           std::string_view operation, const json& body) {
-  const std::string group = GroupFor(service, operation, body);
+  const auto probe = probes_.find(service);
+  const bool higher = probe != probes_.end() && probe->second(caller.account_id, region);
+  const std::string group = GroupFor(service, operation, body, higher);
   if (group.empty() || TryTake(caller.account_id, region, group)) return Status::Ok();
   {
     std::lock_guard lock(throttled_mu_);
@@ -132,6 +134,10 @@ std::vector<BucketUsage> RateLimiter::Usage() const {
     }
   }
   return out;
+}
+
+void RateLimiter::SetHigherThroughputProbe(std::string service, ThroughputProbe probe) {
+  probes_[std::move(service)] = std::move(probe);
 }
 
 std::map<std::string, std::uint64_t> RateLimiter::Throttled() const {

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -53,6 +54,11 @@ class RateLimiter final : public server::Admission {
   // Throttled requests per group since start.
   std::map<std::string, std::uint64_t> Throttled() const;
 
+  // Whether an account has a service's higher-throughput setting on (Parameter
+  // Store's /ssm/parameter-store/high-throughput-enabled). Set before serving.
+  using ThroughputProbe = std::function<bool(std::string_view account, std::string_view region)>;
+  void SetHigherThroughputProbe(std::string service, ThroughputProbe probe);
+
  private:
   struct Bucket {
     double tokens = 0;
@@ -66,6 +72,7 @@ class RateLimiter final : public server::Admission {
   Shard& ShardFor(const std::string& key);
 
   const Clock& clock_;
+  std::map<std::string, ThroughputProbe, std::less<>> probes_;
   mutable std::mutex config_mu_;
   QuotaConfig config_;
   std::array<Shard, 16> shards_;

@@ -26,6 +26,7 @@
 #include "secrets/model.h"
 #include "secrets/rotation/runner.h"
 #include "secrets/service.h"
+#include "secrets/ssm_references.h"
 #include "server/periodic.h"
 #include "server/query_front.h"
 #include "server/router.h"
@@ -217,6 +218,11 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   ssm::ParameterStore parameter_store(*timed_store, service_kms, *core.identities, core.clock);
+  secrets::SsmSecretReferences secret_references(secrets_service);
+  parameter_store.SetSecretReferences(&secret_references);
+  obs.SetHigherThroughputProbe("ssm", [&parameter_store](std::string_view account, std::string_view region) {
+    return parameter_store.HigherThroughput(account, region);
+  });
   std::optional<ssm::PolicyWebhook> ssm_webhook;
   if (!options.ssm_policy_webhook.empty()) ssm_webhook.emplace(options.ssm_policy_webhook);
   parameter_store.SetEventSink([&obs, &core, &ssm_webhook](const ssm::ServiceEvent& e) {

@@ -53,6 +53,10 @@ class Observability {
   }
   // Non-empty in strict audit mode.
   DurabilityWaiter Waiter();
+  // See quota::RateLimiter::SetHigherThroughputProbe; nothing without quotas.
+  void SetHigherThroughputProbe(std::string service, quota::RateLimiter::ThroughputProbe probe) {
+    if (limiter_) limiter_->SetHigherThroughputProbe(std::move(service), std::move(probe));
+  }
   // Re-reads the config file and the Store's overrides (admin set-quota).
   void ReloadQuotas(store::Store& store);
   // Final digest and flush; safe to call twice.

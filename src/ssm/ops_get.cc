@@ -180,7 +180,7 @@ StatusOr<Json> ParameterStore::GetParameterHistory(const Caller& c, const Json& 
     if (!v.description.empty()) e["Description"] = v.description;
     if (!v.allowed_pattern.empty()) e["AllowedPattern"] = v.allowed_pattern;
     if (v.type == "SecureString" && decrypt) {
-      ASSIGN_OR_RETURN(e["Value"], Decrypt(c, v.key_id, arn, v.value));
+      ASSIGN_OR_RETURN(e["Value"], Decrypt(c, v, arn));
     } else {
       e["Value"] = v.value;
     }

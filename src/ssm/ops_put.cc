@@ -3,6 +3,7 @@
 #include <regex>
 
 #include "common/tags.h"
+#include "ssm/envelope.h"
 #include "ssm/errors.h"
 #include "ssm/names.h"
 #include "ssm/policies.h"
@@ -158,9 +159,6 @@ StatusOr<Json> ParameterStore::PutParameter(const Caller& c, const Json& req) {
         "Parameter policies are supported only for advanced-tier parameters. Set Tier to Advanced "
         "or Intelligent-Tiering.");
   }
-  if (type == "SecureString" && value.size() > 4096) {
-    return Invalid("SecureString values larger than 4096 bytes are not supported by this server.");
-  }
   next.tier = tier;
 
   std::map<std::string, std::string> tags;
@@ -177,7 +175,11 @@ StatusOr<Json> ParameterStore::PutParameter(const Caller& c, const Json& req) {
 
   const std::string arn = ParameterArn(c.region, c.account, name);
   if (type == "SecureString") {
-    ASSIGN_OR_RETURN(next.value, Encrypt(c, key_id, arn, value));
+    // Advanced SecureStrings are envelope-encrypted (GenerateDataKey), as
+    // AWS does for them; standard ones are a KMS Encrypt of the value.
+    const bool envelope = tier == "Advanced";
+    ASSIGN_OR_RETURN(next.value, Encrypt(c, key_id, arn, value, envelope));
+    next.sealing = envelope ? std::string(kEnvelopeSealing) : "";
   } else {
     next.value = value;
   }

@@ -37,6 +37,28 @@ StatusOr<std::string> ParameterStore::DefaultTier(store::Txn& txn, const Caller&
   return j->value("value", "Standard");
 }
 
+bool ParameterStore::HigherThroughput(std::string_view account, std::string_view region) {
+  const std::string key = std::string(account) + "/" + std::string(region);
+  {
+    std::lock_guard lock(throughput_mu_);
+    if (auto it = throughput_.find(key); it != throughput_.end()) return it->second;
+  }
+  auto txn = store_.BeginRead();
+  if (!txn.ok()) return false;
+  auto stored = ParameterTable::GetSetting(**txn, account, region, kThroughputSetting);
+  if (!stored.ok()) return false;
+  std::optional<Json> j = stored->has_value() ? ParseJson(**stored) : std::nullopt;
+  const bool on = j && j->value("value", "false") == "true";
+  std::lock_guard lock(throughput_mu_);
+  throughput_[key] = on;
+  return on;
+}
+
+void ParameterStore::ForgetThroughput(const Caller& c) {
+  std::lock_guard lock(throughput_mu_);
+  throughput_.erase(c.account + "/" + c.region);
+}
+
 StatusOr<Json> ParameterStore::GetServiceSetting(const Caller& c, const Json& req) {
   const std::string given = req.value("SettingId", "");
   const std::string id = SettingOf(given);
@@ -76,6 +98,7 @@ StatusOr<Json> ParameterStore::UpdateServiceSetting(const Caller& c, const Json&
   const Json stored = {{"value", value}, {"modified", Seconds(NowMs())}, {"user", c.who.caller.arn}};
   RETURN_IF_ERROR(ParameterTable::PutSetting(*txn, c.account, c.region, id, stored.dump()));
   RETURN_IF_ERROR(txn->Commit());
+  ForgetThroughput(c);
   return Json::object();
 }
 
@@ -87,6 +110,7 @@ StatusOr<Json> ParameterStore::ResetServiceSetting(const Caller& c, const Json& 
   ASSIGN_OR_RETURN(auto txn, store_.BeginWrite());
   RETURN_IF_ERROR(ParameterTable::DeleteSetting(*txn, c.account, c.region, id));
   RETURN_IF_ERROR(txn->Commit());
+  ForgetThroughput(c);
   return GetServiceSetting(c, req);
 }
 

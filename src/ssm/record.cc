@@ -11,6 +11,7 @@ Json ToJson(const ParameterRecord& r) {
                         {"value", v.value},
                         {"type", v.type},
                         {"key_id", v.key_id},
+                        {"sealing", v.sealing},
                         {"description", v.description},
                         {"allowed_pattern", v.allowed_pattern},
                         {"tier", v.tier},
@@ -40,6 +41,7 @@ StatusOr<ParameterRecord> ParameterFromJson(const Json& j) {
       v.value = e.at("value").get<std::string>();
       v.type = e.at("type").get<std::string>();
       v.key_id = e.at("key_id").get<std::string>();
+      v.sealing = e.value("sealing", "");
       v.description = e.at("description").get<std::string>();
       v.allowed_pattern = e.at("allowed_pattern").get<std::string>();
       v.tier = e.at("tier").get<std::string>();

@@ -19,6 +19,7 @@ struct ParameterVersion {
   std::string value;  // plaintext (String/StringList) or base64 ciphertext (SecureString)
   std::string type;
   std::string key_id;  // SecureString only
+  std::string sealing;  // SecureString: "" (KMS Encrypt) or "envelope" (data key + AES-GCM)
   std::string description;
   std::string allowed_pattern;
   std::string tier;

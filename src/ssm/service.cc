@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "policy/global_keys.h"
 #include "policy/policy.h"
+#include "ssm/envelope.h"
 #include "ssm/errors.h"
 #include "ssm/names.h"
 
@@ -133,20 +134,35 @@ Status ParameterStore::Authorize(const Caller& c, std::string_view action, std::
 }
 
 StatusOr<std::string> ParameterStore::Encrypt(const Caller& c, std::string_view key_id, std::string_view arn,
-                                              std::string_view plaintext) {
-  auto blob =
-      kms_.Encrypt(Via(c), KeyOrDefault(key_id), {{"PARAMETER_ARN", std::string(arn)}}, AsBytes(plaintext));
-  if (!blob.ok()) return KmsFailure(blob.status());
-  return Base64Encode(*blob);
+                                              std::string_view plaintext, bool envelope) {
+  const kms::EncryptionContext context = {{"PARAMETER_ARN", std::string(arn)}};
+  if (!envelope) {
+    auto blob = kms_.Encrypt(Via(c), KeyOrDefault(key_id), context, AsBytes(plaintext));
+    if (!blob.ok()) return KmsFailure(blob.status());
+    return Base64Encode(*blob);
+  }
+  auto data_key = kms_.GenerateDataKey(Via(c), KeyOrDefault(key_id), context);
+  if (!data_key.ok()) return KmsFailure(data_key.status());
+  ASSIGN_OR_RETURN(Bytes sealed, SealEnvelope(data_key->plaintext.view(), data_key->ciphertext_blob, arn,
+                                              AsBytes(plaintext)));
+  return Base64Encode(sealed);
 }
 
-StatusOr<std::string> ParameterStore::Decrypt(const Caller& c, std::string_view key_id, std::string_view arn,
-                                              std::string_view blob_b64) {
-  std::optional<Bytes> blob = Base64Decode(blob_b64);
+StatusOr<std::string> ParameterStore::Decrypt(const Caller& c, const ParameterVersion& v, std::string_view arn) {
+  std::optional<Bytes> blob = Base64Decode(v.value);
   if (!blob) return InternalError("a stored SecureString value is malformed");
-  auto plain = kms_.Decrypt(Via(c), *blob, {{"PARAMETER_ARN", std::string(arn)}}, KeyOrDefault(key_id));
-  if (!plain.ok()) return KmsFailure(plain.status());
-  return std::string(AsChars(plain->view()));
+  const kms::EncryptionContext context = {{"PARAMETER_ARN", std::string(arn)}};
+  if (v.sealing != kEnvelopeSealing) {
+    auto plain = kms_.Decrypt(Via(c), *blob, context, KeyOrDefault(v.key_id));
+    if (!plain.ok()) return KmsFailure(plain.status());
+    return std::string(AsChars(plain->view()));
+  }
+  ASSIGN_OR_RETURN(Envelope env, ParseEnvelope(*blob));
+  auto data_key = kms_.Decrypt(Via(c), env.wrapped_key, context, KeyOrDefault(v.key_id));
+  if (!data_key.ok()) return KmsFailure(data_key.status());
+  auto plain = OpenEnvelope(data_key->view(), env, arn);
+  if (!plain.ok()) return InternalError("a stored SecureString value does not authenticate");
+  return plain;
 }
 
 StatusOr<Json> ParameterStore::Output(const Caller& c, const ParameterRecord& r, const ParameterVersion& v,
@@ -156,7 +172,7 @@ StatusOr<Json> ParameterStore::Output(const Caller& c, const ParameterRecord& r,
               {"Version", v.version}, {"LastModifiedDate", Seconds(v.modified_ms)},
               {"ARN", arn},           {"DataType", v.data_type}};
   if (v.type == "SecureString" && decrypt) {
-    ASSIGN_OR_RETURN(out["Value"], Decrypt(c, v.key_id, arn, v.value));
+    ASSIGN_OR_RETURN(out["Value"], Decrypt(c, v, arn));
   } else {
     out["Value"] = v.value;
   }

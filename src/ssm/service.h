@@ -7,6 +7,8 @@
 #pragma once
 
 #include <functional>
+#include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -57,6 +59,10 @@ class ParameterStore {
   StatusOr<int> RunSweeper();
 
   void SetSecretReferences(SecretReferences* refs) { refs_ = refs; }
+  // The account's /ssm/parameter-store/high-throughput-enabled setting (the
+  // request quotas ask on every Get*; cached, refreshed by this process's
+  // Update/ResetServiceSetting). A store error reads as the default (false).
+  bool HigherThroughput(std::string_view account, std::string_view region);
   void SetEventSink(std::function<void(const ServiceEvent&)> sink) { events_ = std::move(sink); }
 
  private:
@@ -83,6 +89,7 @@ class ParameterStore {
   StatusOr<Json> UpdateServiceSetting(const Caller& c, const Json& req);
   StatusOr<Json> ResetServiceSetting(const Caller& c, const Json& req);
   StatusOr<std::string> DefaultTier(store::Txn& txn, const Caller& c);
+  void ForgetThroughput(const Caller& c);
 
   // service.cc
   // OK or AccessDeniedException in AWS's words, for `action` ("GetParameter") on `name`.
@@ -95,10 +102,11 @@ class ParameterStore {
                         const std::string& selector);
   // A reference parameter (/aws/reference/secretsmanager/...).
   StatusOr<Json> Reference(const Caller& c, std::string_view name, std::string_view selector, bool decrypt);
+  // `envelope`: a KMS data key and AES-256-GCM (advanced tier), else one
+  // KMS Encrypt of the value (standard tier, values up to 4 KB).
   StatusOr<std::string> Encrypt(const Caller& c, std::string_view key_id, std::string_view arn,
-                                std::string_view plaintext);
-  StatusOr<std::string> Decrypt(const Caller& c, std::string_view key_id, std::string_view arn,
-                                std::string_view blob_b64);
+                                std::string_view plaintext, bool envelope);
+  StatusOr<std::string> Decrypt(const Caller& c, const ParameterVersion& v, std::string_view arn);
   void Emit(ServiceEvent event);
 
   store::Store& store_;
@@ -107,6 +115,8 @@ class ParameterStore {
   const Clock& clock_;
   SecretReferences* refs_ = nullptr;
   std::function<void(const ServiceEvent&)> events_;
+  std::mutex throughput_mu_;
+  std::map<std::string, bool, std::less<>> throughput_;  // "account/region" -> setting
 };
 
 // The Policies member of history and metadata entries (ops_get.cc).

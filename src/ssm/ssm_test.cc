@@ -6,6 +6,7 @@
 #include "kms/kms_test_util.h"
 #include "kms/service_client.h"
 #include "policy/policy.h"
+#include "ssm/envelope.h"
 #include "ssm/names.h"
 #include "ssm/service.h"
 #include "ssm/webhook.h"
@@ -199,6 +200,41 @@ TEST_F(SsmTest, SecureStringIsCiphertextUnlessDecrypted) {
       Error("PutParameter",
             {{"Name", "/sec2"}, {"Value", "v"}, {"Type", "SecureString"}, {"KeyId", "alias/does-not-exist"}}),
       "InvalidKeyId");
+}
+
+TEST_F(SsmTest, AdvancedSecureStringsUpTo8KBAreEnvelopeEncrypted) {
+  const std::string big(8192, 'x');
+  Put("/big", big, {{"Type", "SecureString"}, {"Tier", "Advanced"}});
+  Json raw = Must("GetParameter", {{"Name", "/big"}})["Parameter"];
+  std::optional<Bytes> blob = Base64Decode(raw["Value"].get<std::string>());
+  ASSERT_TRUE(blob.has_value());
+  ASSERT_TRUE(ParseEnvelope(*blob).ok());  // a data-key envelope, not one KMS ciphertext
+  EXPECT_EQ(Must("GetParameter", {{"Name", "/big"}, {"WithDecryption", true}})["Parameter"]["Value"], big);
+  EXPECT_EQ(Must("GetParameters", {{"Names", {"/big"}}, {"WithDecryption", true}})["Parameters"][0]["Value"],
+            big);
+  EXPECT_EQ(Error("PutParameter", {{"Name", "/big2"}, {"Value", big + "x"}, {"Type", "SecureString"},
+                                   {"Tier", "Advanced"}}),
+            "ValidationException");  // beyond the advanced tier's 8 KB
+}
+
+TEST(SsmEnvelopeTest, OpensOnlyUnderItsKeyAndArn) {
+  const Bytes key(32, 7);
+  const Bytes wrapped = {1, 2, 3};
+  auto sealed = SealEnvelope(key, wrapped, "arn:a", AsBytes("value"));
+  ASSERT_TRUE(sealed.ok());
+  auto env = ParseEnvelope(*sealed);
+  ASSERT_TRUE(env.ok());
+  EXPECT_EQ(env->wrapped_key, wrapped);
+  auto plain = OpenEnvelope(key, *env, "arn:a");
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*plain, "value");
+  EXPECT_EQ(OpenEnvelope(key, *env, "arn:b").status().code(), ErrorCode::kInvalidCiphertext);
+  EXPECT_EQ(OpenEnvelope(Bytes(32, 8), *env, "arn:a").status().code(), ErrorCode::kInvalidCiphertext);
+  Bytes tampered = *sealed;
+  tampered.back() ^= 1;
+  EXPECT_EQ(OpenEnvelope(key, *ParseEnvelope(tampered), "arn:a").status().code(), ErrorCode::kInvalidCiphertext);
+  EXPECT_FALSE(ParseEnvelope(AsBytes("CPE1")).ok());
+  EXPECT_FALSE(ParseEnvelope(Bytes(sealed->begin(), sealed->begin() + 8)).ok());
 }
 
 TEST_F(SsmTest, GetParametersReportsInvalidOnes) {

@@ -13,8 +13,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from audit_helpers import cloudtrail_events, make_cloudtrail
-from conftest import REGION, boto_session, wait_for
+from audit_helpers import cloudtrail_events, make_cloudtrail, write_config
+from conftest import REGION, Credentials, boto_session, wait_for
+from test_authorization import make_client
 from test_session_expiry import clocks  # noqa: F401  (fixture)
 
 
@@ -214,6 +215,68 @@ def test_references_and_other_operations(ssm):
     error("UnsupportedOperationException", ssm.list_documents)
 
 
+def test_secrets_manager_reference_returns_the_secret(ssm, server):
+    """GetParameter(s) on /aws/reference/secretsmanager/<id> answers with the
+    secret's value (AWS: "Referencing AWS Secrets Manager secrets from Parameter
+    Store parameters"): Type SecureString, SourceResult the DescribeSecret
+    output, a version id or a staging label after the colon."""
+    sm = make_client(server, "secretsmanager", server.creds)
+    name = "ref-" + uuid.uuid4().hex[:8]
+    first = sm.create_secret(Name=name, SecretString="v1")
+    second = sm.put_secret_value(SecretId=name, SecretString="v2")
+    ref = "/aws/reference/secretsmanager/" + name
+    p = ssm.get_parameter(Name=ref, WithDecryption=True)["Parameter"]
+    assert (p["Value"], p["Type"], p["ARN"]) == ("v2", "SecureString", first["ARN"])
+    assert json.loads(p["SourceResult"])["Name"] == name
+    previous = ssm.get_parameter(Name=ref + ":AWSPREVIOUS", WithDecryption=True)["Parameter"]
+    assert (previous["Value"], previous["Selector"]) == ("v1", ":AWSPREVIOUS")
+    by_id = ssm.get_parameter(Name=ref + ":" + second["VersionId"], WithDecryption=True)["Parameter"]
+    assert by_id["Value"] == "v2"
+    got = ssm.get_parameters(Names=[ref, "/aws/reference/secretsmanager/missing-" + name],
+                             WithDecryption=True)
+    assert [x["Value"] for x in got["Parameters"]] == ["v2"]
+    assert got["InvalidParameters"] == ["/aws/reference/secretsmanager/missing-" + name]
+    error("ParameterNotFound", ssm.get_parameter, Name=ref + ":NOSUCHSTAGE", WithDecryption=True)
+    sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    error("ParameterNotFound", ssm.get_parameter, Name=ref, WithDecryption=True)
+
+
+def test_reference_needs_secrets_manager_permission(ssm, server):
+    """The caller needs ssm:GetParameter on the reference path and
+    secretsmanager:GetSecretValue on the secret: Parameter Store's permission
+    alone is AccessDenied, and so is Secrets Manager's alone."""
+    iam = make_client(server, "iam", server.creds)
+    sm = make_client(server, "secretsmanager", server.creds)
+    name = "ref-authz-" + uuid.uuid4().hex[:8]
+    arn = sm.create_secret(Name=name, SecretString="guarded")["ARN"]
+    user = "bob-" + uuid.uuid4().hex[:8]
+    iam.create_user(UserName=user)
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    account = server.creds.account_id
+    bob = make_client(server, "ssm", Credentials(key["AccessKeyId"], key["SecretAccessKey"], account))
+    ssm_only = {"Effect": "Allow", "Action": "ssm:GetParameter",
+                "Resource": f"arn:aws:ssm:{REGION}:{account}:parameter/aws/reference/secretsmanager/*"}
+    sm_only = {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": arn}
+
+    def allow(*statements):
+        iam.put_user_policy(UserName=user, PolicyName="p", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": list(statements)}))
+
+    ref = "/aws/reference/secretsmanager/" + name
+    allow(ssm_only)
+    with pytest.raises(ClientError) as denied:
+        bob.get_parameter(Name=ref, WithDecryption=True)
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "secretsmanager:GetSecretValue" in denied.value.response["Error"]["Message"]
+    allow(sm_only)
+    with pytest.raises(ClientError) as denied:
+        bob.get_parameter(Name=ref, WithDecryption=True)
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "ssm:GetParameter" in denied.value.response["Error"]["Message"]
+    allow(ssm_only, sm_only)
+    assert bob.get_parameter(Name=ref, WithDecryption=True)["Parameter"]["Value"] == "guarded"
+
+
 def test_values_stay_out_of_the_trail(ssm, server, prefix):
     name = prefix + "/trail"
     ssm.put_parameter(Name=name, Value="never-in-trail", Type="String")
@@ -298,3 +361,55 @@ def test_policy_events_reach_the_webhook(fresh_server, clocks):  # noqa: F811
         assert event["resources"] == [f"arn:aws:ssm:{REGION}:{srv.creds.account_id}:parameter/quiet"]
     finally:
         hook.shutdown()
+
+
+def test_get_throughput_quota_and_the_higher_throughput_setting(fresh_server, tmp_path):
+    """GetParameter, GetParameters and GetParametersByPath share one quota
+    (40 TPS by AWS's default, 2 here); turning on
+    /ssm/parameter-store/high-throughput-enabled moves the account to the
+    higher quota (10,000 TPS), and resetting it moves it back."""
+    srv = fresh_server(extra_args=["--quota-config", write_config(
+        tmp_path, {"quotas": {"defaults": {"ssm:GetParameter": 2}}})])
+    ssm = make_ssm(srv)
+    ssm.put_parameter(Name="/q/a", Value="1", Type="String")
+
+    def burst(n):
+        throttled = []
+        for i in range(n):
+            try:
+                if i % 2:
+                    ssm.get_parameters_by_path(Path="/q")
+                else:
+                    ssm.get_parameter(Name="/q/a")
+            except ClientError as err:
+                throttled.append(err.response)
+        return throttled
+    throttled = burst(8)
+    assert throttled, "eight Gets in a burst against a 2/s quota were all allowed"
+    assert throttled[0]["Error"]["Code"] == "ThrottlingException"
+    assert throttled[0]["Error"]["Message"] == "Rate exceeded"
+    assert throttled[0]["ResponseMetadata"]["HTTPStatusCode"] == 400
+    sid = "/ssm/parameter-store/high-throughput-enabled"
+
+    def update(value):
+        ssm.update_service_setting(SettingId=sid, SettingValue=value)
+    update("true")
+    assert burst(30) == []
+    ssm.reset_service_setting(SettingId=sid)
+    assert burst(8), "the default quota did not apply again after ResetServiceSetting"
+
+
+def test_advanced_secure_string_of_8_kb(ssm, prefix):
+    """Advanced-tier SecureStrings hold up to 8 KB (more than one KMS Encrypt
+    takes), so they are envelope-encrypted under a KMS data key."""
+    name = prefix + "/big-secret"
+    value = "s" * 8192
+    assert ssm.put_parameter(Name=name, Value=value, Type="SecureString", Tier="Advanced")["Tier"] == "Advanced"
+    raw = ssm.get_parameter(Name=name)["Parameter"]["Value"]
+    assert value not in raw
+    assert ssm.get_parameter(Name=name, WithDecryption=True)["Parameter"]["Value"] == value
+    history = ssm.get_parameter_history(Name=name, WithDecryption=True)["Parameters"]
+    assert history[0]["Value"] == value
+    message = error("ValidationException", ssm.put_parameter, Name=name + "2", Value=value + "s",
+                    Type="SecureString", Tier="Advanced")
+    assert "8192" in message

@@ -171,7 +171,9 @@ Status PostgresRotator::TestSecret(const RotationEvent& e, const Caller& self) {
 Status PostgresRotator::FinishSecret(const RotationEvent& e, const Caller& self) {
   ASSIGN_OR_RETURN(Json described, service_.Run(self, "DescribeSecret", Json{{"SecretId", e.secret_id}}));
   std::string current;
-  for (const auto& [vid, stages] : described.value("VersionIdsToStages", Json::object()).items()) {
+  // A named copy: items() of the temporary value() returns would dangle.
+  const Json by_version = described.value("VersionIdsToStages", Json::object());
+  for (const auto& [vid, stages] : by_version.items()) {
     for (const auto& s : stages) {
       if (s.get<std::string>() == kCurrent) current = vid;
     }

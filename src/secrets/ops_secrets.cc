@@ -2,7 +2,7 @@
 // ListSecrets, TagResource, UntagResource.
 #include <algorithm>
 #include <cctype>
-#include <sstream>
+#include <utility>
 
 #include "common/encoding.h"
 #include "common/tags.h"
@@ -61,6 +61,24 @@ Status MergeTags(SecretRecord& r, const Json& tags) {
   return Status::Ok();
 }
 
+// The words of `text` as Secrets Manager's search splits them (user guide,
+// "Find secrets"): runs of letters or digits, also broken where lowercase
+// turns to uppercase and between letters and digits; lowercased.
+std::vector<std::string> Words(const std::string& text) {
+  auto kind = [](unsigned char c) { return std::isdigit(c) ? 1 : (std::isalpha(c) ? 2 : 0); };
+  std::vector<std::string> out;
+  std::string word;
+  for (unsigned char c : text) {
+    const unsigned char last = word.empty() ? 0 : static_cast<unsigned char>(word.back());
+    const bool boundary = kind(c) == 0 || (!word.empty() && (kind(c) != kind(last) ||
+                                                             (std::isupper(c) && std::islower(last))));
+    if (boundary && !word.empty()) out.push_back(Lower(std::exchange(word, {})));
+    if (kind(c) != 0) word.push_back(static_cast<char>(c));
+  }
+  if (!word.empty()) out.push_back(Lower(word));
+  return out;
+}
+
 // One ListSecrets filter against one secret: values are ORed, "!" values
 // negate (the secret matches when none of them matches).
 bool PrefixMatch(const std::string& text, const std::string& value, bool ignore_case) {
@@ -84,17 +102,23 @@ bool AttributeMatches(const SecretRecord& r, const std::string& key, const std::
                        false);
   }
   if (key == "owning-service") return PrefixMatch(r.owning_service, value, false);
-  // "all": every word must prefix-match some attribute, ignoring case.
-  std::istringstream words(value);
-  std::string word;
-  bool any_word = false;
-  while (words >> word) {
-    any_word = true;
-    bool hit = PrefixMatch(r.name, word, true) || PrefixMatch(r.description, word, true);
-    for (const auto& [k, v] : r.tags) hit = hit || PrefixMatch(k, word, true) || PrefixMatch(v, word, true);
-    if (!hit) return false;
+  // "all": every word of the value must prefix-match a word of the name, the
+  // description or a tag, ignoring case.
+  std::vector<std::string> attribute_words;
+  auto add = [&](const std::string& text) {
+    for (auto& w : Words(text)) attribute_words.push_back(std::move(w));
+  };
+  add(r.name);
+  add(r.description);
+  for (const auto& [k, v] : r.tags) {
+    add(k);
+    add(v);
   }
-  return any_word;
+  const std::vector<std::string> wanted = Words(value);
+  return !wanted.empty() && std::all_of(wanted.begin(), wanted.end(), [&](const std::string& w) {
+    return std::any_of(attribute_words.begin(), attribute_words.end(),
+                       [&](const std::string& a) { return a.starts_with(w); });
+  });
 }
 
 bool FilterMatches(const SecretRecord& r, const Json& filter) {

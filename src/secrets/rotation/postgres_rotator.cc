@@ -1,5 +1,9 @@
 #include "secrets/rotation/postgres_rotator.h"
 
+#include <algorithm>
+
+#include "secrets/ids.h"
+
 #include <libpq-fe.h>
 
 #include <memory>
@@ -132,6 +136,13 @@ Status PostgresRotator::SetSecret(const RotationEvent& e, const Caller& self) {
     ASSIGN_OR_RETURN(Json current, Value(self, e.secret_id, std::string(kCurrent)));
     const std::string master = Field(current, "masterarn");
     if (master.empty()) return InvalidRequest("an alternating-users secret needs masterarn");
+    // The rotator reads masterarn with the service's rights: only a secret
+    // of the rotated secret's own account may be named, never another's.
+    const std::vector<SecretLookup> owners = LookupsFor(master, e.account, e.region);
+    if (owners.empty() || std::any_of(owners.begin(), owners.end(),
+                                      [&](const SecretLookup& l) { return l.account != e.account; })) {
+      return InvalidRequest("masterarn must name a secret of account " + e.account + " in " + e.region);
+    }
     ASSIGN_OR_RETURN(admin, Value(self, master, std::string(kCurrent)));
     ASSIGN_OR_RETURN(Conn conn, Connect(admin));
     PGresult* res = PQexecParams(conn.get(), "SELECT 1 FROM pg_roles WHERE rolname = $1", 1, nullptr,

@@ -1361,6 +1361,29 @@ def test_postgres_alternating_users_rotation(rsm, rotation_server, postgres, nam
     assert postgres.can_login(user + "_clone", first["password"])
 
 
+def test_postgres_masterarn_of_another_account_is_refused(rsm, rotation_server, postgres, trail, name):
+    """The rotator reads masterarn with the service's rights, so a masterarn
+    naming another account's secret must fail the rotation: Coffer never logs
+    in with a foreign account's credentials; AWSCURRENT stays as it was."""
+    victim = rotation_server.admin("create-account")["AccountId"]
+    rotation_server.admin("create-user", "--account-id", victim, "--user-name", "owner")
+    key = rotation_server.admin("create-access-key", "--account-id", victim, "--user-name", "owner")
+    victim_sm = make_sm(rotation_server, Credentials(key["AccessKeyId"], key["SecretAccessKey"], victim))
+    master = "master_" + uuid.uuid4().hex[:8]
+    postgres.create_role(master, "Victim-Pw-1", superuser=True)
+    foreign = victim_sm.create_secret(Name=name + "-victim", SecretString=postgres.secret(master, "Victim-Pw-1"))["ARN"]
+    user = "alt_" + uuid.uuid4().hex[:8]
+    postgres.create_role(user, "Alt-Pw-0")
+    arn = rsm.create_secret(Name=name, SecretString=postgres.secret(user, "Alt-Pw-0", masterarn=foreign))["ARN"]
+    current = holder(rsm, name, "AWSCURRENT")
+    token = rsm.rotate_secret(SecretId=name, RotationLambdaARN=lambda_arn(rotation_server.creds.account_id,
+                                                                          "pg-alternating"))["VersionId"]
+    rotation_failed(trail, arn)
+    assert stages_of(rsm, name) == {current: ["AWSCURRENT"], token: ["AWSPENDING"]}
+    pending = json.loads(rsm.get_secret_value(SecretId=name, VersionStage="AWSPENDING")["SecretString"])
+    assert not postgres.can_login(pending["username"], pending["password"])
+
+
 def test_postgres_wrong_master_password_then_retry(rsm, rotation_server, postgres, trail, name):
     user = "alt_" + uuid.uuid4().hex[:8]
     master = "master_" + uuid.uuid4().hex[:8]

@@ -1,6 +1,6 @@
 // Store: the durable state of Coffer, as ordered key-value tables inside
 // transactions. Service code sees only this interface; SQLite (embedded
-// default) and later PostgreSQL implement it. Values are opaque bytes to the
+// default) and PostgreSQL (cluster mode) implement it. Values are opaque bytes to the
 // store (services encode records as JSON); secrets in them are already wrapped
 // under the root key.
 //
@@ -62,6 +62,30 @@ struct SqliteOptions {
 // Opens (creating and migrating as needed) the SQLite store in WAL mode with
 // synchronous=FULL.
 StatusOr<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+
+struct PostgresOptions {
+  // A libpq connection string or URI ("postgresql://user@host/db").
+  std::string conninfo;
+  // Connections opened (lazily, after the first) and shared by transactions.
+  std::size_t pool_size = 8;
+  // How long BeginRead/BeginWrite wait for a free pooled connection before
+  // kDependencyTimeout ("store busy").
+  int acquire_timeout_ms = 5000;
+  // How long a write transaction waits for the cluster-wide writer lock (and
+  // any statement for a row or table lock) before kDependencyTimeout.
+  int lock_timeout_ms = 5000;
+  // Default libpq connect_timeout; one set in `conninfo` wins.
+  int connect_timeout_seconds = 5;
+};
+
+// Opens the PostgreSQL store, migrating the schema under an advisory lock so
+// nodes starting together migrate once. Write transactions on all nodes
+// sharing the database are serialised by one advisory lock; Commit returns
+// once PostgreSQL has flushed the commit (synchronous_commit is forced on if
+// the server has it off; with a synchronous standby a commit is then on two
+// machines). A lost server or database makes calls fail with kUnavailable;
+// the connection is re-established on a later transaction.
+StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
 
 // In-memory store for unit tests only: defined in coffer_store_memory, which
 // only test binaries link.

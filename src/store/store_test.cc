@@ -1,4 +1,5 @@
-// The Store contract, run against every implementation, followed by the
+// The Store contract, run against every implementation (PostgreSQL on a
+// throwaway server, see store/postgres/test_postgres.h), followed by the
 // SQLite-specific guarantees (durability across reopen, migrations, WAL).
 #include "store/store.h"
 
@@ -14,6 +15,8 @@
 #include <thread>
 #include <type_traits>
 #include <vector>
+
+#include "store/postgres/test_postgres.h"
 
 namespace coffer::store {
 namespace {
@@ -53,6 +56,25 @@ struct MemoryImpl {
 struct SqliteImpl {
   static std::unique_ptr<Store> Open(const TempDir& dir) {
     StatusOr<std::unique_ptr<Store>> store = OpenSqliteStore({.path = dir.File("coffer.db")});
+    EXPECT_TRUE(store.ok()) << store.status().ToString();
+    return store.ok() ? std::move(store).value() : nullptr;
+  }
+};
+
+// A fresh database on the test server for each test.
+struct PostgresImpl {
+  static std::unique_ptr<Store> Open(const TempDir& /*dir*/) {
+    test_support::TestPostgres* pg = test_support::TestPostgres::Get();
+    if (pg == nullptr) {
+      ADD_FAILURE() << test_support::TestPostgres::StartError();
+      return nullptr;
+    }
+    StatusOr<std::string> conninfo = pg->NewDatabase();
+    EXPECT_TRUE(conninfo.ok()) << conninfo.status().ToString();
+    if (!conninfo.ok()) {
+      return nullptr;
+    }
+    StatusOr<std::unique_ptr<Store>> store = OpenPostgresStore({.conninfo = *conninfo});
     EXPECT_TRUE(store.ok()) << store.status().ToString();
     return store.ok() ? std::move(store).value() : nullptr;
   }
@@ -123,12 +145,18 @@ class StoreContractTest : public ::testing::Test {
   std::unique_ptr<Store> store_;
 };
 
-using Implementations = ::testing::Types<MemoryImpl, SqliteImpl>;
+using Implementations = ::testing::Types<MemoryImpl, SqliteImpl, PostgresImpl>;
 class ImplName {
  public:
   template <typename T>
   static std::string GetName(int /*index*/) {
-    return std::is_same_v<T, MemoryImpl> ? "Memory" : "Sqlite";
+    if constexpr (std::is_same_v<T, MemoryImpl>) {
+      return "Memory";
+    } else if constexpr (std::is_same_v<T, SqliteImpl>) {
+      return "Sqlite";
+    } else {
+      return "Postgres";
+    }
   }
 };
 TYPED_TEST_SUITE(StoreContractTest, Implementations, ImplName);

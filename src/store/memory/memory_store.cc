@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/store.h"
+#include "store/txn_use.h"
 
 namespace coffer::store {
 namespace {
@@ -26,13 +27,16 @@ class MemoryStore;
 class MemoryTxn final : public Txn {
  public:
   // A read transaction over a fixed snapshot.
-  explicit MemoryTxn(Snapshot snapshot) : view_(std::move(snapshot)) {}
+  explicit MemoryTxn(Snapshot snapshot) : view_(std::move(snapshot)), use_(/*writable=*/false) {}
   // A write transaction: holds the writer lock for its lifetime.
   MemoryTxn(Snapshot snapshot, std::unique_lock<std::mutex> write_lock, MemoryStore* store)
-      : view_(std::move(snapshot)), write_lock_(std::move(write_lock)), store_(store) {}
+      : view_(std::move(snapshot)),
+        write_lock_(std::move(write_lock)),
+        store_(store),
+        use_(/*writable=*/true) {}
 
   StatusOr<std::optional<std::string>> Get(std::string_view table, std::string_view key) override {
-    RETURN_IF_ERROR(CheckActive());
+    RETURN_IF_ERROR(use_.CheckActive());
     const Table* t = FindTable(table);
     if (t == nullptr) {
       return std::optional<std::string>();
@@ -45,14 +49,14 @@ class MemoryTxn final : public Txn {
   }
 
   Status Put(std::string_view table, std::string_view key, std::string_view value) override {
-    RETURN_IF_ERROR(CheckWritable());
+    RETURN_IF_ERROR(use_.CheckWritable());
     Table& t = Writable()[std::string(table)];
     t.insert_or_assign(std::string(key), std::string(value));
     return Status::Ok();
   }
 
   Status Delete(std::string_view table, std::string_view key) override {
-    RETURN_IF_ERROR(CheckWritable());
+    RETURN_IF_ERROR(use_.CheckWritable());
     Tables& tables = Writable();
     auto t = tables.find(table);
     if (t == tables.end()) {
@@ -67,7 +71,7 @@ class MemoryTxn final : public Txn {
 
   StatusOr<std::vector<Entry>> Scan(std::string_view table, std::string_view prefix,
                                     std::string_view start_after, std::size_t limit) override {
-    RETURN_IF_ERROR(CheckActive());
+    RETURN_IF_ERROR(use_.CheckActive());
     std::vector<Entry> entries;
     const Table* t = FindTable(table);
     if (t == nullptr) {
@@ -87,18 +91,6 @@ class MemoryTxn final : public Txn {
   Status Commit() override;
 
  private:
-  Status CheckActive() const {
-    if (finished_) {
-      return InternalError("store transaction already committed");
-    }
-    return Status::Ok();
-  }
-  Status CheckWritable() const {
-    if (store_ == nullptr) {
-      return InternalError("store write attempted in a read transaction");
-    }
-    return CheckActive();
-  }
   const Table* FindTable(std::string_view table) const {
     const Tables& tables = working_ ? *working_ : *view_;
     auto it = tables.find(table);
@@ -116,7 +108,7 @@ class MemoryTxn final : public Txn {
   std::unique_ptr<Tables> working_;  // this write transaction's edits, if any
   std::unique_lock<std::mutex> write_lock_;
   MemoryStore* store_ = nullptr;  // set only on write transactions
-  bool finished_ = false;
+  TxnUse use_;
 };
 
 class MemoryStore final : public Store {
@@ -151,11 +143,11 @@ class MemoryStore final : public Store {
 };
 
 Status MemoryTxn::Commit() {
-  RETURN_IF_ERROR(CheckActive());
+  RETURN_IF_ERROR(use_.CheckActive());
   if (store_ != nullptr && working_) {
     store_->Publish(std::move(working_));
   }
-  finished_ = true;
+  use_.Finish();
   if (write_lock_.owns_lock()) {
     write_lock_.unlock();
   }

@@ -4,13 +4,10 @@
 #include <cstddef>
 #include <string>
 
+#include "store/migration_steps.h"
+
 namespace coffer::store::sqlite {
 namespace {
-
-struct Migration {
-  int version;
-  const char* sql;
-};
 
 // Append only: a released step never changes, a new schema is a new step.
 constexpr std::array kMigrations = {
@@ -24,15 +21,7 @@ constexpr std::array kMigrations = {
               ") WITHOUT ROWID;"},
 };
 
-constexpr bool VersionsAreConsecutive() {
-  for (std::size_t i = 0; i < kMigrations.size(); ++i) {
-    if (kMigrations[i].version != static_cast<int>(i) + 1) {
-      return false;
-    }
-  }
-  return true;
-}
-static_assert(VersionsAreConsecutive(), "migration versions must be 1, 2, 3, ... in order");
+static_assert(VersionsAreConsecutive(kMigrations), "migration versions must be 1, 2, 3, ... in order");
 
 constexpr const char* kCreateMigrationsTable =
     "CREATE TABLE IF NOT EXISTS schema_migrations("
@@ -51,15 +40,6 @@ StatusOr<int> CurrentVersion(Connection& conn) {
   return static_cast<int>(use.ColumnInt64(0));
 }
 
-Status CheckNotNewer(int version) {
-  if (version <= LatestSchemaVersion()) {
-    return Status::Ok();
-  }
-  return InternalError(
-      "database schema version " + std::to_string(version) + " is newer than this coffer binary supports (" +
-      std::to_string(LatestSchemaVersion()) + "); upgrade coffer or restore a matching backup");
-}
-
 Status RecordStep(Connection& conn, int version) {
   ASSIGN_OR_RETURN(sqlite3_stmt * stmt, conn.Prepare("INSERT INTO schema_migrations(version, applied_at) "
                                                      "VALUES(?1, CAST(strftime('%s', 'now') AS INTEGER))"));
@@ -73,13 +53,9 @@ Status RecordStep(Connection& conn, int version) {
 Status ApplyInTransaction(Connection& conn, const Migration& step) {
   RETURN_IF_ERROR(conn.Exec(kCreateMigrationsTable));
   ASSIGN_OR_RETURN(int current, CurrentVersion(conn));
-  RETURN_IF_ERROR(CheckNotNewer(current));
-  if (current >= step.version) {
+  ASSIGN_OR_RETURN(bool needed, StepNeeded(current, step, LatestSchemaVersion(), "sqlite"));
+  if (!needed) {
     return Status::Ok();
-  }
-  if (current != step.version - 1) {
-    return InternalError("sqlite schema migration " + std::to_string(step.version) + " found version " +
-                         std::to_string(current));
   }
   RETURN_IF_ERROR(conn.Exec(step.sql));
   return RecordStep(conn, step.version);
@@ -106,7 +82,7 @@ StatusOr<int> Migrate(Connection& conn) {
     RETURN_IF_ERROR(ApplyStep(conn, step));
   }
   ASSIGN_OR_RETURN(int version, CurrentVersion(conn));
-  RETURN_IF_ERROR(CheckNotNewer(version));
+  RETURN_IF_ERROR(CheckNotNewer(version, LatestSchemaVersion()));
   return version;
 }
 

@@ -15,28 +15,16 @@
 #include <utility>
 #include <vector>
 
+#include "store/key_range.h"
 #include "store/sqlite/connection_pool.h"
 #include "store/sqlite/sqlite_connection.h"
 #include "store/sqlite/sqlite_migrations.h"
 #include "store/store.h"
+#include "store/txn_use.h"
 
 namespace coffer::store {
 namespace sqlite {
 namespace {
-
-// The smallest key greater than every key starting with `prefix`, or nullopt
-// when there is none (empty prefix, or a prefix of only 0xFF bytes).
-std::optional<std::string> PrefixUpperBound(std::string_view prefix) {
-  std::string upper(prefix);
-  while (!upper.empty() && static_cast<unsigned char>(upper.back()) == 0xff) {
-    upper.pop_back();
-  }
-  if (upper.empty()) {
-    return std::nullopt;
-  }
-  upper.back() = static_cast<char>(static_cast<unsigned char>(upper.back()) + 1);
-  return upper;
-}
 
 std::string ScanSql(bool inclusive_lower, bool has_upper) {
   std::string sql = "SELECT k, v FROM kv WHERE tbl = ?1 AND k ";
@@ -50,7 +38,7 @@ std::string ScanSql(bool inclusive_lower, bool has_upper) {
 
 class SqliteTxn final : public Txn {
  public:
-  SqliteTxn(ConnectionPool::Lease lease, bool writable) : lease_(std::move(lease)), writable_(writable) {}
+  SqliteTxn(ConnectionPool::Lease lease, bool writable) : lease_(std::move(lease)), use_(writable) {}
   SqliteTxn(const SqliteTxn&) = delete;
   SqliteTxn& operator=(const SqliteTxn&) = delete;
 
@@ -71,7 +59,7 @@ class SqliteTxn final : public Txn {
   }
 
   StatusOr<std::optional<std::string>> Get(std::string_view table, std::string_view key) override {
-    RETURN_IF_ERROR(CheckActive());
+    RETURN_IF_ERROR(use_.CheckActive());
     ASSIGN_OR_RETURN(sqlite3_stmt * stmt, lease_->Prepare("SELECT v FROM kv WHERE tbl = ?1 AND k = ?2"));
     StatementUse use(stmt);
     RETURN_IF_ERROR(use.BindText(1, table));
@@ -84,7 +72,7 @@ class SqliteTxn final : public Txn {
   }
 
   Status Put(std::string_view table, std::string_view key, std::string_view value) override {
-    RETURN_IF_ERROR(CheckWritable());
+    RETURN_IF_ERROR(use_.CheckWritable());
     ASSIGN_OR_RETURN(sqlite3_stmt * stmt,
                      lease_->Prepare("INSERT INTO kv(tbl, k, v) VALUES(?1, ?2, ?3) "
                                      "ON CONFLICT(tbl, k) DO UPDATE SET v = excluded.v"));
@@ -96,7 +84,7 @@ class SqliteTxn final : public Txn {
   }
 
   Status Delete(std::string_view table, std::string_view key) override {
-    RETURN_IF_ERROR(CheckWritable());
+    RETURN_IF_ERROR(use_.CheckWritable());
     ASSIGN_OR_RETURN(sqlite3_stmt * stmt, lease_->Prepare("DELETE FROM kv WHERE tbl = ?1 AND k = ?2"));
     StatementUse use(stmt);
     RETURN_IF_ERROR(use.BindText(1, table));
@@ -106,21 +94,19 @@ class SqliteTxn final : public Txn {
 
   StatusOr<std::vector<Entry>> Scan(std::string_view table, std::string_view prefix,
                                     std::string_view start_after, std::size_t limit) override {
-    RETURN_IF_ERROR(CheckActive());
+    RETURN_IF_ERROR(use_.CheckActive());
     std::vector<Entry> entries;
     if (limit == 0) {
       return entries;
     }
-    // An empty start_after means "from the first", which must include an
-    // empty key; so the lower bound is either >= prefix or > start_after.
-    const bool from_prefix = start_after.empty() || start_after < prefix;
-    const std::optional<std::string> upper = PrefixUpperBound(prefix);
-    ASSIGN_OR_RETURN(sqlite3_stmt * stmt, lease_->Prepare(ScanSql(from_prefix, upper.has_value())));
+    const ScanBounds bounds = ScanBoundsFor(prefix, start_after);
+    ASSIGN_OR_RETURN(sqlite3_stmt * stmt,
+                     lease_->Prepare(ScanSql(bounds.lower_inclusive, bounds.upper.has_value())));
     StatementUse use(stmt);
     RETURN_IF_ERROR(use.BindText(1, table));
-    RETURN_IF_ERROR(use.BindBlob(2, from_prefix ? prefix : start_after));
-    if (upper.has_value()) {
-      RETURN_IF_ERROR(use.BindBlob(3, *upper));
+    RETURN_IF_ERROR(use.BindBlob(2, bounds.lower));
+    if (bounds.upper.has_value()) {
+      RETURN_IF_ERROR(use.BindBlob(3, *bounds.upper));
     }
     const auto max_rows = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     RETURN_IF_ERROR(use.BindInt64(4, static_cast<std::int64_t>(std::min<std::uint64_t>(limit, max_rows))));
@@ -135,9 +121,9 @@ class SqliteTxn final : public Txn {
   }
 
   Status Commit() override {
-    RETURN_IF_ERROR(CheckActive());
+    RETURN_IF_ERROR(use_.CheckActive());
     RETURN_IF_ERROR(lease_->Exec("COMMIT"));
-    finished_ = true;
+    use_.Finish();
     // The connection is idle again: let the next transaction have it now
     // rather than when this object happens to be destroyed.
     lease_.reset();
@@ -145,24 +131,10 @@ class SqliteTxn final : public Txn {
   }
 
  private:
-  Status CheckActive() const {
-    if (finished_) {
-      return InternalError("store transaction already committed");
-    }
-    return Status::Ok();
-  }
-  Status CheckWritable() const {
-    if (!writable_) {
-      return InternalError("store write attempted in a read transaction");
-    }
-    return CheckActive();
-  }
-
   // Goes back to its pool at Commit or after the destructor's ROLLBACK, so a
   // pooled connection is always idle. Null once committed.
   ConnectionPool::Lease lease_;
-  bool writable_;
-  bool finished_ = false;
+  TxnUse use_;
 };
 
 class SqliteStore final : public Store {

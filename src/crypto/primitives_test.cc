@@ -180,7 +180,8 @@ TEST(RsaTest, WycheproofOaep) {
 }
 
 TEST(RsaTest, WycheproofPkcs1Decrypt) {
-  for (const char* file : {"rsa_pkcs1_2048_test.json", "rsa_pkcs1_3072_test.json", "rsa_pkcs1_4096_test.json"}) {
+  for (const char* file :
+       {"rsa_pkcs1_2048_test.json", "rsa_pkcs1_3072_test.json", "rsa_pkcs1_4096_test.json"}) {
     const auto doc = LoadJson(OracleFile(std::string("wycheproof/testvectors_v1/") + file));
     Tally tally;
     for (const auto& group : doc.at("testGroups")) {

@@ -43,7 +43,8 @@ std::string SsmGroup(std::string_view operation, bool higher) {
   if (operation == "GetParameter" || operation == "GetParameters") {
     return higher ? "ssm:GetParameter:higher" : "ssm:GetParameter";
   }
-  if (operation == "GetParametersByPath") return higher ? "ssm:GetParametersByPath:higher" : "ssm:GetParameter";
+  if (operation == "GetParametersByPath")
+    return higher ? "ssm:GetParametersByPath:higher" : "ssm:GetParameter";
   return {};
 }
 

@@ -82,9 +82,8 @@ TEST_F(RateLimiterTest, UsageShowsEachBucketsRateAndTokens) {
 TEST_F(RateLimiterTest, ParameterStoreHigherThroughputSwitchesTheGroup) {
   RateLimiter limiter(clock_, *QuotaConfig::FromJson({{"defaults", {{"ssm:GetParameter", 2}}}}));
   bool higher = false;
-  limiter.SetHigherThroughputProbe("ssm", [&higher](std::string_view account, std::string_view) {
-    return higher && account == "a";
-  });
+  limiter.SetHigherThroughputProbe(
+      "ssm", [&higher](std::string_view account, std::string_view) { return higher && account == "a"; });
   server::Caller caller;
   caller.account_id = "a";
   auto get = [&](const char* op) { return limiter.Admit(caller, "us-east-1", "ssm", op, json::object()); };

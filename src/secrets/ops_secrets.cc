@@ -70,8 +70,8 @@ std::vector<std::string> Words(const std::string& text) {
   std::string word;
   for (unsigned char c : text) {
     const unsigned char last = word.empty() ? 0 : static_cast<unsigned char>(word.back());
-    const bool boundary = kind(c) == 0 || (!word.empty() && (kind(c) != kind(last) ||
-                                                             (std::isupper(c) && std::islower(last))));
+    const bool boundary =
+        kind(c) == 0 || (!word.empty() && (kind(c) != kind(last) || (std::isupper(c) && std::islower(last))));
     if (boundary && !word.empty()) out.push_back(Lower(std::exchange(word, {})));
     if (kind(c) != 0) word.push_back(static_cast<char>(c));
   }

@@ -12,7 +12,8 @@ constexpr std::array<std::uint8_t, crypto::kGcmIvLen> kZeroIv{};
 
 }  // namespace
 
-StatusOr<Bytes> SealEnvelope(ByteView data_key, ByteView wrapped_key, std::string_view arn, ByteView plaintext) {
+StatusOr<Bytes> SealEnvelope(ByteView data_key, ByteView wrapped_key, std::string_view arn,
+                             ByteView plaintext) {
   if (wrapped_key.size() > 0xffff) return InternalError("a wrapped data key is too long");
   Bytes out(kMagic.begin(), kMagic.end());
   out.push_back(static_cast<std::uint8_t>(wrapped_key.size() >> 8));
@@ -28,7 +29,8 @@ StatusOr<Bytes> SealEnvelope(ByteView data_key, ByteView wrapped_key, std::strin
 
 StatusOr<Envelope> ParseEnvelope(ByteView blob) {
   const std::size_t head = kMagic.size() + 2;
-  if (blob.size() < head || std::string_view(reinterpret_cast<const char*>(blob.data()), kMagic.size()) != kMagic) {
+  if (blob.size() < head ||
+      std::string_view(reinterpret_cast<const char*>(blob.data()), kMagic.size()) != kMagic) {
     return InternalError("a stored SecureString envelope is malformed");
   }
   const std::size_t key_len = (std::size_t{blob[kMagic.size()]} << 8) | blob[kMagic.size() + 1];

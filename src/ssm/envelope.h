@@ -21,7 +21,8 @@ struct Envelope {
   Bytes ciphertext;  // with the tag at the end
 };
 
-StatusOr<Bytes> SealEnvelope(ByteView data_key, ByteView wrapped_key, std::string_view arn, ByteView plaintext);
+StatusOr<Bytes> SealEnvelope(ByteView data_key, ByteView wrapped_key, std::string_view arn,
+                             ByteView plaintext);
 // kInternal when `blob` is not an envelope.
 StatusOr<Envelope> ParseEnvelope(ByteView blob);
 // kInvalidCiphertext when the tag does not verify.

@@ -18,7 +18,7 @@ struct ParameterVersion {
   std::int64_t version = 0;
   std::string value;  // plaintext (String/StringList) or base64 ciphertext (SecureString)
   std::string type;
-  std::string key_id;  // SecureString only
+  std::string key_id;   // SecureString only
   std::string sealing;  // SecureString: "" (KMS Encrypt) or "envelope" (data key + AES-GCM)
   std::string description;
   std::string allowed_pattern;

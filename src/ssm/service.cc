@@ -148,7 +148,8 @@ StatusOr<std::string> ParameterStore::Encrypt(const Caller& c, std::string_view 
   return Base64Encode(sealed);
 }
 
-StatusOr<std::string> ParameterStore::Decrypt(const Caller& c, const ParameterVersion& v, std::string_view arn) {
+StatusOr<std::string> ParameterStore::Decrypt(const Caller& c, const ParameterVersion& v,
+                                              std::string_view arn) {
   std::optional<Bytes> blob = Base64Decode(v.value);
   if (!blob) return InternalError("a stored SecureString value is malformed");
   const kms::EncryptionContext context = {{"PARAMETER_ARN", std::string(arn)}};

@@ -212,8 +212,8 @@ TEST_F(SsmTest, AdvancedSecureStringsUpTo8KBAreEnvelopeEncrypted) {
   EXPECT_EQ(Must("GetParameter", {{"Name", "/big"}, {"WithDecryption", true}})["Parameter"]["Value"], big);
   EXPECT_EQ(Must("GetParameters", {{"Names", {"/big"}}, {"WithDecryption", true}})["Parameters"][0]["Value"],
             big);
-  EXPECT_EQ(Error("PutParameter", {{"Name", "/big2"}, {"Value", big + "x"}, {"Type", "SecureString"},
-                                   {"Tier", "Advanced"}}),
+  EXPECT_EQ(Error("PutParameter",
+                  {{"Name", "/big2"}, {"Value", big + "x"}, {"Type", "SecureString"}, {"Tier", "Advanced"}}),
             "ValidationException");  // beyond the advanced tier's 8 KB
 }
 
@@ -232,7 +232,8 @@ TEST(SsmEnvelopeTest, OpensOnlyUnderItsKeyAndArn) {
   EXPECT_EQ(OpenEnvelope(Bytes(32, 8), *env, "arn:a").status().code(), ErrorCode::kInvalidCiphertext);
   Bytes tampered = *sealed;
   tampered.back() ^= 1;
-  EXPECT_EQ(OpenEnvelope(key, *ParseEnvelope(tampered), "arn:a").status().code(), ErrorCode::kInvalidCiphertext);
+  EXPECT_EQ(OpenEnvelope(key, *ParseEnvelope(tampered), "arn:a").status().code(),
+            ErrorCode::kInvalidCiphertext);
   EXPECT_FALSE(ParseEnvelope(AsBytes("CPE1")).ok());
   EXPECT_FALSE(ParseEnvelope(Bytes(sealed->begin(), sealed->begin() + 8)).ok());
 }

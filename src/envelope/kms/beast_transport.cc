@@ -1,14 +1,13 @@
 // HTTP(S) for the KMS client with Boost.Beast, one connection per call (a
 // keyring makes one or two calls per message). Like src/server/tls_context,
 // Beast's TLS stream needs OpenSSL types here; nothing of them leaves this file.
-#include <type_traits>
-
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <type_traits>
 
 #include "coffer/kms_client.h"
 #include "envelope/kms/endpoint.h"
@@ -45,7 +44,11 @@ class Exchange {
  public:
   Exchange(asio::io_context& io, Stream& stream, const Endpoint& endpoint, const HttpCall& call,
            std::chrono::seconds timeout)
-      : io_(io), stream_(stream), resolver_(io), endpoint_(endpoint), request_(ToBeast(call)),
+      : io_(io),
+        stream_(stream),
+        resolver_(io),
+        endpoint_(endpoint),
+        request_(ToBeast(call)),
         timeout_(timeout) {
     parser_.body_limit(kMaxResponseBytes);
   }
@@ -55,9 +58,10 @@ class Exchange {
                             [this](beast::error_code ec, tcp::resolver::results_type results) {
                               if (Failed("resolve " + endpoint_.host, ec)) return;
                               Lowest().expires_after(timeout_);
-                              Lowest().async_connect(results, [this](beast::error_code ec, const tcp::endpoint&) {
-                                if (!Failed("connect", ec)) Connected();
-                              });
+                              Lowest().async_connect(results,
+                                                     [this](beast::error_code ec, const tcp::endpoint&) {
+                                                       if (!Failed("connect", ec)) Connected();
+                                                     });
                             });
     io_.run_for(timeout_ + std::chrono::seconds(1));
     if (!io_.stopped() && failure_.ok()) failure_ = Timeout();
@@ -75,7 +79,8 @@ class Exchange {
   }
 
   Status Timeout() const {
-    return {ErrorCode::kUnavailable, "KMS endpoint did not answer within " + std::to_string(timeout_.count()) + "s"};
+    return {ErrorCode::kUnavailable,
+            "KMS endpoint did not answer within " + std::to_string(timeout_.count()) + "s"};
   }
 
   void Connected() {

@@ -1,16 +1,14 @@
 #include "secrets/rotation/postgres_rotator.h"
 
-#include <algorithm>
-
-#include "secrets/ids.h"
-
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "common/json_parse.h"
 #include "common/secret_bytes.h"
 #include "secrets/errors.h"
+#include "secrets/ids.h"
 
 namespace coffer::secrets {
 namespace {

@@ -17,8 +17,12 @@
 #   SKIP_AUDIT [0]        1: skip that part
 #   ASYM_ONLY [0]         1: only the Sign/Verify benchmark (bench/asym.sh)
 #   SKIP_ASYM [0]         1: skip it
+#   SERVICES_ONLY [0]     1: only the Secrets Manager / Parameter Store reads vs
+#                         nginx (bench/services.sh; installs tools, builds only coffer)
+#   SKIP_SERVICES [0]     1: skip that part
 set -euo pipefail
 if [ "${ASYM_ONLY:-0}" = 1 ]; then exec bash "$(dirname "${BASH_SOURCE[0]}")/asym.sh"; fi
+if [ "${SERVICES_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
@@ -67,6 +71,7 @@ fi
 COFFER="${COFFER_BIN:-$BUILD_DIR/src/cli/coffer}"
 [ -x "$COFFER" ] || die "no coffer binary at $COFFER"
 CRYPTO_BENCH="$BUILD_DIR/bench/kms_crypto_bench"
+if [ "${SERVICES_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" exec bash "$BENCH/services.sh"; fi
 
 # ---------------------------------------------------------------- envelope
 if [ "${SKIP_ENVELOPE:-0}" != 1 ]; then
@@ -81,14 +86,8 @@ fi
 TMP="$(mktemp -d -t coffer-bench.XXXXXX)"
 COFFER_PID=""
 NGINX_PID=""
-stop_pid() {  # pid: SIGTERM, wait up to 5 s, then SIGKILL
-  local pid="$1" i
-  [ -n "$pid" ] || return 0
-  kill -TERM "$pid" 2>/dev/null || return 0
-  for i in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
-  wait "$pid" 2>/dev/null || true
-}
+# shellcheck source=bench/lib.sh
+. "$BENCH/lib.sh"
 cleanup() {
   local rc=$?
   stop_pid "$COFFER_PID"
@@ -104,23 +103,7 @@ rm -f "$OUT"/*.wrk.txt "$OUT"/*.lua
 
 # coffer on a free port, fresh data dir; quotas off (the load is far beyond
 # AWS's default symmetric quota), audit trail in its default strict mode.
-"$COFFER" serve --data-dir "$TMP/data" --listen 127.0.0.1:0 --ready-file "$TMP/ready" \
-  --threads "$THREADS" --log-level warn --quotas false >"$TMP/coffer.log" 2>&1 &
-COFFER_PID=$!
-for _ in $(seq 100); do
-  [ -s "$TMP/ready" ] && break
-  kill -0 "$COFFER_PID" 2>/dev/null || { cat "$TMP/coffer.log" >&2; die "coffer exited"; }
-  sleep 0.1
-done
-[ -s "$TMP/ready" ] || die "coffer not ready after 10 s"
-ENDPOINT="$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["endpoint"])' "$TMP/ready")"
-CREDS="$TMP/data/credentials"
-log "coffer at $ENDPOINT (pid $COFFER_PID, $THREADS IO threads)"
-
-sign() { "$PY" "$BENCH/sign_request.py" "$@" --endpoint "$ENDPOINT" --credentials "$CREDS"; }
-json_get() { "$PY" -c 'import json,sys; v=json.load(sys.stdin)
-for k in sys.argv[1:]: v=v[k]
-print(v)' "$@"; }
+start_coffer
 
 KEY_ID="$(sign call --target CreateKey --body '{"Description":"bench"}' | json_get KeyMetadata KeyId)"
 PLAINTEXT_B64="$("$PY" -c 'import base64; print(base64.b64encode(bytes(i % 256 for i in range(256))).decode())')"
@@ -135,76 +118,10 @@ log "key $KEY_ID; Encrypt response is ${#ENCRYPT_RESPONSE} bytes"
 
 # nginx: same number of workers as coffer IO threads, returning coffer's own
 # Encrypt response body (same size) from memory.
-NGINX_PORT="$("$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-mkdir -p "$TMP/nginx/logs"
-case "$ENCRYPT_RESPONSE" in *"'"*|*'$'*|*'\'*) die "unexpected characters in Encrypt response";; esac
-cat >"$TMP/nginx/nginx.conf" <<CONF
-daemon off;
-master_process on;
-worker_processes $THREADS;
-pid $TMP/nginx/nginx.pid;
-error_log $TMP/nginx/logs/error.log warn;
-$( [ "$(id -u)" -eq 0 ] && echo "user root;" )
-events { worker_connections 1024; }
-http {
-  access_log off;
-  keepalive_requests 1000000;
-  keepalive_timeout 60s;
-  client_body_temp_path $TMP/nginx/body;
-  proxy_temp_path $TMP/nginx/proxy;
-  fastcgi_temp_path $TMP/nginx/fastcgi;
-  uwsgi_temp_path $TMP/nginx/uwsgi;
-  scgi_temp_path $TMP/nginx/scgi;
-  server {
-    listen 127.0.0.1:$NGINX_PORT;
-    location / {
-      default_type application/json;
-      return 200 '$ENCRYPT_RESPONSE';
-    }
-  }
-}
-CONF
-"$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" >"$TMP/nginx/stdout.log" 2>&1 &
-NGINX_PID=$!
-NGINX_URL="http://127.0.0.1:$NGINX_PORT"
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null && break
-  kill -0 "$NGINX_PID" 2>/dev/null || { cat "$TMP/nginx/stdout.log" "$TMP/nginx/logs/error.log" >&2; die "nginx exited"; }
-  sleep 0.1
-done
-(exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT") 2>/dev/null || die "nginx not listening after 10 s"
-log "nginx at $NGINX_URL (pid $NGINX_PID, $THREADS workers)"
+start_nginx / "$ENCRYPT_RESPONSE"
 
 # ---------------------------------------------------------------- load runs
 # Same request shape for nginx: the pre-signed Encrypt POST (nginx ignores it).
-check_wrk() {  # file label
-  local f="$1" label="$2"
-  grep -q '^Requests/sec:' "$f" || { cat "$f" >&2; die "$label: wrk printed no Requests/sec"; }
-  if grep -q 'Non-2xx or 3xx responses' "$f"; then
-    cat "$f" >&2
-    die "$label: server answered non-2xx ($(grep 'Non-2xx' "$f" | tr -s ' '))"
-  fi
-  if grep -q 'Socket errors' "$f"; then
-    cat "$f" >&2
-    die "$label: socket errors ($(grep 'Socket errors' "$f" | tr -s ' '))"
-  fi
-}
-run_wrk() {  # label url operation body
-  local label="$1" url="$2" op="$3" body="$4" script="$OUT/$1.lua"
-  "$PY" "$BENCH/sign_request.py" wrk --endpoint "$ENDPOINT" --credentials "$CREDS" \
-    --target "$op" --body "$body" --out "$script"
-  # wrk sets Host from the URL unless the script does: keep the signed one
-  # for coffer, drop it for nginx (which does not care).
-  [ "$url" = "$ENDPOINT" ] || sed -i '/wrk.headers\["Host"\]/d' "$script"
-  log "$label: warm-up $WARMUP"
-  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" --latency -s "$script" "$url" >"$OUT/$label.warmup.wrk.txt" 2>&1 || true
-  check_wrk "$OUT/$label.warmup.wrk.txt" "$label (warm-up)"
-  log "$label: measuring $DURATION at $CONNECTIONS connections"
-  wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$script" "$url" >"$OUT/$label.wrk.txt" 2>&1 ||
-    { cat "$OUT/$label.wrk.txt" >&2; die "$label: wrk failed"; }
-  check_wrk "$OUT/$label.wrk.txt" "$label"
-}
-
 # The baseline is measured before and after the coffer runs; the table uses
 # the mean of the two, and shows both so drift on a shared machine is visible.
 run_wrk nginx-before "$NGINX_URL" Encrypt "$ENCRYPT_BODY"
@@ -236,6 +153,11 @@ fi
 # ---------------------------------------------------------------- asymmetric
 if [ "${SKIP_ASYM:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" bash "$BENCH/asym.sh"
+fi
+
+# ---------------------------------------------------------------- services
+if [ "${SKIP_SERVICES:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" bash "$BENCH/services.sh" || die "services benchmark failed"
 fi
 
 # ---------------------------------------------------------------- report

@@ -52,6 +52,8 @@ constexpr std::array kNames = {
     NameEntry{ErrorCode::kExpiredImportToken, "ExpiredImportTokenException"},
     NameEntry{ErrorCode::kInvalidImportToken, "InvalidImportTokenException"},
     NameEntry{ErrorCode::kExpiredToken, "ExpiredTokenException"},
+    NameEntry{ErrorCode::kMethodNotAllowed, "MethodNotAllowed"},
+    NameEntry{ErrorCode::kNotImplemented, "NotImplemented"},
 };
 
 }  // namespace

@@ -58,6 +58,10 @@ enum class ErrorCode : std::uint8_t {
   kInvalidImportToken,    // InvalidImportTokenException
   // Temporary credentials (STS sessions) past their expiry.
   kExpiredToken,  // ExpiredTokenException (JSON), ExpiredToken (Query)
+  // REST (S3) routing: a resource that exists but not for this method (405),
+  // and a request shape the server does not implement (501).
+  kMethodNotAllowed,  // MethodNotAllowed
+  kNotImplemented,    // NotImplemented
 };
 
 class [[nodiscard]] Status {

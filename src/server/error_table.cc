@@ -56,6 +56,8 @@ constexpr std::array kRows = {
     Row{ErrorCode::kExpiredImportToken, 400},
     Row{ErrorCode::kInvalidImportToken, 400},
     Row{ErrorCode::kExpiredToken, 400},
+    Row{ErrorCode::kMethodNotAllowed, 405},
+    Row{ErrorCode::kNotImplemented, 501},
 };
 
 }  // namespace

@@ -1,0 +1,102 @@
+// Durable, encrypted-at-rest storage of large byte streams (S3 object bodies
+// and multipart parts), written and read in segments so memory stays bounded
+// by one segment however large the blob is.
+//
+// On disk (FileBlobStore, format version 1; docs/blobs.md):
+//   dir/<first 2 hex of id>/<id>    a committed blob, mode 0600
+//   dir/tmp/<id>.partial             a blob being written; removed on open
+// A blob file is a header followed by its segments:
+//   "CFBL" | u8 version (1) | u32 segment_bytes | u16 wrapped_len |
+//   wrapped data key | u64 plaintext size
+//   segment 0 | segment 1 | ... | final segment
+// All integers are big-endian. The data key is 32 random bytes, one per blob,
+// wrapped under the root key with AAD "coffer:blob-data-key:v1:<id>:<segment_bytes>",
+// so a file moved to another id's path, or with another segment size, does not
+// open. Each segment is AES-256-GCM ciphertext | 16-byte tag of `segment_bytes`
+// plaintext (the final one 0..segment_bytes; a blob has at least one segment,
+// so an empty blob is one empty final segment) under the data key, with
+//   nonce = 00 00 00 00 | u64 segment index
+//   AAD   = "coffer:blob-segment:v1" | u8 id_len | id | u64 index | u8 final
+//           | u64 plaintext size (final segment only; 0 otherwise)
+// so reordered, dropped, truncated or appended segments fail authentication.
+// Open checks the file length against the recorded size and authenticates the
+// final segment, so size() is verified without reading the whole blob.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/random.h"
+#include "common/status_or.h"
+#include "rootkey/root_key.h"
+
+namespace coffer::blobs {
+
+struct BlobInfo {
+  std::string id;
+  std::uint64_t size = 0;
+};
+
+// Streams one new blob to storage. Not thread-safe: one writer per blob.
+// Destroying a writer without a successful Commit discards everything written.
+// After any error the writer refuses further calls (kInternal).
+class BlobWriter {
+ public:
+  virtual ~BlobWriter() = default;
+  // Appends `data`. At most one segment of plaintext is held in memory.
+  virtual Status Write(std::string_view data) = 0;
+  // Seals the final segment and makes the blob durable (file fsync, rename,
+  // directory fsync) before returning; then the blob is visible to Open.
+  virtual StatusOr<BlobInfo> Commit() = 0;
+};
+
+// Random access to a committed blob. Not thread-safe: one reader per thread.
+class BlobReader {
+ public:
+  virtual ~BlobReader() = default;
+  // The plaintext size, checked at open against the file and the final segment.
+  virtual std::uint64_t size() const = 0;
+  // Reads up to out.size() bytes at `offset`, decrypting and authenticating
+  // only the segments it touches. Returns the bytes read: fewer than asked
+  // only at the end of the blob, 0 at or past the end. On any failure
+  // (kInternal "blob <id> failed authentication ...") nothing is returned and
+  // the bytes already copied into `out` are wiped.
+  virtual StatusOr<std::size_t> ReadAt(std::uint64_t offset, std::span<char> out) = 0;
+};
+
+class BlobStore {
+ public:
+  virtual ~BlobStore() = default;
+  // A writer for a new blob with a fresh random id (32 lower-case hex chars).
+  virtual StatusOr<std::unique_ptr<BlobWriter>> Create() = 0;
+  // kNotFound when no committed blob has this id; kValidation for a string that
+  // is not a blob id; kInternal when the file fails its checks (wrong format,
+  // tampered, another root key).
+  virtual StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id) = 0;
+  // Deletes the blob durably. An absent blob is not an error.
+  virtual Status Remove(std::string_view id) = 0;
+  // Ids of every committed blob, in no particular order (for garbage
+  // collection of blobs no record points at).
+  virtual StatusOr<std::vector<std::string>> List() = 0;
+};
+
+struct FileBlobStoreOptions {
+  std::string dir;
+  // Plaintext bytes per segment: 1 byte to 16 MiB.
+  std::size_t segment_bytes = 64 * 1024;
+};
+
+inline constexpr std::size_t kMaxSegmentBytes = 16 * 1024 * 1024;
+
+// Creates `dir` (mode 0700) and `dir/tmp` when missing and removes `.partial`
+// files a crash left behind. `root` and `random` must outlive the store and
+// every reader and writer it hands out.
+StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOptions& options,
+                                                       const rootkey::RootKey& root, RandomSource& random);
+
+}  // namespace coffer::blobs

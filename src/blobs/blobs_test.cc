@@ -1,0 +1,180 @@
+// The blob store: what a writer and a reader guarantee, and how the store
+// manages files across commits, discards, removals and crashes.
+#include <gmock/gmock.h>
+
+#include "blobs/blobs_test_util.h"
+
+namespace coffer::blobs::testing {
+namespace {
+
+using ::testing::IsEmpty;
+using ::testing::UnorderedElementsAre;
+
+class RoundTripTest : public BlobTest, public ::testing::WithParamInterface<std::size_t> {};
+
+TEST_P(RoundTripTest, WhatIsWrittenInRandomPiecesReadsBack) {
+  auto store = OpenStore();
+  const std::string data = Pattern(GetParam(), 3);
+  const BlobInfo info = WriteBlob(*store, data, static_cast<std::uint32_t>(GetParam()));
+  EXPECT_EQ(info.size, data.size());
+  auto reader = store->Open(info.id);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->size(), data.size());
+  EXPECT_EQ(ReadAll(**reader), data);
+}
+
+// 0, 1, segment-1, segment, segment+1, 3.5 segments, and a few more.
+INSTANTIATE_TEST_SUITE_P(Sizes, RoundTripTest,
+                         ::testing::Values(0, 1, kSmallSegment - 1, kSmallSegment, kSmallSegment + 1,
+                                           kSmallSegment * 7 / 2, 2 * kSmallSegment, 1000));
+
+TEST_F(BlobTest, ReadAtEveryOffsetAndLengthMatchesTheData) {
+  auto store = OpenStore();
+  const std::string data = Pattern(kSmallSegment * 7 / 2, 5);
+  auto reader = store->Open(WriteBlob(*store, data).id);
+  ASSERT_TRUE(reader.ok());
+  for (std::size_t offset = 0; offset <= data.size() + 2; ++offset) {
+    for (std::size_t len = 0; len <= 2 * kSmallSegment + 2; ++len) {
+      std::string out(len, '?');
+      auto n = (*reader)->ReadAt(offset, out);
+      ASSERT_TRUE(n.ok()) << n.status().ToString();
+      const std::string expected = offset < data.size() ? data.substr(offset, len) : "";
+      ASSERT_EQ(*n, expected.size()) << "offset " << offset << " len " << len;
+      EXPECT_EQ(out.substr(0, *n), expected) << "offset " << offset << " len " << len;
+    }
+  }
+}
+
+TEST_F(BlobTest, ReadsFarPastTheEndReturnZero) {
+  auto store = OpenStore();
+  auto reader = store->Open(WriteBlob(*store, Pattern(20, 1)).id);
+  ASSERT_TRUE(reader.ok());
+  std::string out(8, '?');
+  EXPECT_EQ((*reader)->ReadAt(20, out).value(), 0u);
+  EXPECT_EQ((*reader)->ReadAt(~std::uint64_t{0}, out).value(), 0u);
+}
+
+TEST_F(BlobTest, DefaultSegmentSizeRoundTrips) {
+  auto store = OpenStore(FileBlobStoreOptions{}.segment_bytes);
+  const std::string data = Pattern(3 * 64 * 1024 + 12345, 9);
+  auto reader = store->Open(WriteBlob(*store, data).id);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(ReadAll(**reader), data);
+}
+
+TEST_F(BlobTest, IdsAre32LowerCaseHexAndDistinct) {
+  auto store = OpenStore();
+  const BlobInfo a = WriteBlob(*store, "a");
+  const BlobInfo b = WriteBlob(*store, "b");
+  EXPECT_THAT(a.id, ::testing::MatchesRegex("[0-9a-f]{32}"));
+  EXPECT_NE(a.id, b.id);
+  EXPECT_TRUE(fs::is_regular_file(BlobPath(a.id)));
+}
+
+TEST_F(BlobTest, AWriterDestroyedWithoutCommitLeavesNothing) {
+  auto store = OpenStore();
+  {
+    auto writer = store->Create();
+    ASSERT_TRUE(writer.ok());
+    ASSERT_TRUE((*writer)->Write(Pattern(100, 1)).ok());
+    EXPECT_FALSE(fs::is_empty(dir_ / "tmp"));
+  }
+  EXPECT_THAT(store->List().value(), IsEmpty());
+  EXPECT_TRUE(fs::is_empty(dir_ / "tmp"));
+}
+
+TEST_F(BlobTest, ACommittedWriterRefusesMoreWork) {
+  auto store = OpenStore();
+  auto writer = store->Create();
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Commit().ok());
+  EXPECT_EQ((*writer)->Write("x").code(), ErrorCode::kInternal);
+  EXPECT_EQ((*writer)->Commit().status().code(), ErrorCode::kInternal);
+  EXPECT_TRUE(fs::is_empty(dir_ / "tmp"));
+}
+
+TEST_F(BlobTest, OpenOfAnUnknownIdIsNotFound) {
+  auto store = OpenStore();
+  EXPECT_EQ(store->Open("0123456789abcdef0123456789abcdef").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(BlobTest, MalformedIdsAreRejectedBeforeTouchingFiles) {
+  auto store = OpenStore();
+  for (const std::string_view id : {"", "../../etc/passwd", "0123456789ABCDEF0123456789ABCDEF", "0123"}) {
+    EXPECT_EQ(store->Open(id).status().code(), ErrorCode::kValidation) << id;
+    EXPECT_EQ(store->Remove(id).code(), ErrorCode::kValidation) << id;
+  }
+}
+
+TEST_F(BlobTest, ListNamesCommittedBlobsAndRemoveDeletesThem) {
+  auto store = OpenStore();
+  const BlobInfo a = WriteBlob(*store, "first");
+  const BlobInfo b = WriteBlob(*store, "second");
+  EXPECT_THAT(store->List().value(), UnorderedElementsAre(a.id, b.id));
+  ASSERT_TRUE(store->Remove(a.id).ok());
+  EXPECT_THAT(store->List().value(), UnorderedElementsAre(b.id));
+  EXPECT_EQ(store->Open(a.id).status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(store->Remove(a.id).ok());  // absent is not an error
+}
+
+TEST_F(BlobTest, BlobsSurviveReopeningTheStore) {
+  BlobInfo info;
+  {
+    auto store = OpenStore();
+    info = WriteBlob(*store, Pattern(50, 2));
+  }
+  auto store = OpenStore();
+  auto reader = store->Open(info.id);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(ReadAll(**reader), Pattern(50, 2));
+}
+
+TEST_F(BlobTest, PartialFilesLeftByACrashAreRemovedOnOpen) {
+  OpenStore();
+  const fs::path partial = dir_ / "tmp" / "0123456789abcdef0123456789abcdef.partial";
+  WriteFileBytes(partial, "half a blob");
+  auto store = OpenStore();
+  EXPECT_FALSE(fs::exists(partial));
+  EXPECT_THAT(store->List().value(), IsEmpty());
+}
+
+TEST_F(BlobTest, SegmentSizeOutOfRangeIsRefused) {
+  EXPECT_FALSE(OpenFileBlobStore({dir_.string(), 0}, root_, random_).ok());
+  EXPECT_FALSE(OpenFileBlobStore({dir_.string(), kMaxSegmentBytes + 1}, root_, random_).ok());
+}
+
+TEST_F(BlobTest, BlobsOfAnotherSegmentSizeStillOpen) {
+  BlobInfo info;
+  {
+    auto store = OpenStore(kSmallSegment);
+    info = WriteBlob(*store, Pattern(100, 4));
+  }
+  auto store = OpenStore(64);
+  auto reader = store->Open(info.id);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ(ReadAll(**reader), Pattern(100, 4));
+}
+
+// 64 MiB in 1 MiB pieces: the writer and reader hold one 64 KiB segment each;
+// the test itself never holds more than one piece.
+TEST_F(BlobTest, A64MiBBlobStreamsInAndOutInPieces) {
+  constexpr std::size_t kPiece = 1 << 20;
+  constexpr std::size_t kPieces = 64;
+  auto store = OpenStore(FileBlobStoreOptions{}.segment_bytes);
+  auto writer = store->Create();
+  ASSERT_TRUE(writer.ok());
+  for (std::size_t i = 0; i < kPieces; ++i) ASSERT_TRUE((*writer)->Write(Pattern(kPiece, i)).ok());
+  auto info = (*writer)->Commit();
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->size, kPiece * kPieces);
+  auto reader = store->Open(info->id);
+  ASSERT_TRUE(reader.ok());
+  std::string piece(kPiece, '\0');
+  for (std::size_t i = 0; i < kPieces; ++i) {
+    ASSERT_EQ((*reader)->ReadAt(i * kPiece, piece).value(), kPiece);
+    ASSERT_EQ(piece, Pattern(kPiece, i)) << "piece " << i;
+  }
+}
+
+}  // namespace
+}  // namespace coffer::blobs::testing

@@ -1,0 +1,126 @@
+// Opens a committed blob file and decrypts the segments a read touches, one
+// at a time into a single segment buffer.
+#include <fcntl.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <optional>
+
+#include "blobs/file_blob.h"
+#include "blobs/file_io.h"
+#include "blobs/format.h"
+#include "crypto/aead_key.h"
+
+namespace coffer::blobs::internal {
+namespace {
+
+Status AuthFailure(std::string_view id, std::string_view why) {
+  return InternalError("blob " + std::string(id) + " failed authentication: " + std::string(why));
+}
+
+class FileBlobReader final : public BlobReader {
+ public:
+  FileBlobReader(std::string id, std::filesystem::path path, ScopedFd fd, const Header& header,
+                 std::unique_ptr<crypto::AesGcmKey> key)
+      : id_(std::move(id)),
+        path_(std::move(path)),
+        fd_(std::move(fd)),
+        layout_(HeaderLen(header), header.segment_bytes, header.size),
+        segment_bytes_(header.segment_bytes),
+        size_(header.size),
+        key_(std::move(key)),
+        plain_(header.segment_bytes),
+        sealed_(header.segment_bytes + kTagLen) {}
+
+  std::uint64_t size() const override { return size_; }
+  StatusOr<std::size_t> ReadAt(std::uint64_t offset, std::span<char> out) override;
+
+  // Decrypts segment `index` into plain_, unless it is there already.
+  Status LoadSegment(std::uint64_t index);
+  const Layout& layout() const { return layout_; }
+
+ private:
+  const std::string id_;
+  const std::filesystem::path path_;
+  ScopedFd fd_;
+  const Layout layout_;
+  const std::uint64_t segment_bytes_;
+  const std::uint64_t size_;
+  std::unique_ptr<crypto::AesGcmKey> key_;
+  SecretBytes plain_;
+  Bytes sealed_;
+  std::optional<std::uint64_t> loaded_;  // which segment plain_ holds
+};
+
+Status FileBlobReader::LoadSegment(std::uint64_t index) {
+  if (loaded_ == index) return Status::Ok();
+  loaded_.reset();
+  const std::size_t len = static_cast<std::size_t>(layout_.PlainLen(index));
+  const std::span<std::uint8_t> sealed(sealed_.data(), len + kTagLen);
+  RETURN_IF_ERROR(ReadAllAt(fd_.get(), layout_.FileOffset(index), sealed, path_));
+  const bool final = layout_.IsFinal(index);
+  const Bytes aad = SegmentAad(id_, index, final, size_);
+  const Status opened = key_->Open(SegmentNonce(index), aad, sealed.first(len), sealed.subspan(len),
+                                   plain_.mutable_view().first(len));
+  if (!opened.ok()) {
+    SecureWipe(plain_.data(), plain_.size());
+    return AuthFailure(id_,
+                       "segment " + std::to_string(index) + (final ? " (final)" : "") + " does not verify");
+  }
+  loaded_ = index;
+  return Status::Ok();
+}
+
+StatusOr<std::size_t> FileBlobReader::ReadAt(std::uint64_t offset, std::span<char> out) {
+  std::size_t done = 0;
+  while (done < out.size() && offset < size_) {
+    const std::uint64_t index = offset / segment_bytes_;
+    const std::size_t within = static_cast<std::size_t>(offset % segment_bytes_);
+    Status loaded = LoadSegment(index);
+    if (!loaded.ok()) {
+      SecureWipe(out.data(), done);
+      return loaded;
+    }
+    const std::size_t n =
+        std::min(out.size() - done, static_cast<std::size_t>(layout_.PlainLen(index)) - within);
+    std::memcpy(out.data() + done, plain_.data() + within, n);
+    done += n;
+    offset += n;
+  }
+  return done;
+}
+
+StatusOr<Header> ReadHeader(int fd, std::string_view id, const std::filesystem::path& path,
+                            std::uint64_t* out_file_len) {
+  ASSIGN_OR_RETURN(*out_file_len, FileLength(fd, path));
+  Bytes start(static_cast<std::size_t>(std::min<std::uint64_t>(*out_file_len, kMaxHeaderLen)));
+  RETURN_IF_ERROR(ReadAllAt(fd, 0, start, path));
+  return ParseHeader(start, id);
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<BlobReader>> OpenFileBlobReader(const StorePaths& paths, std::string_view id,
+                                                         const rootkey::RootKey& root) {
+  const std::filesystem::path path = paths.BlobFile(id);
+  ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid() && errno == ENOENT) return NotFoundError("blob " + std::string(id) + " not found");
+  if (!fd.valid()) return IoError("cannot open", path);
+  std::uint64_t file_len = 0;
+  ASSIGN_OR_RETURN(const Header header, ReadHeader(fd.get(), id, path, &file_len));
+  auto data_key = root.Unwrap(header.wrapped_key, DataKeyAad(id, header.segment_bytes));
+  if (!data_key.ok())
+    return AuthFailure(id, "data key does not unwrap (another root key or another blob's file)");
+  ASSIGN_OR_RETURN(auto key, crypto::AesGcmKey::Create(data_key->view()));
+  auto reader =
+      std::make_unique<FileBlobReader>(std::string(id), path, std::move(fd), header, std::move(key));
+  if (reader->layout().FileLen() != file_len) {
+    return AuthFailure(id, "file length does not match the recorded size (truncated or extended)");
+  }
+  // Authenticating the final segment now proves size() before any read.
+  RETURN_IF_ERROR(reader->LoadSegment(reader->layout().segment_count() - 1));
+  return std::unique_ptr<BlobReader>(std::move(reader));
+}
+
+}  // namespace coffer::blobs::internal

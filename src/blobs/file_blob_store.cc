@@ -1,0 +1,116 @@
+// BlobStore over a directory: one file per blob under a two-hex-char shard,
+// new blobs written under tmp/ and renamed into place on Commit.
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+#include "blobs/blob_store.h"
+#include "blobs/file_blob.h"
+#include "blobs/file_io.h"
+#include "blobs/format.h"
+#include "common/encoding.h"
+
+namespace coffer::blobs {
+namespace {
+
+namespace fs = std::filesystem;
+using internal::IsBlobId;
+
+Status BadId() { return ValidationError("malformed blob id"); }
+
+bool IsShardName(std::string_view name) { return name.size() == 2 && internal::IsLowerHex(name); }
+
+class FileBlobStore final : public BlobStore {
+ public:
+  FileBlobStore(internal::StorePaths paths, std::uint32_t segment_bytes, const rootkey::RootKey& root,
+                RandomSource& random)
+      : paths_(std::move(paths)), segment_bytes_(segment_bytes), root_(root), random_(random) {}
+
+  StatusOr<std::unique_ptr<BlobWriter>> Create() override;
+  StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id) override;
+  Status Remove(std::string_view id) override;
+  StatusOr<std::vector<std::string>> List() override;
+
+ private:
+  const internal::StorePaths paths_;
+  const std::uint32_t segment_bytes_;
+  const rootkey::RootKey& root_;
+  RandomSource& random_;
+};
+
+StatusOr<std::unique_ptr<BlobWriter>> FileBlobStore::Create() {
+  Bytes raw(internal::kIdLen / 2);
+  RETURN_IF_ERROR(random_.Fill(raw));
+  return internal::NewFileBlobWriter(paths_, HexEncode(raw), segment_bytes_, root_, random_);
+}
+
+StatusOr<std::unique_ptr<BlobReader>> FileBlobStore::Open(std::string_view id) {
+  if (!IsBlobId(id)) return BadId();
+  return internal::OpenFileBlobReader(paths_, id, root_);
+}
+
+Status FileBlobStore::Remove(std::string_view id) {
+  if (!IsBlobId(id)) return BadId();
+  const fs::path path = paths_.BlobFile(id);
+  if (::unlink(path.c_str()) != 0) {
+    if (errno == ENOENT) return Status::Ok();
+    return internal::IoError("cannot remove", path);
+  }
+  return internal::FsyncDir(paths_.ShardDir(id));
+}
+
+// Appends the ids of the blob files in one shard directory.
+Status ListShard(const fs::path& shard, std::vector<std::string>& out_ids) {
+  std::error_code error;
+  for (fs::directory_iterator it(shard, error), end; !error && it != end; it.increment(error)) {
+    const std::string name = it->path().filename().string();
+    if (IsBlobId(name) && name.compare(0, 2, shard.filename().string()) == 0) out_ids.push_back(name);
+  }
+  if (error) return InternalError("cannot list " + shard.string() + ": " + error.message());
+  return Status::Ok();
+}
+
+StatusOr<std::vector<std::string>> FileBlobStore::List() {
+  std::vector<std::string> ids;
+  std::error_code error;
+  for (fs::directory_iterator it(paths_.dir, error), end; !error && it != end; it.increment(error)) {
+    if (IsShardName(it->path().filename().string()) && it->is_directory()) {
+      RETURN_IF_ERROR(ListShard(it->path(), ids));
+    }
+  }
+  if (error) return InternalError("cannot list " + paths_.dir.string() + ": " + error.message());
+  return ids;
+}
+
+// Removes what writers interrupted by a crash left in tmp/.
+Status RemovePartials(const fs::path& tmp) {
+  std::error_code error;
+  bool removed = false;
+  for (fs::directory_iterator it(tmp, error), end; !error && it != end; it.increment(error)) {
+    if (it->path().extension() != ".partial") continue;
+    if (::unlink(it->path().c_str()) != 0 && errno != ENOENT)
+      return internal::IoError("cannot remove", it->path());
+    removed = true;
+  }
+  if (error) return InternalError("cannot list " + tmp.string() + ": " + error.message());
+  return removed ? internal::FsyncDir(tmp) : Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOptions& options,
+                                                       const rootkey::RootKey& root, RandomSource& random) {
+  if (options.dir.empty()) return InternalError("blob store directory is not set");
+  if (options.segment_bytes == 0 || options.segment_bytes > kMaxSegmentBytes) {
+    return InternalError("blob segment size must be between 1 byte and 16 MiB");
+  }
+  internal::StorePaths paths{fs::path(options.dir)};
+  RETURN_IF_ERROR(internal::EnsureDir(paths.dir));
+  RETURN_IF_ERROR(internal::EnsureDir(paths.TmpDir()));
+  RETURN_IF_ERROR(RemovePartials(paths.TmpDir()));
+  return std::unique_ptr<BlobStore>(std::make_unique<FileBlobStore>(
+      std::move(paths), static_cast<std::uint32_t>(options.segment_bytes), root, random));
+}
+
+}  // namespace coffer::blobs

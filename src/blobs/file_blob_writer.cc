@@ -1,0 +1,147 @@
+// Streams a blob into dir/tmp/<id>.partial one sealed segment at a time, then
+// makes it durable and renames it into place.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+
+#include "blobs/file_blob.h"
+#include "blobs/file_io.h"
+#include "blobs/format.h"
+#include "crypto/aead_key.h"
+#include "crypto/crypto.h"
+
+namespace coffer::blobs::internal {
+namespace {
+
+class FileBlobWriter final : public BlobWriter {
+ public:
+  FileBlobWriter(const StorePaths& paths, std::string id, const Header& header, ScopedFd fd,
+                 std::unique_ptr<crypto::AesGcmKey> key)
+      : paths_(paths),
+        id_(std::move(id)),
+        size_offset_(SizeFieldOffset(header)),
+        fd_(std::move(fd)),
+        key_(std::move(key)),
+        plain_(header.segment_bytes),
+        sealed_(header.segment_bytes + kTagLen),
+        file_offset_(HeaderLen(header)) {}
+  ~FileBlobWriter() override;
+  FileBlobWriter(const FileBlobWriter&) = delete;
+  FileBlobWriter& operator=(const FileBlobWriter&) = delete;
+
+  Status Write(std::string_view data) override;
+  StatusOr<BlobInfo> Commit() override;
+
+ private:
+  enum class State { kOpen, kFailed, kCommitted };
+
+  // Seals the buffered plaintext as the next segment and appends it.
+  Status SealSegment(bool final);
+  Status MakeDurable();
+  Status Fail(Status status) {
+    state_ = State::kFailed;
+    return status;
+  }
+
+  const StorePaths paths_;
+  const std::string id_;
+  const std::size_t size_offset_;
+  ScopedFd fd_;
+  std::unique_ptr<crypto::AesGcmKey> key_;
+  SecretBytes plain_;  // one segment of plaintext; the first `buffered_` bytes are live
+  Bytes sealed_;
+  std::size_t buffered_ = 0;
+  std::uint64_t next_index_ = 0;
+  std::uint64_t size_ = 0;
+  std::uint64_t file_offset_;
+  State state_ = State::kOpen;
+};
+
+FileBlobWriter::~FileBlobWriter() {
+  if (state_ == State::kCommitted) return;
+  fd_.Close();
+  ::unlink(paths_.TmpFile(id_).c_str());
+}
+
+Status FileBlobWriter::Write(std::string_view data) {
+  if (state_ != State::kOpen) return InternalError("blob " + id_ + " writer is no longer open");
+  if (data.size() > kMaxBlobBytes - size_) return Fail(InternalError("blob " + id_ + " is too large"));
+  while (!data.empty()) {
+    // A full buffer is sealed only once more data arrives: until Commit, any
+    // segment may still turn out to be the final one.
+    if (buffered_ == plain_.size()) RETURN_IF_ERROR(SealSegment(/*final=*/false));
+    const std::size_t n = std::min(data.size(), plain_.size() - buffered_);
+    std::memcpy(plain_.data() + buffered_, data.data(), n);
+    buffered_ += n;
+    size_ += n;
+    data.remove_prefix(n);
+  }
+  return Status::Ok();
+}
+
+Status FileBlobWriter::SealSegment(bool final) {
+  const Bytes aad = SegmentAad(id_, next_index_, final, size_);
+  const auto nonce = SegmentNonce(next_index_);
+  const std::span<std::uint8_t> ciphertext(sealed_.data(), buffered_);
+  const std::span<std::uint8_t, kTagLen> tag(sealed_.data() + buffered_, kTagLen);
+  Status sealed = key_->Seal(nonce, aad, plain_.view().first(buffered_), ciphertext, tag);
+  if (!sealed.ok()) return Fail(std::move(sealed));
+  const ByteView segment(sealed_.data(), buffered_ + kTagLen);
+  Status written = WriteAllAt(fd_.get(), file_offset_, segment, paths_.TmpFile(id_));
+  if (!written.ok()) return Fail(std::move(written));
+  file_offset_ += segment.size();
+  ++next_index_;
+  buffered_ = 0;
+  return Status::Ok();
+}
+
+StatusOr<BlobInfo> FileBlobWriter::Commit() {
+  if (state_ != State::kOpen) return InternalError("blob " + id_ + " writer is no longer open");
+  RETURN_IF_ERROR(SealSegment(/*final=*/true));
+  plain_.Wipe();
+  Status durable = MakeDurable();
+  if (!durable.ok()) return Fail(std::move(durable));
+  state_ = State::kCommitted;
+  return BlobInfo{id_, size_};
+}
+
+Status FileBlobWriter::MakeDurable() {
+  Bytes size_field;
+  for (int shift = 56; shift >= 0; shift -= 8)
+    size_field.push_back(static_cast<std::uint8_t>(size_ >> shift));
+  const std::filesystem::path tmp = paths_.TmpFile(id_);
+  RETURN_IF_ERROR(WriteAllAt(fd_.get(), size_offset_, size_field, tmp));
+  if (::fsync(fd_.get()) != 0) return IoError("cannot fsync", tmp);
+  fd_.Close();
+  RETURN_IF_ERROR(EnsureDir(paths_.ShardDir(id_)));
+  const std::filesystem::path final_path = paths_.BlobFile(id_);
+  if (std::rename(tmp.c_str(), final_path.c_str()) != 0) return IoError("cannot rename into", final_path);
+  return FsyncDir(paths_.ShardDir(id_));
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<BlobWriter>> NewFileBlobWriter(const StorePaths& paths, std::string id,
+                                                        std::uint32_t segment_bytes,
+                                                        const rootkey::RootKey& root, RandomSource& random) {
+  ASSIGN_OR_RETURN(const SecretBytes data_key, crypto::RandomSecret(random, kDataKeyLen));
+  Header header;
+  header.segment_bytes = segment_bytes;
+  ASSIGN_OR_RETURN(header.wrapped_key, root.Wrap(data_key.view(), DataKeyAad(id, segment_bytes)));
+  ASSIGN_OR_RETURN(auto key, crypto::AesGcmKey::Create(data_key.view()));
+  const std::filesystem::path tmp = paths.TmpFile(id);
+  ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd.valid()) return IoError("cannot create", tmp);
+  Status written = WriteAllAt(fd.get(), 0, EncodeHeader(header), tmp);
+  if (!written.ok()) {
+    ::unlink(tmp.c_str());
+    return written;
+  }
+  return std::unique_ptr<BlobWriter>(
+      std::make_unique<FileBlobWriter>(paths, std::move(id), header, std::move(fd), std::move(key)));
+}
+
+}  // namespace coffer::blobs::internal

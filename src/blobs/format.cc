@@ -1,0 +1,106 @@
+#include "blobs/format.h"
+
+#include <algorithm>
+
+#include "blobs/blob_store.h"
+#include "common/cursor.h"
+
+namespace coffer::blobs::internal {
+namespace {
+
+void PutU64(Bytes& out, std::uint64_t v) {
+  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+void PutU32(Bytes& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+void PutU16(Bytes& out, std::uint16_t v) {
+  out.push_back(static_cast<std::uint8_t>(v >> 8));
+  out.push_back(static_cast<std::uint8_t>(v));
+}
+
+Status BadHeader(std::string_view id, std::string_view what) {
+  return InternalError("blob " + std::string(id) + " has a bad header: " + std::string(what));
+}
+
+}  // namespace
+
+Bytes EncodeHeader(const Header& header) {
+  Bytes out(kMagic.begin(), kMagic.end());
+  out.push_back(kVersion);
+  PutU32(out, header.segment_bytes);
+  PutU16(out, static_cast<std::uint16_t>(header.wrapped_key.size()));
+  out.insert(out.end(), header.wrapped_key.begin(), header.wrapped_key.end());
+  PutU64(out, header.size);
+  return out;
+}
+
+StatusOr<Header> ParseHeader(ByteView file_start, std::string_view id) {
+  Cursor cursor(file_start);
+  ByteView magic;
+  std::uint8_t version = 0;
+  if (!cursor.ReadBytes(kMagic.size(), &magic) || AsChars(magic) != kMagic) {
+    return BadHeader(id, "not a blob file (magic)");
+  }
+  if (!cursor.ReadU8(&version) || version != kVersion) return BadHeader(id, "unsupported format version");
+  Header header;
+  ByteView wrapped;
+  if (!cursor.ReadU32(&header.segment_bytes) || header.segment_bytes == 0 ||
+      header.segment_bytes > kMaxSegmentBytes) {
+    return BadHeader(id, "segment size out of range");
+  }
+  if (!cursor.ReadU16LengthPrefixed(&wrapped) || wrapped.size() > kMaxWrappedKeyLen) {
+    return BadHeader(id, "wrapped data key truncated");
+  }
+  header.wrapped_key.assign(wrapped.begin(), wrapped.end());
+  if (!cursor.ReadU64(&header.size) || header.size > kMaxBlobBytes) return BadHeader(id, "size out of range");
+  return header;
+}
+
+std::size_t HeaderLen(const Header& header) { return kHeaderPrefixLen + header.wrapped_key.size() + 8; }
+
+std::size_t SizeFieldOffset(const Header& header) { return HeaderLen(header) - 8; }
+
+std::uint64_t Layout::segment_count() const {
+  return std::max<std::uint64_t>(1, (size_ + segment_bytes_ - 1) / segment_bytes_);
+}
+
+std::uint64_t Layout::PlainLen(std::uint64_t index) const {
+  return std::min(segment_bytes_, size_ - std::min(size_, index * segment_bytes_));
+}
+
+std::uint64_t Layout::FileOffset(std::uint64_t index) const {
+  return header_len_ + index * (segment_bytes_ + kTagLen);
+}
+
+std::uint64_t Layout::FileLen() const { return header_len_ + size_ + segment_count() * kTagLen; }
+
+std::array<std::uint8_t, kNonceLen> SegmentNonce(std::uint64_t index) {
+  std::array<std::uint8_t, kNonceLen> nonce{};
+  for (std::size_t i = 0; i < 8; ++i) nonce[kNonceLen - 1 - i] = static_cast<std::uint8_t>(index >> (8 * i));
+  return nonce;
+}
+
+Bytes SegmentAad(std::string_view id, std::uint64_t index, bool final, std::uint64_t size) {
+  constexpr std::string_view kLabel = "coffer:blob-segment:v1";
+  Bytes aad(kLabel.begin(), kLabel.end());
+  aad.push_back(static_cast<std::uint8_t>(id.size()));
+  aad.insert(aad.end(), id.begin(), id.end());
+  PutU64(aad, index);
+  aad.push_back(final ? 1 : 0);
+  PutU64(aad, final ? size : 0);
+  return aad;
+}
+
+std::string DataKeyAad(std::string_view id, std::uint32_t segment_bytes) {
+  return "coffer:blob-data-key:v1:" + std::string(id) + ":" + std::to_string(segment_bytes);
+}
+
+bool IsLowerHex(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool IsBlobId(std::string_view id) { return id.size() == kIdLen && IsLowerHex(id); }
+
+}  // namespace coffer::blobs::internal

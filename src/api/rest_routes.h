@@ -13,8 +13,9 @@
 // (x-amz-copy-source for CopyObject) or as a query parameter (uploadId and
 // partNumber for UploadPart). Among the candidates the router picks, in order:
 // a literal path ("/WriteGetObjectResponse"), the most literal query items,
-// the most discriminators present, then the fewest discriminators missing. A candidate without literals and
-// with discriminators needs at least one of them present (POST /b/k alone is not CompleteMultipartUpload).
+// the most discriminators present, then the fewest discriminators missing.
+// A candidate without literals but with discriminators needs at least one of
+// them present (POST /b/k alone is not CompleteMultipartUpload).
 //
 // `x-id=<Operation>` in the query (sent by newer SDKs, absent from the
 // botocore model and from older clients) is optional; when present it must

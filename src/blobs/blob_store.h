@@ -88,10 +88,10 @@ class BlobStore {
 struct FileBlobStoreOptions {
   std::string dir;
   // Plaintext bytes per segment: 1 byte to 16 MiB.
-  std::size_t segment_bytes = 64 * 1024;
+  std::size_t segment_bytes = std::size_t{64} * 1024;
 };
 
-inline constexpr std::size_t kMaxSegmentBytes = 16 * 1024 * 1024;
+inline constexpr std::size_t kMaxSegmentBytes = std::size_t{16} * 1024 * 1024;
 
 // Creates `dir` (mode 0700) and `dir/tmp` when missing and removes `.partial`
 // files a crash left behind. `root` and `random` must outlive the store and

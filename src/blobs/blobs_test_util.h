@@ -31,7 +31,8 @@ inline constexpr std::size_t kTagLen = 16;
 // Deterministic content: byte i of a blob made with `seed`.
 inline std::string Pattern(std::size_t len, std::uint32_t seed) {
   std::string out(len, '\0');
-  for (std::size_t i = 0; i < len; ++i) out[i] = static_cast<char>((i * 131 + seed * 7 + (i >> 8)) & 0xff);
+  for (std::size_t i = 0; i < len; ++i)
+    out[i] = static_cast<char>((i * 131 + std::size_t{seed} * 7 + (i >> 8)) & 0xff);
   return out;
 }
 

@@ -56,7 +56,7 @@ class FileBlobReader final : public BlobReader {
 Status FileBlobReader::LoadSegment(std::uint64_t index) {
   if (loaded_ == index) return Status::Ok();
   loaded_.reset();
-  const std::size_t len = static_cast<std::size_t>(layout_.PlainLen(index));
+  const auto len = static_cast<std::size_t>(layout_.PlainLen(index));
   const std::span<std::uint8_t> sealed(sealed_.data(), len + kTagLen);
   RETURN_IF_ERROR(ReadAllAt(fd_.get(), layout_.FileOffset(index), sealed, path_));
   const bool final = layout_.IsFinal(index);
@@ -76,7 +76,7 @@ StatusOr<std::size_t> FileBlobReader::ReadAt(std::uint64_t offset, std::span<cha
   std::size_t done = 0;
   while (done < out.size() && offset < size_) {
     const std::uint64_t index = offset / segment_bytes_;
-    const std::size_t within = static_cast<std::size_t>(offset % segment_bytes_);
+    const auto within = static_cast<std::size_t>(offset % segment_bytes_);
     Status loaded = LoadSegment(index);
     if (!loaded.ok()) {
       SecureWipe(out.data(), done);

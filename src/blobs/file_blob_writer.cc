@@ -18,9 +18,9 @@ namespace {
 
 class FileBlobWriter final : public BlobWriter {
  public:
-  FileBlobWriter(const StorePaths& paths, std::string id, const Header& header, ScopedFd fd,
+  FileBlobWriter(StorePaths paths, std::string id, const Header& header, ScopedFd fd,
                  std::unique_ptr<crypto::AesGcmKey> key)
-      : paths_(paths),
+      : paths_(std::move(paths)),
         id_(std::move(id)),
         size_offset_(SizeFieldOffset(header)),
         fd_(std::move(fd)),

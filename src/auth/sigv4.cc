@@ -3,9 +3,11 @@
 #include "auth/sigv4.h"
 
 #include <algorithm>
+#include <cctype>
 #include <string>
 #include <utility>
 
+#include "auth/aws_chunked.h"
 #include "auth/canonical.h"
 #include "auth/sigv4_params.h"
 #include "crypto/crypto.h"
@@ -123,6 +125,40 @@ Status PayloadHash(const HttpRequest& request, std::string_view service, bool pr
   return Status::Ok();
 }
 
+bool IsHexSha256(std::string_view text) {
+  return text.size() == 2 * crypto::kSha256Len && std::all_of(text.begin(), text.end(), [](char c) {
+           return std::isxdigit(static_cast<unsigned char>(c));
+         });
+}
+
+// The payload hash when the body has not arrived: what the client claims is
+// signed as is, and the caller checks the body against it later. Only S3
+// lets a client name its payload hash; other services sign the body itself.
+Status ClaimedPayloadHash(const HttpRequest& request, std::string_view service, bool presigned,
+                          std::string& out) {
+  if (!IsS3(service)) {
+    return ValidationError("Only S3 accepts a request body that follows its signature check.");
+  }
+  const std::string_view claimed = FirstHeader(request, "x-amz-content-sha256");
+  if (claimed.empty()) {
+    if (presigned) {
+      out = internal::kUnsignedPayload;
+      return Status::Ok();
+    }
+    return ValidationError("Missing required header for this request: x-amz-content-sha256")
+        .Named("InvalidRequest");
+  }
+  if (claimed != internal::kUnsignedPayload && !StreamingModeFor(claimed) && !IsHexSha256(claimed)) {
+    return ValidationError(
+               "x-amz-content-sha256 must be UNSIGNED-PAYLOAD, STREAMING-AWS4-HMAC-SHA256-PAYLOAD, "
+               "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER, STREAMING-UNSIGNED-PAYLOAD-TRAILER or a valid "
+               "sha256 value.")
+        .Named("InvalidArgument");
+  }
+  out = claimed;
+  return Status::Ok();
+}
+
 // The store's word on an access key id. Only an outage passes through as
 // itself; any other failure means the key is not one we know.
 Status MapSecretLookupError(const Status& status) {
@@ -190,6 +226,10 @@ void SigV4Verifier::Forget(std::string_view access_key_id) {
 }
 
 StatusOr<VerifiedIdentity> SigV4Verifier::Verify(const HttpRequest& request) {
+  return Verify(request, VerifyOptions{});
+}
+
+StatusOr<VerifiedIdentity> SigV4Verifier::Verify(const HttpRequest& request, const VerifyOptions& verify) {
   AuthParams params;
   RETURN_IF_ERROR(internal::ExtractAuthParams(request, params));
   ASSIGN_OR_RETURN(const CredentialScope scope, internal::ParseCredential(params.credential));
@@ -208,7 +248,9 @@ StatusOr<VerifiedIdentity> SigV4Verifier::Verify(const HttpRequest& request) {
             std::string(scope.date) + "' != '" + amz_date.substr(0, 8) + "', from '" + amz_date + "'.");
   }
   std::string payload_hash;
-  RETURN_IF_ERROR(PayloadHash(request, scope.service, params.presigned, payload_hash));
+  RETURN_IF_ERROR(verify.body_follows
+                      ? ClaimedPayloadHash(request, scope.service, params.presigned, payload_hash)
+                      : PayloadHash(request, scope.service, params.presigned, payload_hash));
 
   SigningKey key;
   std::uint64_t generation = 0;
@@ -251,6 +293,11 @@ StatusOr<VerifiedIdentity> SigV4Verifier::Verify(const HttpRequest& request) {
        std::any_of(signed_headers.begin(), signed_headers.end(), [](std::string_view name) {
          return internal::EqualsIgnoreCase(name, "x-amz-security-token");
        }));
+  identity.signature = params.signature;
+  identity.amz_date = std::move(amz_date);
+  identity.scope = scope.scope;
+  identity.payload_hash = std::move(payload_hash);
+  if (verify.want_signing_key) identity.signing_key = SecretBytes(key.bytes);
   return identity;
 }
 

@@ -42,6 +42,29 @@ struct VerifiedIdentity {
   // Whether the signature covers the token (a presigned token always is; a
   // header may have been added after signing, as some services allow).
   bool session_token_signed = false;
+  // What a streaming (aws-chunked) body is checked against: the request's hex
+  // signature (the seed of the chunk signatures), the X-Amz-Date used (ISO
+  // 8601 basic) and the scope "20130524/us-east-1/s3/aws4_request".
+  std::string signature;
+  std::string amz_date;
+  std::string scope;
+  // The payload hash the signature covers: a body's hex SHA-256, or for S3
+  // one of UNSIGNED-PAYLOAD / STREAMING-* as the client sent it.
+  std::string payload_hash;
+  // The derived 32-byte signing key; empty unless VerifyOptions asked for it.
+  SecretBytes signing_key;
+};
+
+// Per-request choices of SigV4Verifier::Verify.
+struct VerifyOptions {
+  // The body is not in request.body: it will be streamed after Verify
+  // returns. Only S3 allows it: the signed payload hash is then the claimed
+  // x-amz-content-sha256 (64 hex digits, UNSIGNED-PAYLOAD or a STREAMING-*
+  // value), and the caller must check the body against it (identity's
+  // payload_hash) as it arrives. Any other service: kValidation.
+  bool body_follows = false;
+  // Fill VerifiedIdentity::signing_key (for chunk signatures).
+  bool want_signing_key = false;
 };
 
 // Looks up the secret access key for an access key id. NotFound ->
@@ -64,7 +87,9 @@ struct VerifierOptions {
 // kIncompleteSignature (malformed Authorization/required parts missing),
 // kSignatureExpired (x-amz-date outside the skew window or presign expired),
 // kUnrecognizedClient (unknown access key), kInvalidSignature (mismatch).
-// Messages match AWS's wording.
+// Messages match AWS's wording. With body_follows (S3 only): a header-signed
+// request without x-amz-content-sha256 is kValidation named InvalidRequest, an
+// unknown value kValidation named InvalidArgument.
 //
 // The payload hash is always the SHA-256 of the received body, in both forms,
 // for every service but S3 (see PayloadHash in sigv4.cc). The path is
@@ -75,6 +100,7 @@ class SigV4Verifier {
   SigV4Verifier(const Clock& clock, SecretKeySource& secrets, VerifierOptions options = {});
   ~SigV4Verifier();
   StatusOr<VerifiedIdentity> Verify(const HttpRequest& request);
+  StatusOr<VerifiedIdentity> Verify(const HttpRequest& request, const VerifyOptions& options);
   // Drops cached signing keys of one access key (after it is deleted/deactivated).
   void Forget(std::string_view access_key_id);
 

@@ -41,8 +41,8 @@ enum class StreamingMode : std::uint8_t {
 // UNSIGNED-PAYLOAD or anything else (exact, case-sensitive match, as S3).
 std::optional<StreamingMode> StreamingModeFor(std::string_view content_sha256);
 
-inline constexpr std::size_t kMaxChunkLineLen = 4096;     // "hex;chunk-signature=..." without CRLF
-inline constexpr std::size_t kMaxTrailerLen = 16 * 1024;  // the whole trailer section
+inline constexpr std::size_t kMaxChunkLineLen = 4096;  // "hex;chunk-signature=..." without CRLF
+inline constexpr std::size_t kMaxTrailerLen = std::size_t{16} * 1024;  // the whole trailer section
 inline constexpr std::uint64_t kDefaultMaxChunkSize = 64ull * 1024 * 1024;
 
 struct ChunkedOptions {

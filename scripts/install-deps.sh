@@ -11,7 +11,7 @@ build_pkgs=(build-essential cmake pkg-config libssl-dev libsqlite3-dev libboost-
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev libargon2-dev libgtest-dev libgmock-dev
   libbenchmark-dev zlib1g-dev libpq-dev)
 test_pkgs=(awscli python3-boto3 python3-botocore python3-pytest python3-cryptography clang-format openssl
-  postgresql)
+  postgresql s3cmd rclone)
 # libFuzzer and the sanitizer runtimes come with clang's runtime package.
 fuzz_pkgs=(clang libclang-rt-14-dev)
 

@@ -775,6 +775,16 @@ TEST_F(S3ServiceTest, MultipartKeepsTheTaggingHeader) {
   EXPECT_NE(tags->body.find("<Key>team</Key><Value>red</Value>"), std::string::npos) << tags->body;
 }
 
+TEST_F(S3ServiceTest, ListMultipartUploadsShowsOpenUploads) {
+  MakeBucket("bkt");
+  const std::string first = StartUpload("bkt", "a");
+  const std::string second = StartUpload("bkt", "b");
+  auto r = ListMultipartUploads(*s3_, Req("ListMultipartUploads", "bkt"));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_NE(r->body.find("<UploadId>" + first + "</UploadId>"), std::string::npos) << r->body;
+  EXPECT_NE(r->body.find("<UploadId>" + second + "</UploadId>"), std::string::npos) << r->body;
+}
+
 // ---- DeleteObjects -------------------------------------------------------------
 
 std::string DeleteBody(const std::vector<std::string>& keys, bool quiet) {

@@ -17,6 +17,7 @@ import { startCoffer } from './coffer_server.mjs';
 const MiB = 1024 * 1024;
 let server;
 let s3;
+let sentHeaders = [];  // the headers of each request as it goes on the wire
 const bucket = `node-${randomUUID().slice(0, 12)}`;
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
@@ -60,6 +61,10 @@ before(async () => {
     endpoint: server.endpoint, region: server.region, maxAttempts: 1, forcePathStyle: true,
     credentials: { accessKeyId: server.accessKeyId, secretAccessKey: server.secretAccessKey },
   });
+  s3.middlewareStack.add((next) => async (args) => {
+    sentHeaders.push({ ...args.request.headers });
+    return next(args);
+  }, { step: 'finalizeRequest', priority: 'low', name: 'cofferCaptureHeaders' });
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
 });
 
@@ -70,7 +75,9 @@ after(async () => {
 
 test('PutObject with a string body (CRC32 header) and GetObject', async () => {
   const text = 'hello from node — ünïcödé';
+  sentHeaders = [];
   const put = await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'str.txt', Body: text, ContentType: 'text/plain' }));
+  assert.ok(sentHeaders.at(-1)['x-amz-checksum-crc32'], 'the SDK sent no CRC32 header');
   const bytes = Buffer.from(text, 'utf8');
   assert.equal(put.ETag, `"${md5(bytes).toString('hex')}"`);
   assert.equal(put.ServerSideEncryption, 'AES256');
@@ -84,9 +91,16 @@ test('PutObject with a string body (CRC32 header) and GetObject', async () => {
 
 test('PutObject with a 3 MiB Readable stream (aws-chunked, CRC32 trailer)', async () => {
   const data = randomBytes(3 * MiB);
+  sentHeaders = [];
   const put = await s3.send(new PutObjectCommand({
     Bucket: bucket, Key: 'stream.bin', Body: streamOf(data), ContentLength: data.length,
   }));
+  // The SDK really sent an aws-chunked body with a CRC32 trailer.
+  const sent = sentHeaders.at(-1);
+  assert.match(sent['content-encoding'] ?? '', /aws-chunked/);
+  assert.equal(sent['x-amz-trailer'], 'x-amz-checksum-crc32');
+  assert.match(sent['x-amz-content-sha256'], /^STREAMING-(UNSIGNED-PAYLOAD|AWS4-HMAC-SHA256-PAYLOAD)-TRAILER$/);
+  assert.equal(sent['x-amz-decoded-content-length'], String(data.length));
   assert.equal(put.ETag, `"${md5(data).toString('hex')}"`);
   const back = await bytesOf('stream.bin');
   assert.equal(back.length, data.length);

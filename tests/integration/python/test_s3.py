@@ -930,7 +930,8 @@ def test_s3cmd_round_trip(server, s3, tmp_path):
     src.write_bytes(data)
 
     def run(*args):
-        out = subprocess.run(["s3cmd", "-c", str(cfg), "--no-ssl", "--host", hostport, "--host-bucket", hostport, *args],
+        out = subprocess.run(["s3cmd", "-c", str(cfg), "--no-ssl", "--host", hostport,
+                              "--host-bucket", hostport, *args],
                              capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)})
         assert out.returncode == 0, f"s3cmd {args}: {out.returncode}\n{out.stdout}\n{out.stderr}"
         return out.stdout
@@ -967,7 +968,8 @@ def test_rclone_round_trip(server, s3, bucket, tmp_path):
     })
 
     def run(*args):
-        out = subprocess.run(["rclone", *args], capture_output=True, text=True, timeout=120, env=env)
+        out = subprocess.run(["rclone", "--retries", "1", "--low-level-retries", "1", *args],
+                             capture_output=True, text=True, timeout=120, env=env)
         assert out.returncode == 0, f"rclone {args}: {out.returncode}\n{out.stdout}\n{out.stderr}"
         return out.stdout
 

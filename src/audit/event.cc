@@ -204,8 +204,8 @@ void WriteTrailer(std::string_view event_id, bool read_only, std::string_view ev
 std::string EventSource(std::string_view service) { return std::string(service) + ".amazonaws.com"; }
 
 bool IsReadOnly(std::string_view op) {
-  return op.starts_with("Describe") || op.starts_with("Get") || op.starts_with("List") ||
-         op.starts_with("Lookup") || Contains(kReadOnlyCrypto, op);
+  return op.starts_with("Describe") || op.starts_with("Head") || op.starts_with("Get") ||
+         op.starts_with("List") || op.starts_with("Lookup") || Contains(kReadOnlyCrypto, op);
 }
 
 std::string SanitizedJson(const json& members) {

@@ -6,6 +6,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/signal_set.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -13,8 +14,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/embedded_models.h"
+#include "api/rest_routes.h"
+#include "api/s3_model.h"
 #include "api/service_model.h"
 #include "auth/sigv4.h"
+#include "blobs/blob_store.h"
 #include "common/files.h"
 #include "common/secret_bytes.h"
 #include "kms/alias_index.h"
@@ -23,6 +27,7 @@
 #include "kms/key_store.h"
 #include "kms/service.h"
 #include "kms/service_client.h"
+#include "s3/front.h"
 #include "secrets/model.h"
 #include "secrets/rotation/runner.h"
 #include "secrets/service.h"
@@ -237,6 +242,30 @@ int Serve(const ServeOptions& options) {
   hooks.fronts.push_back(parameter_store.Front(**ssm_model));
   router.SetHooks(hooks);
 
+  // S3 on the same port: REST-XML, bodies streamed, objects sealed at rest.
+  auto s3_routes = api::RestRouter::FromModelJson(api::EmbeddedS3Model());
+  if (!s3_routes.ok()) {
+    spdlog::critical("embedded S3 model: {}", s3_routes.status().message());
+    return 1;
+  }
+  blobs::FileBlobStoreOptions blob_options;
+  blob_options.dir = (options.core.data_dir / "s3" / "blobs").string();
+  std::error_code mkdir_error;
+  std::filesystem::create_directories(options.core.data_dir / "s3", mkdir_error);
+  auto blob_store = blobs::OpenFileBlobStore(blob_options, *core.root_key, core.random);
+  if (!blob_store.ok()) {
+    spdlog::critical("S3 object storage: {}", blob_store.status().message());
+    return 1;
+  }
+  s3::S3Service s3_service(*timed_store, **blob_store, *core.identities, core.clock, core.random);
+  s3::S3FrontOptions s3_options;
+  s3_options.domains = options.s3_domains;
+  RequestIdGenerator s3_request_ids(core.random);
+  s3::S3Front s3_front(
+      s3_service, *s3_routes, verifier, *core.identities, [&s3_request_ids] { return s3_request_ids.Next(); },
+      s3_options);
+  s3_front.SetHooks(&hooks);
+
   auto server_or = HttpServer::Create(
       options.server,
       [&router](const auth::HttpRequest& r, const ConnectionInfo& c) { return router.Handle(r, c); },
@@ -246,6 +275,19 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   HttpServer& server = **server_or;
+  // Health and metrics pages stay on the buffered path: a load balancer's
+  // probe must never become an S3 request for a bucket named "healthz".
+  std::vector<std::string> plain_paths = {"/healthz", "/ping"};
+  for (const auto& page : hooks.pages) plain_paths.push_back(page.path);
+  server.SetStreamRouter([&s3_front, plain_paths](const RequestHead& head,
+                                                  const ConnectionInfo& c) -> std::optional<StreamStart> {
+    if (head.method() == "GET" &&
+        std::find(plain_paths.begin(), plain_paths.end(), head.target()) != plain_paths.end()) {
+      return std::nullopt;
+    }
+    if (!s3::S3Front::Claims(head)) return std::nullopt;
+    return s3_front.Start(head, c);
+  });
   if (auto waiter = obs.Waiter()) server.SetDurabilityWaiter(std::move(waiter));
 
   Periodic sweeper(server.io(), options.sweep_interval, [&kms, &secrets_service, &parameter_store] {

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/clock.h"
 #include "crypto/crypto.h"
@@ -50,6 +51,8 @@ struct ServeOptions {
   std::filesystem::path test_clock_file;
   // Secrets Manager rotators (secrets/rotation/rotator.h); empty: none.
   std::string rotators_file;
+  // Host names for virtual-hosted S3 requests (<bucket>.<domain>).
+  std::vector<std::string> s3_domains;
   // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
   std::string ssm_policy_webhook;
 };

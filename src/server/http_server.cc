@@ -10,6 +10,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <limits>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -39,6 +40,7 @@ struct HttpServer::Impl {
   RequestHandler handler;
   ErrorHandler on_error;
   DurabilityWaiter durability_waiter;
+  StreamRouter stream_router;
   // One io_context per thread: a connection lives on one thread for its whole
   // life, so requests never contend for a shared scheduler queue. The first
   // context also runs the acceptor, signals and timers.
@@ -82,6 +84,33 @@ struct HttpServer::Impl {
 };
 
 namespace {
+
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
+// The parsed head, looked at in place (no copy unless a front takes it).
+class BeastHead final : public RequestHead {
+ public:
+  explicit BeastHead(const http::request_header<>& head) : head_(head) {}
+  std::string_view method() const override { return View(head_.method_string()); }
+  std::string_view target() const override { return View(head_.target()); }
+  std::string_view header(std::string_view name) const override {
+    const auto it = head_.find(beast::string_view(name.data(), name.size()));
+    return it == head_.end() ? std::string_view() : View(it->value());
+  }
+  auth::HttpRequest Copy() const override {
+    auth::HttpRequest request;
+    request.method = std::string(head_.method_string());
+    request.target = std::string(head_.target());
+    request.headers.reserve(16);
+    for (const auto& field : head_) {
+      request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    }
+    return request;
+  }
+
+ private:
+  const http::request_header<>& head_;
+};
 
 auth::HttpRequest ToRequest(http::request<http::string_body>&& message) {
   auth::HttpRequest request;
@@ -129,33 +158,149 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  private:
   void DoRead() {
     if (server_.stopping) return Close();
-    parser_.emplace();
-    parser_->body_limit(server_.options.max_body_bytes);
-    parser_->header_limit(16 * 1024);
+    head_parser_.emplace();
+    head_parser_->header_limit(16 * 1024);
+    // Limits are applied once the head says which path the body takes.
+    // (Not boost::none: this Beast compares a Content-Length against an
+    // empty optional as "exceeded".)
+    head_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
     beast::get_lowest_layer(stream_).expires_after(server_.options.idle_timeout);
     reading_ = true;
-    http::async_read(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+    http::async_read_header(
+        stream_, buffer_, *head_parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnHead(ec); });
   }
 
-  void OnRead(beast::error_code ec) {
+  void OnHead(beast::error_code ec) {
     reading_ = false;
-    if (ec == http::error::body_limit || ec == http::error::header_limit) {
-      const Status too_large(ErrorCode::kRequestTooLarge, "Request body exceeds the size limit of " +
-                                                              std::to_string(server_.options.max_body_bytes) +
-                                                              " bytes");
-      drain_before_close_ = true;
-      return Write(server_.on_error(too_large), 11, /*keep_alive=*/false);
+    if (ec == http::error::header_limit) return RefuseTooLarge(11);
+    if (ec) {
+      spdlog::debug("connection closed while reading a request head: {}", ec.message());
+      return Close();
     }
+    const auto& head = head_parser_->get();
+    version_ = head.version();
+    keep_alive_ = head.keep_alive() && !server_.stopping && !close_after_write_;
+    expect_continue_ = beast::iequals(head[http::field::expect], "100-continue");
+    if (server_.stream_router) {
+      std::optional<StreamStart> start = server_.stream_router(BeastHead(head), info_);
+      if (start) return StartStream(std::move(*start));
+    }
+    const auto length = head_parser_->content_length();
+    if (length && *length > server_.options.max_body_bytes) return RefuseTooLarge(version_);
+    body_parser_.emplace(std::move(*head_parser_));
+    body_parser_->body_limit(server_.options.max_body_bytes);
+    SendContinueThen([self = this->shared_from_this()] { self->ReadBody(); });
+  }
+
+  void ReadBody() {
+    reading_ = true;
+    http::async_read(
+        stream_, buffer_, *body_parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnBody(ec); });
+  }
+
+  void OnBody(beast::error_code ec) {
+    reading_ = false;
+    if (ec == http::error::body_limit) return RefuseTooLarge(version_);
     if (ec) return Close();
-    auto message = parser_->release();
-    const unsigned version = message.version();
-    const bool keep_alive = message.keep_alive() && !server_.stopping && !close_after_write_;
-    HttpResponse response = server_.handler(ToRequest(std::move(message)), info_);
+    auto message = body_parser_->release();
+    body_parser_.reset();
+    keep_alive_ = keep_alive_ && !server_.stopping && !close_after_write_;
+    Respond(server_.handler(ToRequest(std::move(message)), info_));
+  }
+
+  void RefuseTooLarge(unsigned version) {
+    const Status too_large(ErrorCode::kRequestTooLarge, "Request body exceeds the size limit of " +
+                                                            std::to_string(server_.options.max_body_bytes) +
+                                                            " bytes");
+    drain_before_close_ = true;
+    keep_alive_ = false;
+    Write(server_.on_error(too_large), version, /*keep_alive=*/false);
+  }
+
+  // A client that sent "Expect: 100-continue" waits for this before the body.
+  template <typename Next>
+  void SendContinueThen(Next next) {
+    if (!expect_continue_) return next();
+    expect_continue_ = false;
+    out_ = version_ == 10 ? "HTTP/1.0 100 Continue\r\n\r\n" : "HTTP/1.1 100 Continue\r\n\r\n";
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = this->shared_from_this(), next](beast::error_code ec, std::size_t) {
+                        self->out_.clear();
+                        if (ec) return self->Close();
+                        next();
+                      });
+  }
+
+  // ---- streamed request bodies (S3 uploads)
+  void StartStream(StreamStart&& start) {
+    if (start.response) {
+      // Answered from the head: the body, if any, is not wanted.
+      const bool has_body = head_parser_->content_length().value_or(0) > 0 || head_parser_->chunked();
+      if (has_body) {
+        drain_before_close_ = true;
+        keep_alive_ = false;
+      }
+      return Respond(std::move(*start.response));
+    }
+    sink_ = std::move(start.sink);
+    stream_parser_.emplace(std::move(*head_parser_));
+    stream_parser_->body_limit(server_.options.max_stream_bytes);
+    if (stream_parser_->is_done()) return FinishStream(Status::Ok());
+    piece_.resize(kStreamPieceBytes);
+    SendContinueThen([self = this->shared_from_this()] { self->ReadPiece(); });
+  }
+
+  void ReadPiece() {
+    auto& body = stream_parser_->get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    reading_ = true;
+    http::async_read(
+        stream_, buffer_, *stream_parser_,
+        [self = this->shared_from_this()](beast::error_code ec, std::size_t) { self->OnPiece(ec); });
+  }
+
+  void OnPiece(beast::error_code ec) {
+    reading_ = false;
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == http::error::body_limit) {
+      return FailStream(
+          Status(ErrorCode::kRequestTooLarge, "Your proposed upload exceeds the maximum allowed size"));
+    }
+    if (ec) {
+      // The client went away or sent a broken framing: nobody to answer.
+      sink_.reset();
+      return Close();
+    }
+    const std::size_t got = piece_.size() - stream_parser_->get().body().size;
+    if (got > 0) {
+      if (Status st = sink_->Write(std::string_view(piece_.data(), got)); !st.ok()) return FailStream(st);
+    }
+    if (stream_parser_->is_done()) return FinishStream(Status::Ok());
+    ReadPiece();
+  }
+
+  void FailStream(const Status& status) {
+    drain_before_close_ = true;
+    keep_alive_ = false;
+    FinishStream(status);
+  }
+
+  void FinishStream(const Status& status) {
+    std::unique_ptr<BodySink> sink = std::move(sink_);
+    stream_parser_.reset();
+    piece_.clear();
+    piece_.shrink_to_fit();
+    keep_alive_ = keep_alive_ && !server_.stopping && !close_after_write_;
+    Respond(sink->Finish(status));
+  }
+
+  void Respond(HttpResponse&& response) {
     if (response.durability_ticket != 0 && server_.durability_waiter)
-      return WriteWhenDurable(std::move(response), version, keep_alive);
-    Write(std::move(response), version, keep_alive);
+      return WriteWhenDurable(std::move(response), version_, keep_alive_);
+    Write(std::move(response), version_, keep_alive_);
   }
 
   // Strict audit: the answer leaves only after its audit record is on disk.
@@ -172,13 +317,50 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void Write(HttpResponse&& response, unsigned version, bool keep_alive) {
-    out_ = SerializeResponse(response.status, response.headers, response.body, version, keep_alive);
+    if (response.stream) return WriteStreamed(std::move(response), version, keep_alive);
+    out_ = response.content_length
+               ? SerializeResponseHead(response.status, response.headers, *response.content_length, version,
+                                       keep_alive)
+               : SerializeResponse(response.status, response.headers, response.body, version, keep_alive);
     asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
-                        self->out_.clear();
-                        if (!ec && self->drain_before_close_) return self->DrainThenClose();
-                        if (ec || !keep_alive || self->close_after_write_) return self->Close();
-                        self->DoRead();
+                        self->AfterWrite(ec, keep_alive);
+                      });
+  }
+
+  void AfterWrite(beast::error_code ec, bool keep_alive) {
+    out_.clear();
+    source_.reset();
+    if (!ec && drain_before_close_) return DrainThenClose();
+    if (ec || !keep_alive || close_after_write_) return Close();
+    DoRead();
+  }
+
+  // ---- streamed response bodies (S3 downloads): one piece in memory at a time
+  void WriteStreamed(HttpResponse&& response, unsigned version, bool keep_alive) {
+    source_ = std::move(response.stream);
+    remaining_ = response.content_length.value_or(0);
+    out_ = SerializeResponseHead(response.status, response.headers, remaining_, version, keep_alive);
+    asio::async_write(stream_, asio::buffer(out_),
+                      [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        if (ec) return self->AfterWrite(ec, keep_alive);
+                        self->WriteNextPiece(keep_alive);
+                      });
+  }
+
+  void WriteNextPiece(bool keep_alive) {
+    if (remaining_ == 0) return AfterWrite({}, keep_alive);
+    out_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, kStreamPieceBytes)));
+    StatusOr<std::size_t> n = source_->Read(std::span<char>(out_.data(), out_.size()));
+    if (!n.ok() || *n == 0) {
+      if (!n.ok()) spdlog::error("streamed response stopped: {}", n.status().message());
+      return AfterWrite(asio::error::broken_pipe, keep_alive);
+    }
+    remaining_ -= *n;
+    asio::async_write(stream_, asio::buffer(out_.data(), *n),
+                      [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+                        if (ec) return self->AfterWrite(ec, keep_alive);
+                        self->WriteNextPiece(keep_alive);
                       });
   }
 
@@ -211,7 +393,16 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Stream stream_;
   ConnectionInfo info_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<http::empty_body>> head_parser_;
+  std::optional<http::request_parser<http::string_body>> body_parser_;
+  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::unique_ptr<BodySink> sink_;
+  std::vector<char> piece_;  // one streamed request piece
+  std::shared_ptr<BodySource> source_;
+  std::uint64_t remaining_ = 0;  // streamed response bytes still to send
+  unsigned version_ = 11;
+  bool keep_alive_ = false;
+  bool expect_continue_ = false;
   std::string out_;  // the response being written
   bool reading_ = false;
   bool close_after_write_ = false;
@@ -291,6 +482,8 @@ boost::asio::io_context& HttpServer::io() { return impl_->io; }
 void HttpServer::SetDurabilityWaiter(DurabilityWaiter waiter) {
   impl_->durability_waiter = std::move(waiter);
 }
+
+void HttpServer::SetStreamRouter(StreamRouter router) { impl_->stream_router = std::move(router); }
 
 void HttpServer::Run() {
   impl_->Accept();

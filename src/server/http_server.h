@@ -28,6 +28,8 @@ struct ServerOptions {
   std::uint16_t port = 4566;  // 0: any free port (read it back with port())
   int threads = 0;            // 0: one per core
   std::size_t max_body_bytes = 1 << 20;
+  // Bound on a streamed body (S3: a 5 GiB single PUT plus aws-chunked framing).
+  std::uint64_t max_stream_bytes = 6ULL << 30;
   std::chrono::seconds idle_timeout{60};
   std::optional<TlsOptions> tls;
 };
@@ -35,6 +37,11 @@ struct ServerOptions {
 using RequestHandler = std::function<HttpResponse(const auth::HttpRequest&, const ConnectionInfo&)>;
 // Answers requests refused before routing (e.g. an oversized body).
 using ErrorHandler = std::function<HttpResponse(const Status&)>;
+// Asked with the head of every request (no body yet): nullopt keeps the
+// buffered path (RequestHandler, body limit `max_body_bytes`); a StreamStart
+// streams the body into its sink, or answers at once.
+using StreamRouter =
+    std::function<std::optional<StreamStart>(const RequestHead& head, const ConnectionInfo& connection)>;
 
 class HttpServer {
  public:
@@ -48,6 +55,8 @@ class HttpServer {
   boost::asio::io_context& io();
   // Responses carrying a durability ticket are held until `waiter` calls back.
   void SetDurabilityWaiter(DurabilityWaiter waiter);
+  // Set before Run().
+  void SetStreamRouter(StreamRouter router);
 
   // Serves until Stop() and every connection has finished. Blocks.
   void Run();

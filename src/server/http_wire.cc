@@ -33,7 +33,7 @@ void AppendSafe(std::string_view text, std::string& out) {
   }
 }
 
-void AppendNumber(std::size_t n, std::string& out) {
+void AppendNumber(std::uint64_t n, std::string& out) {
   char digits[24];
   const auto end = std::to_chars(digits, digits + sizeof(digits), n).ptr;
   out.append(digits, end);
@@ -41,13 +41,11 @@ void AppendNumber(std::size_t n, std::string& out) {
 
 }  // namespace
 
-std::string SerializeResponse(int status, std::span<const WireHeader> headers, std::string_view body,
-                              unsigned version, bool keep_alive) {
+namespace {
+
+void AppendHead(int status, std::span<const WireHeader> headers, std::uint64_t content_length,
+                unsigned version, bool keep_alive, std::string& out) {
   const auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
-  std::size_t size = 64 + reason.size() + body.size();
-  for (const auto& [name, value] : headers) size += name.size() + value.size() + 4;
-  std::string out;
-  out.reserve(size);
   out.append(version == 10 ? "HTTP/1.0 " : "HTTP/1.1 ");
   AppendNumber(static_cast<std::size_t>(status), out);
   out.push_back(' ');
@@ -61,12 +59,35 @@ std::string SerializeResponse(int status, std::span<const WireHeader> headers, s
     out.append("\r\n");
   }
   out.append("Content-Length: ");
-  AppendNumber(body.size(), out);
+  AppendNumber(content_length, out);
   out.append("\r\n");
   if (version == 10 && keep_alive) out.append("Connection: keep-alive\r\n");
   if (version != 10 && !keep_alive) out.append("Connection: close\r\n");
   out.append("\r\n");
+}
+
+std::size_t HeadSize(std::span<const WireHeader> headers) {
+  std::size_t size = 96;
+  for (const auto& [name, value] : headers) size += name.size() + value.size() + 4;
+  return size;
+}
+
+}  // namespace
+
+std::string SerializeResponse(int status, std::span<const WireHeader> headers, std::string_view body,
+                              unsigned version, bool keep_alive) {
+  std::string out;
+  out.reserve(HeadSize(headers) + body.size());
+  AppendHead(status, headers, body.size(), version, keep_alive, out);
   out.append(body);
+  return out;
+}
+
+std::string SerializeResponseHead(int status, std::span<const WireHeader> headers,
+                                  std::uint64_t content_length, unsigned version, bool keep_alive) {
+  std::string out;
+  out.reserve(HeadSize(headers));
+  AppendHead(status, headers, content_length, version, keep_alive, out);
   return out;
 }
 

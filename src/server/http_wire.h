@@ -4,6 +4,7 @@
 // requests.
 #pragma once
 
+#include <cstdint>
 #include <span>
 #include <string>
 #include <string_view>
@@ -21,5 +22,11 @@ using WireHeader = std::pair<std::string, std::string>;
 // response.
 std::string SerializeResponse(int status, std::span<const WireHeader> headers, std::string_view body,
                               unsigned version, bool keep_alive);
+
+// The head alone (status line and headers, through the blank line), for a
+// body sent separately (streamed) or not at all (HEAD): Content-Length is
+// `content_length`.
+std::string SerializeResponseHead(int status, std::span<const WireHeader> headers,
+                                  std::uint64_t content_length, unsigned version, bool keep_alive);
 
 }  // namespace coffer::server

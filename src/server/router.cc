@@ -9,6 +9,7 @@
 #include "common/encoding.h"
 #include "common/json_parse.h"
 #include "common/json_writer.h"
+#include "iam/caller.h"
 #include "server/error_table.h"
 #include "server/query_front.h"
 
@@ -78,15 +79,7 @@ std::string Dump(const json& value) { return WriteJson(value); }
 }  // namespace
 
 policy::CallerInfo CallerFor(const iam::Principal& principal, const ConnectionInfo& connection) {
-  policy::CallerInfo who;
-  who.caller = {principal.arn, principal.role_arn, principal.account_id, "", false};
-  who.principal_type = principal.role_arn.empty() ? "User" : "AssumedRole";
-  who.user_name = principal.user_name;
-  who.user_id = principal.user_id;
-  who.access_key_id = principal.access_key_id;
-  who.secure_transport = connection.secure;
-  who.source_ip = connection.source_ip;
-  return who;
+  return iam::CallerInfoFor(principal, connection.secure, connection.source_ip);
 }
 
 std::string NewRequestId(RandomSource& random) {
@@ -152,7 +145,10 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
   for (const auto& page : hooks_.pages) {
     if (request.method != "GET" || request.target != page.path) continue;
     auto [status, content_type, text] = page.render(connection.source_ip);
-    HttpResponse response{status, {{"Content-Type", content_type}}, std::move(text)};
+    HttpResponse response;
+    response.status = status;
+    response.headers = {{"Content-Type", content_type}};
+    response.body = std::move(text);
     return response;
   }
   const auto started = std::chrono::steady_clock::now();

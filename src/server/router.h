@@ -20,22 +20,10 @@
 #include "iam/identity_store.h"
 #include "kms/service.h"
 #include "server/error_table.h"
+#include "server/http_exchange.h"
 #include "server/request_hooks.h"
 
 namespace coffer::server {
-
-struct HttpResponse {
-  int status = 200;
-  std::vector<auth::Header> headers;
-  std::string body;
-  // Non-zero: send only once the audit record with this ticket is durable.
-  std::uint64_t durability_ticket = 0;
-};
-
-struct ConnectionInfo {
-  bool secure = false;
-  std::string source_ip;
-};
 
 // Request ids for x-amzn-RequestId.
 class QueryFront;

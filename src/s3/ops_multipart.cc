@@ -1,0 +1,316 @@
+// Multipart uploads: create, upload part, complete, abort, list parts. Each
+// part is its own blob; completing an upload writes an object record that
+// lists the chosen parts' blobs in order, so no byte is copied.
+#include <pugixml.hpp>
+#include <set>
+
+#include "common/encoding.h"
+#include "s3/body_writer.h"
+#include "s3/conditions.h"
+#include "s3/errors.h"
+#include "s3/ops.h"
+#include "s3/tagging.h"
+#include "s3/xml.h"
+
+namespace coffer::s3 {
+namespace {
+
+constexpr std::uint64_t kMinPartBytes = 5ULL << 20;
+constexpr int kMaxPartNumber = 10000;
+
+StatusOr<int> PartNumberOf(const S3Request& req) {
+  const std::string* text = req.Query("partNumber");
+  const Status invalid = InvalidArgument("Part number must be an integer between 1 and 10000, inclusive");
+  if (text == nullptr || text->empty() || text->size() > 5 ||
+      !std::all_of(text->begin(), text->end(), ::isdigit)) {
+    return invalid;
+  }
+  const int n = std::stoi(*text);
+  if (n < 1 || n > kMaxPartNumber) return invalid;
+  return n;
+}
+
+StatusOr<UploadRecord> ExistingUpload(store::Txn& txn, const S3Request& req) {
+  const std::string* id = req.Query("uploadId");
+  if (id == nullptr || id->empty()) return NoSuchUpload("");
+  ASSIGN_OR_RETURN(std::optional<UploadRecord> upload, LoadUpload(txn, req.bucket, *id));
+  if (!upload || upload->key != req.key) return NoSuchUpload(*id);
+  return std::move(*upload);
+}
+
+StatusOr<std::vector<PartRecord>> PartsOf(store::Txn& txn, std::string_view bucket,
+                                          std::string_view upload_id) {
+  ASSIGN_OR_RETURN(auto rows, txn.Scan(kPartsTable, UploadRowKey(bucket, upload_id) + "/", "", kAllRows));
+  std::vector<PartRecord> parts;
+  parts.reserve(rows.size());
+  for (const auto& row : rows) {
+    ASSIGN_OR_RETURN(PartRecord p, DecodePart(row.value));
+    parts.push_back(std::move(p));
+  }
+  return parts;
+}
+
+std::string NewUploadId(RandomSource& random) {
+  std::uint8_t raw[30] = {};
+  if (!random.Fill(raw).ok()) return {};
+  std::string id = Base64Encode(ByteView(raw, sizeof(raw)));
+  for (char& c : id) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return id;
+}
+
+class UploadPartSink final : public UploadSink {
+ public:
+  UploadPartSink(S3Service& s3, S3Request req, int number, std::unique_ptr<BodyWriter> body,
+                 bool has_checksum, std::string checksum_header)
+      : s3_(s3),
+        req_(std::move(req)),
+        number_(number),
+        body_(std::move(body)),
+        has_checksum_(has_checksum),
+        checksum_header_(std::move(checksum_header)) {}
+
+  Status Write(std::string_view data) override { return body_->Write(data); }
+
+  StatusOr<S3Reply> Finish(const std::string& trailer_checksum) override {
+    ASSIGN_OR_RETURN(WrittenBody written, body_->Commit(trailer_checksum));
+    PartRecord part{number_,      written.blob,
+                    written.size, "\"" + written.md5_hex + "\"",
+                    s3_.NowMs(),  has_checksum_ ? written.checksum : ""};
+    StatusOr<std::optional<PartRecord>> replaced = Record(part);
+    if (!replaced.ok()) {
+      (void)s3_.blobs().Remove(written.blob);
+      return replaced.status();
+    }
+    if (*replaced) (void)s3_.blobs().Remove((*replaced)->blob);
+    S3Reply reply;
+    reply.headers.emplace_back("ETag", part.etag);
+    reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+    if (has_checksum_) reply.headers.emplace_back(checksum_header_, part.checksum);
+    return reply;
+  }
+
+ private:
+  StatusOr<std::optional<PartRecord>> Record(const PartRecord& part) {
+    ASSIGN_OR_RETURN(auto txn, s3_.store().BeginWrite());
+    RETURN_IF_ERROR(ExistingUpload(*txn, req_).status());
+    const std::string row = PartRowKey(UploadRowKey(req_.bucket, *req_.Query("uploadId")), number_);
+    ASSIGN_OR_RETURN(auto old, txn->Get(kPartsTable, row));
+    std::optional<PartRecord> replaced;
+    if (old) {
+      ASSIGN_OR_RETURN(replaced, DecodePart(*old));
+    }
+    RETURN_IF_ERROR(txn->Put(kPartsTable, row, EncodePart(part)));
+    RETURN_IF_ERROR(txn->Commit());
+    return replaced;
+  }
+
+  S3Service& s3_;
+  S3Request req_;
+  int number_;
+  std::unique_ptr<BodyWriter> body_;
+  bool has_checksum_;
+  std::string checksum_header_;
+};
+
+struct ChosenPart {
+  int number;
+  std::string etag;
+};
+
+StatusOr<std::vector<ChosenPart>> ParseCompletion(std::string_view body) {
+  ASSIGN_OR_RETURN(XmlDoc doc, XmlDoc::Parse(body));
+  ASSIGN_OR_RETURN(pugi::xml_node root, doc.Root("CompleteMultipartUpload"));
+  std::vector<ChosenPart> chosen;
+  for (const auto& node : Children(root, "Part")) {
+    const std::string number = ChildText(node, "PartNumber");
+    if (number.empty() || number.size() > 5 || !std::all_of(number.begin(), number.end(), ::isdigit)) {
+      return MalformedXml();
+    }
+    chosen.push_back({std::stoi(number), ChildText(node, "ETag")});
+  }
+  if (chosen.empty()) return InvalidRequest("You must specify at least one part");
+  for (std::size_t i = 1; i < chosen.size(); ++i) {
+    if (chosen[i].number <= chosen[i - 1].number) {
+      return S3Error("InvalidPartOrder",
+                     "The list of parts was not in ascending order. Parts must be ordered by part number.");
+    }
+  }
+  return chosen;
+}
+
+Status InvalidPart() {
+  return S3Error(
+      "InvalidPart",
+      "One or more of the specified parts could not be found.  The part may not have been uploaded, or "
+      "the specified entity tag may not match the part's entity tag.");
+}
+
+}  // namespace
+
+StatusOr<S3Reply> CreateMultipartUpload(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(ValidateKey(req.key));
+  const std::string_view sse = req.Header("x-amz-server-side-encryption");
+  if (!sse.empty() && sse != "AES256") {
+    return S3Error("NotImplemented",
+                   "Server-side encryption other than AES256 is not available on this server yet");
+  }
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
+  UploadRecord upload;
+  upload.upload_id = NewUploadId(s3.random());
+  if (upload.upload_id.empty()) return InternalError("no random bytes for an upload id");
+  upload.bucket = req.bucket;
+  upload.key = req.key;
+  upload.account = req.account;
+  upload.initiator_arn = req.who.caller.arn;
+  upload.initiated_ms = s3.NowMs();
+  ASSIGN_OR_RETURN(upload.content, ContentHeadersOf(req));
+  ASSIGN_OR_RETURN(upload.tags, ParseTaggingHeader(req.Header("x-amz-tagging"), kMaxObjectTags));
+  if (std::string_view alg = req.Header("x-amz-checksum-algorithm"); !alg.empty()) {
+    std::optional<crypto::ChecksumAlgorithm> known = crypto::ChecksumAlgorithmFromName(alg);
+    if (!known) return InvalidRequest("Checksum algorithm provided is unsupported.");
+    upload.checksum_algorithm = std::string(crypto::ChecksumName(*known));
+  }
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
+  RETURN_IF_ERROR(txn->Put(kUploadsTable, UploadRowKey(req.bucket, upload.upload_id), EncodeUpload(upload)));
+  RETURN_IF_ERROR(txn->Commit());
+  XmlOut xml("InitiateMultipartUploadResult");
+  xml.Leaf("Bucket", req.bucket).Leaf("Key", req.key).Leaf("UploadId", upload.upload_id);
+  S3Reply reply = XmlResponse(xml.Finish());
+  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  if (!upload.checksum_algorithm.empty()) {
+    reply.headers.emplace_back("x-amz-checksum-algorithm", upload.checksum_algorithm);
+  }
+  return reply;
+}
+
+StatusOr<std::unique_ptr<UploadSink>> UploadPart(S3Service& s3, const S3Request& req) {
+  ASSIGN_OR_RETURN(int number, PartNumberOf(req));
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
+  {
+    ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+    RETURN_IF_ERROR(ExistingUpload(*txn, req).status());
+  }
+  ASSIGN_OR_RETURN(BodyClaims claims, BodyClaimsOf(req));
+  const bool has_checksum = claims.algorithm.has_value();
+  const std::string header = has_checksum ? std::string(crypto::ChecksumHeaderName(*claims.algorithm)) : "";
+  ASSIGN_OR_RETURN(auto body, BodyWriter::Start(s3.blobs(), std::move(claims)));
+  return std::unique_ptr<UploadSink>(
+      std::make_unique<UploadPartSink>(s3, req, number, std::move(body), has_checksum, header));
+}
+
+StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
+  ASSIGN_OR_RETURN(std::vector<ChosenPart> chosen, ParseCompletion(req.body));
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
+  ASSIGN_OR_RETURN(UploadRecord upload, ExistingUpload(*txn, req));
+  ASSIGN_OR_RETURN(std::vector<PartRecord> parts, PartsOf(*txn, req.bucket, upload.upload_id));
+  std::map<int, const PartRecord*> by_number;
+  for (const auto& p : parts) by_number[p.number] = &p;
+  ObjectRecord record;
+  record.bucket = req.bucket;
+  record.key = req.key;
+  record.content = upload.content;
+  record.tags = upload.tags;
+  record.storage_class = upload.storage_class;
+  crypto::Md5 etag_md5;
+  std::set<std::string> used;
+  for (std::size_t i = 0; i < chosen.size(); ++i) {
+    const auto it = by_number.find(chosen[i].number);
+    if (it == by_number.end() || !EtagListMatches(chosen[i].etag, it->second->etag)) return InvalidPart();
+    const PartRecord& part = *it->second;
+    if (i + 1 < chosen.size() && part.size < kMinPartBytes) {
+      return S3Error("EntityTooSmall",
+                     "Your proposed upload is smaller than the minimum allowed object size.");
+    }
+    std::optional<Bytes> md5 = HexDecode(part.etag.substr(1, part.etag.size() - 2));
+    if (!md5) return InternalError("corrupt part ETag");
+    etag_md5.Update(std::string_view(reinterpret_cast<const char*>(md5->data()), md5->size()));
+    record.parts.push_back({part.blob, part.size});
+    record.size += part.size;
+    used.insert(part.blob);
+  }
+  record.etag = "\"" + etag_md5.FinishHex() + "-" + std::to_string(chosen.size()) + "\"";
+  record.last_modified_ms = s3.NowMs();
+  ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, LoadObject(*txn, req.bucket, req.key));
+  RETURN_IF_ERROR(CheckWriteConditions(req, existing ? &*existing : nullptr));
+  RETURN_IF_ERROR(txn->Put(kObjectsTable, ObjectRowKey(req.bucket, req.key), EncodeObject(record)));
+  RETURN_IF_ERROR(txn->Delete(kUploadsTable, UploadRowKey(req.bucket, upload.upload_id)));
+  for (const auto& p : parts) {
+    RETURN_IF_ERROR(
+        txn->Delete(kPartsTable, PartRowKey(UploadRowKey(req.bucket, upload.upload_id), p.number)));
+  }
+  RETURN_IF_ERROR(txn->Commit());
+  std::vector<BlobRef> unused;
+  for (const auto& p : parts) {
+    if (!used.contains(p.blob)) unused.push_back({p.blob, p.size});
+  }
+  if (existing) unused.insert(unused.end(), existing->parts.begin(), existing->parts.end());
+  s3.RemoveBlobs(unused);
+  XmlOut xml("CompleteMultipartUploadResult");
+  xml.Leaf("Location", "/" + req.bucket + "/" + req.key).Leaf("Bucket", req.bucket).Leaf("Key", req.key);
+  xml.Leaf("ETag", record.etag);
+  S3Reply reply = XmlResponse(xml.Finish());
+  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  return reply;
+}
+
+StatusOr<S3Reply> AbortMultipartUpload(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:AbortMultipartUpload", true).status());
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
+  ASSIGN_OR_RETURN(UploadRecord upload, ExistingUpload(*txn, req));
+  ASSIGN_OR_RETURN(std::vector<PartRecord> parts, PartsOf(*txn, req.bucket, upload.upload_id));
+  RETURN_IF_ERROR(txn->Delete(kUploadsTable, UploadRowKey(req.bucket, upload.upload_id)));
+  std::vector<BlobRef> blobs;
+  for (const auto& p : parts) {
+    RETURN_IF_ERROR(
+        txn->Delete(kPartsTable, PartRowKey(UploadRowKey(req.bucket, upload.upload_id), p.number)));
+    blobs.push_back({p.blob, p.size});
+  }
+  RETURN_IF_ERROR(txn->Commit());
+  s3.RemoveBlobs(blobs);
+  S3Reply reply;
+  reply.status = 204;
+  return reply;
+}
+
+StatusOr<S3Reply> ListParts(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:ListMultipartUploadParts", true).status());
+  std::size_t max = 1000;
+  if (const std::string* m = req.Query("max-parts")) {
+    ASSIGN_OR_RETURN(max, ParseMaxKeys(*m, "max-parts", 1000));
+  }
+  int marker = 0;
+  if (const std::string* m = req.Query("part-number-marker")) {
+    ASSIGN_OR_RETURN(std::size_t parsed, ParseMaxKeys(*m, "part-number-marker", kMaxPartNumber));
+    marker = static_cast<int>(parsed);
+  }
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+  ASSIGN_OR_RETURN(UploadRecord upload, ExistingUpload(*txn, req));
+  ASSIGN_OR_RETURN(std::vector<PartRecord> parts, PartsOf(*txn, req.bucket, upload.upload_id));
+  std::erase_if(parts, [marker](const PartRecord& p) { return p.number <= marker; });
+  const bool truncated = parts.size() > max;
+  if (truncated) parts.resize(max);
+  XmlOut xml("ListPartsResult");
+  xml.Leaf("Bucket", req.bucket).Leaf("Key", req.key).Leaf("UploadId", upload.upload_id);
+  xml.Leaf("PartNumberMarker", static_cast<std::uint64_t>(marker));
+  if (!parts.empty()) xml.Leaf("NextPartNumberMarker", static_cast<std::uint64_t>(parts.back().number));
+  xml.Leaf("MaxParts", max).Leaf("IsTruncated", truncated ? "true" : "false");
+  for (const auto& p : parts) {
+    xml.Open("Part").Leaf("PartNumber", static_cast<std::uint64_t>(p.number));
+    xml.Leaf("LastModified", IsoMillis(p.last_modified_ms)).Leaf("ETag", p.etag).Leaf("Size", p.size);
+    if (!p.checksum.empty() && !upload.checksum_algorithm.empty()) {
+      xml.Leaf("Checksum" + upload.checksum_algorithm, p.checksum);
+    }
+    xml.Close();
+  }
+  xml.Open("Initiator").Leaf("ID", upload.initiator_arn).Leaf("DisplayName", upload.account).Close();
+  xml.Open("Owner").Leaf("ID", CanonicalUserId(upload.account)).Leaf("DisplayName", upload.account).Close();
+  xml.Leaf("StorageClass", upload.storage_class);
+  if (!upload.checksum_algorithm.empty()) xml.Leaf("ChecksumAlgorithm", upload.checksum_algorithm);
+  return XmlResponse(xml.Finish());
+}
+
+}  // namespace coffer::s3

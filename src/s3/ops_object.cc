@@ -1,0 +1,474 @@
+// Object operations: put, get, head, delete (one and many), copy, tagging,
+// attributes.
+#include <pugixml.hpp>
+
+#include "common/encoding.h"
+#include "crypto/crypto.h"
+#include "s3/body_writer.h"
+#include "s3/conditions.h"
+#include "s3/errors.h"
+#include "s3/object_body.h"
+#include "s3/ops.h"
+#include "s3/tagging.h"
+#include "s3/uri.h"
+#include "s3/xml.h"
+
+namespace coffer::s3 {
+namespace {
+
+constexpr std::size_t kMaxMetadataBytes = 2048;
+constexpr std::uint64_t kMaxCopyBytes = 5ULL << 30;
+
+Status CheckEncryptionHeaders(const S3Request& req) {
+  const std::string_view sse = req.Header("x-amz-server-side-encryption");
+  if (!sse.empty() && sse != "AES256") {
+    if (sse == "aws:kms" || sse == "aws:kms:dsse") {
+      return S3Error("NotImplemented",
+                     "Server-side encryption with KMS keys is not available on this server yet");
+    }
+    return InvalidArgument("The encryption method specified is not supported");
+  }
+  if (req.HasHeader("x-amz-server-side-encryption-customer-algorithm")) {
+    return S3Error("NotImplemented",
+                   "Server-side encryption with customer-provided keys is not available on this "
+                   "server yet");
+  }
+  return Status::Ok();
+}
+
+// Writes the record (replacing the current one), checking the conditional
+// write headers inside the same transaction so two writers cannot both win.
+class PutObjectSink final : public UploadSink {
+ public:
+  PutObjectSink(S3Service& s3, S3Request req, ContentHeaders content, Tags tags,
+                std::unique_ptr<BodyWriter> body, std::string algorithm)
+      : s3_(s3),
+        req_(std::move(req)),
+        content_(std::move(content)),
+        tags_(std::move(tags)),
+        body_(std::move(body)),
+        algorithm_(std::move(algorithm)) {}
+
+  Status Write(std::string_view data) override { return body_->Write(data); }
+
+  StatusOr<S3Reply> Finish(const std::string& trailer_checksum) override {
+    ASSIGN_OR_RETURN(WrittenBody written, body_->Commit(trailer_checksum));
+    ObjectRecord record;
+    record.bucket = req_.bucket;
+    record.key = req_.key;
+    record.etag = "\"" + written.md5_hex + "\"";
+    record.size = written.size;
+    record.last_modified_ms = s3_.NowMs();
+    record.content = std::move(content_);
+    record.tags = std::move(tags_);
+    record.parts = {BlobRef{written.blob, written.size}};
+    if (!written.checksum.empty()) {
+      record.checksum = written.checksum;
+      record.checksum_algorithm = algorithm_;
+    }
+    StatusOr<std::vector<BlobRef>> replaced = Commit(record);
+    if (!replaced.ok()) {
+      (void)s3_.blobs().Remove(written.blob);
+      return replaced.status();
+    }
+    s3_.RemoveBlobs(*replaced);
+    S3Reply reply;
+    reply.headers.emplace_back("ETag", record.etag);
+    reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+    if (!record.checksum.empty()) {
+      reply.headers.emplace_back(std::string("x-amz-checksum-") + Lower(record.checksum_algorithm),
+                                 record.checksum);
+    }
+    return reply;
+  }
+
+ private:
+  static std::string Lower(std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  }
+
+  StatusOr<std::vector<BlobRef>> Commit(const ObjectRecord& record) {
+    ASSIGN_OR_RETURN(auto txn, s3_.store().BeginWrite());
+    ASSIGN_OR_RETURN(std::optional<BucketRecord> bucket, LoadBucket(*txn, req_.bucket));
+    if (!bucket) return NoSuchBucket(req_.bucket);
+    ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, LoadObject(*txn, req_.bucket, req_.key));
+    RETURN_IF_ERROR(CheckWriteConditions(req_, existing ? &*existing : nullptr));
+    RETURN_IF_ERROR(txn->Put(kObjectsTable, ObjectRowKey(req_.bucket, req_.key), EncodeObject(record)));
+    RETURN_IF_ERROR(txn->Commit());
+    return existing ? existing->parts : std::vector<BlobRef>{};
+  }
+
+ private:
+  S3Service& s3_;
+  S3Request req_;
+  ContentHeaders content_;
+  Tags tags_;
+  std::unique_ptr<BodyWriter> body_;
+  std::string algorithm_;  // "CRC32" ..., empty when no checksum is in play
+};
+
+// Loads the object for a read, authorized as s3:GetObject.
+StatusOr<ObjectRecord> ReadableObject(S3Service& s3, const S3Request& req, std::string_view action) {
+  ASSIGN_OR_RETURN(BucketRecord bucket, s3.AuthorizedBucket(req, action, true));
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+  ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, LoadObject(*txn, req.bucket, req.key));
+  if (!object) return NoSuchKey(req.key);
+  return std::move(*object);
+}
+
+// The range of the body a GET or HEAD answers with (after partNumber/Range).
+struct Slice {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+  bool partial = false;
+  int parts_count = 0;  // set when partNumber was asked
+};
+
+bool IsMultipart(const ObjectRecord& o) { return o.etag.find('-') != std::string::npos; }
+
+StatusOr<Slice> SliceFor(const S3Request& req, const ObjectRecord& object) {
+  Slice slice{0, object.size, false, 0};
+  if (const std::string* part = req.Query("partNumber")) {
+    if (req.HasHeader("range"))
+      return InvalidRequest("Cannot specify both Range header and partNumber query parameter");
+    const int count = IsMultipart(object) ? static_cast<int>(object.parts.size()) : 1;
+    int n = 0;
+    if (part->empty() || part->size() > 5 || !std::all_of(part->begin(), part->end(), ::isdigit) ||
+        (n = std::stoi(*part)) < 1 || n > 10000) {
+      return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive");
+    }
+    if (n > count) return S3Error("InvalidPartNumber", "The requested partnumber is not satisfiable");
+    if (IsMultipart(object)) {
+      for (int i = 0; i < n - 1; ++i) slice.offset += object.parts[i].size;
+      slice.length = object.parts[n - 1].size;
+    }
+    slice.partial = true;
+    slice.parts_count = count;
+    return slice;
+  }
+  const std::string_view range = req.Header("range");
+  if (range.empty()) return slice;
+  std::optional<ByteRange> parsed = ParseRange(range, object.size);
+  if (!parsed) return slice;  // S3 ignores a Range it cannot parse
+  if (parsed->unsatisfiable) return S3Error("InvalidRange", "The requested range is not satisfiable");
+  return Slice{parsed->first, parsed->last - parsed->first + 1, true, 0};
+}
+
+void AddSliceHeaders(const ObjectRecord& object, const Slice& slice, S3Reply& reply) {
+  if (!slice.partial) return;
+  reply.status = 206;
+  reply.headers.emplace_back("Content-Range",
+                             "bytes " + std::to_string(slice.offset) + "-" +
+                                 std::to_string(slice.offset + slice.length - (slice.length ? 1 : 0)) + "/" +
+                                 std::to_string(object.size));
+  if (slice.parts_count > 0)
+    reply.headers.emplace_back("x-amz-mp-parts-count", std::to_string(slice.parts_count));
+}
+
+Status CheckOverrides(const S3Request& req, S3Reply& reply) {
+  static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
+      {"response-content-type", "Content-Type"},
+      {"response-content-language", "Content-Language"},
+      {"response-expires", "Expires"},
+      {"response-cache-control", "Cache-Control"},
+      {"response-content-disposition", "Content-Disposition"},
+      {"response-content-encoding", "Content-Encoding"}};
+  for (const auto& [param, header] : kOverrides) {
+    const std::string* value = req.Query(param);
+    if (value == nullptr) continue;
+    for (auto& h : reply.headers) {
+      if (h.first == header) h.second = *value;
+    }
+    if (std::none_of(reply.headers.begin(), reply.headers.end(),
+                     [&](const auth::Header& h) { return h.first == header; }))
+      reply.headers.emplace_back(std::string(header), *value);
+  }
+  return Status::Ok();
+}
+
+StatusOr<S3Reply> ObjectReply(S3Service& s3, const S3Request& req, bool with_body) {
+  ASSIGN_OR_RETURN(ObjectRecord object, ReadableObject(s3, req, "s3:GetObject"));
+  ASSIGN_OR_RETURN(ReadVerdict verdict, CheckReadConditions(req, object));
+  S3Reply reply;
+  if (verdict == ReadVerdict::kNotModified) {
+    reply.status = 304;
+    reply.headers.emplace_back("ETag", object.etag);
+    reply.headers.emplace_back("Last-Modified", HttpDate(object.last_modified_ms));
+    return reply;
+  }
+  ASSIGN_OR_RETURN(Slice slice, SliceFor(req, object));
+  AddObjectHeaders(object, reply);
+  AddSliceHeaders(object, slice, reply);
+  if (req.Header("x-amz-checksum-mode") == "ENABLED" && !object.checksum.empty() && !slice.partial) {
+    std::string name = "x-amz-checksum-";
+    for (char c : object.checksum_algorithm)
+      name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+    reply.headers.emplace_back(name, object.checksum);
+  }
+  RETURN_IF_ERROR(CheckOverrides(req, reply));
+  reply.content_length = slice.length;
+  if (with_body) {
+    ASSIGN_OR_RETURN(auto body, ObjectBody::Open(s3.blobs(), object.parts, slice.offset, slice.length));
+    reply.stream = std::move(body);
+  }
+  return reply;
+}
+
+}  // namespace
+
+StatusOr<ContentHeaders> ContentHeadersOf(const S3Request& req) {
+  ContentHeaders c;
+  c.content_type = std::string(req.Header("content-type"));
+  if (c.content_type.empty()) c.content_type = "binary/octet-stream";
+  c.content_encoding = std::string(req.Header("content-encoding"));
+  // aws-chunked is transfer framing, not the object's encoding.
+  if (c.content_encoding == "aws-chunked") c.content_encoding.clear();
+  if (c.content_encoding.starts_with("aws-chunked,")) c.content_encoding = c.content_encoding.substr(12);
+  c.content_disposition = std::string(req.Header("content-disposition"));
+  c.content_language = std::string(req.Header("content-language"));
+  c.cache_control = std::string(req.Header("cache-control"));
+  c.expires = std::string(req.Header("expires"));
+  std::size_t bytes = 0;
+  for (const auto& [name, value] : req.headers) {
+    if (name.size() <= 11) continue;
+    std::string lower = name;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!lower.starts_with("x-amz-meta-")) continue;
+    std::string key = lower.substr(11);
+    bytes += key.size() + value.size();
+    c.metadata[key] = value;
+  }
+  if (bytes > kMaxMetadataBytes) {
+    return S3Error("MetadataTooLarge", "Your metadata headers exceed the maximum allowed metadata size.");
+  }
+  return c;
+}
+
+void AddObjectHeaders(const ObjectRecord& object, S3Reply& reply) {
+  auto add = [&reply](std::string_view name, const std::string& value) {
+    if (!value.empty()) reply.headers.emplace_back(std::string(name), value);
+  };
+  add("Content-Type", object.content.content_type);
+  add("Content-Encoding", object.content.content_encoding);
+  add("Content-Disposition", object.content.content_disposition);
+  add("Content-Language", object.content.content_language);
+  add("Cache-Control", object.content.cache_control);
+  add("Expires", object.content.expires);
+  add("ETag", object.etag);
+  add("Last-Modified", HttpDate(object.last_modified_ms));
+  reply.headers.emplace_back("Accept-Ranges", "bytes");
+  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  for (const auto& [k, v] : object.content.metadata) reply.headers.emplace_back("x-amz-meta-" + k, v);
+  if (!object.tags.empty())
+    reply.headers.emplace_back("x-amz-tagging-count", std::to_string(object.tags.size()));
+}
+
+Status ValidateKey(std::string_view key) {
+  if (key.size() > 1024) return S3Error("KeyTooLongError", "Your key is too long");
+  return Status::Ok();
+}
+
+S3Reply XmlResponse(std::string body) {
+  S3Reply reply;
+  reply.headers.emplace_back("Content-Type", "application/xml");
+  reply.body = std::move(body);
+  return reply;
+}
+
+StatusOr<std::unique_ptr<UploadSink>> PutObject(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(ValidateKey(req.key));
+  RETURN_IF_ERROR(CheckEncryptionHeaders(req));
+  RETURN_IF_ERROR(CheckConditionalWriteHeaders(req));
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
+  ASSIGN_OR_RETURN(ContentHeaders content, ContentHeadersOf(req));
+  ASSIGN_OR_RETURN(Tags tags, ParseTaggingHeader(req.Header("x-amz-tagging"), kMaxObjectTags));
+  ASSIGN_OR_RETURN(BodyClaims claims, BodyClaimsOf(req));
+  const std::string algorithm = claims.algorithm ? std::string(crypto::ChecksumName(*claims.algorithm)) : "";
+  ASSIGN_OR_RETURN(auto body, BodyWriter::Start(s3.blobs(), std::move(claims)));
+  return std::unique_ptr<UploadSink>(std::make_unique<PutObjectSink>(
+      s3, req, std::move(content), std::move(tags), std::move(body), algorithm));
+}
+
+StatusOr<S3Reply> GetObject(S3Service& s3, const S3Request& req) { return ObjectReply(s3, req, true); }
+
+StatusOr<S3Reply> HeadObject(S3Service& s3, const S3Request& req) { return ObjectReply(s3, req, false); }
+
+StatusOr<S3Reply> DeleteObject(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:DeleteObject", true).status());
+  std::vector<BlobRef> removed;
+  {
+    ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
+    ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, LoadObject(*txn, req.bucket, req.key));
+    if (existing) {
+      RETURN_IF_ERROR(txn->Delete(kObjectsTable, ObjectRowKey(req.bucket, req.key)));
+      RETURN_IF_ERROR(txn->Commit());
+      removed = existing->parts;
+    }
+  }
+  s3.RemoveBlobs(removed);
+  S3Reply reply;
+  reply.status = 204;
+  return reply;
+}
+
+StatusOr<S3Reply> DeleteObjects(S3Service& s3, const S3Request& req) {
+  if (!req.HasHeader("content-md5") &&
+      std::none_of(
+          req.headers.begin(), req.headers.end(),
+          [](const auth::Header& h) { return crypto::ChecksumAlgorithmFromHeader(h.first).has_value(); }) &&
+      !req.HasHeader("x-amz-sdk-checksum-algorithm")) {
+    return InvalidRequest("Missing required header for this request: Content-MD5");
+  }
+  {
+    ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+    ASSIGN_OR_RETURN(std::optional<BucketRecord> bucket, LoadBucket(*txn, req.bucket));
+    if (!bucket) return NoSuchBucket(req.bucket);
+  }
+  ASSIGN_OR_RETURN(XmlDoc doc, XmlDoc::Parse(req.body));
+  ASSIGN_OR_RETURN(pugi::xml_node root, doc.Root("Delete"));
+  const bool quiet = ChildText(root, "Quiet") == "true";
+  const auto objects = Children(root, "Object");
+  if (objects.empty() || objects.size() > 1000) return MalformedXml();
+  XmlOut xml("DeleteResult");
+  for (const auto& node : objects) {
+    if (!HasChild(node, "Key")) return MalformedXml();
+    S3Request one = req;
+    one.key = ChildText(node, "Key");
+    StatusOr<S3Reply> done = DeleteObject(s3, one);
+    if (done.ok()) {
+      if (!quiet) xml.Open("Deleted").Leaf("Key", one.key).Close();
+      continue;
+    }
+    const S3ErrorInfo info = S3ErrorFor(done.status());
+    xml.Open("Error")
+        .Leaf("Key", one.key)
+        .Leaf("Code", info.code)
+        .Leaf("Message", done.status().message())
+        .Close();
+  }
+  return XmlResponse(xml.Finish());
+}
+
+StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(ValidateKey(req.key));
+  RETURN_IF_ERROR(CheckEncryptionHeaders(req));
+  ASSIGN_OR_RETURN(CopySource source, ParseCopySource(req.Header("x-amz-copy-source")));
+  S3Request read = req;
+  read.bucket = source.bucket;
+  read.key = source.key;
+  ASSIGN_OR_RETURN(ObjectRecord from, ReadableObject(s3, read, "s3:GetObject"));
+  RETURN_IF_ERROR(CheckCopySourceConditions(req, from));
+  if (from.size > kMaxCopyBytes) {
+    return InvalidRequest(
+        "The specified copy source is larger than the maximum allowable size for a copy source: "
+        "5368709120");
+  }
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
+  const std::string_view directive = req.Header("x-amz-metadata-directive");
+  if (!directive.empty() && directive != "COPY" && directive != "REPLACE") {
+    return InvalidArgument("Unknown metadata directive.");
+  }
+  const bool replace = directive == "REPLACE";
+  const std::string_view tag_directive = req.Header("x-amz-tagging-directive");
+  if (source.bucket == req.bucket && source.key == req.key && !replace &&
+      !req.HasHeader("x-amz-storage-class") && !req.HasHeader("x-amz-server-side-encryption")) {
+    return InvalidRequest(
+        "This copy request is illegal because it is trying to copy an object to itself without "
+        "changing the object's metadata, storage class, website redirect location or encryption "
+        "attributes.");
+  }
+  ObjectRecord record = from;
+  record.bucket = req.bucket;
+  record.key = req.key;
+  if (replace) {
+    ASSIGN_OR_RETURN(record.content, ContentHeadersOf(req));
+  }
+  if (tag_directive == "REPLACE") {
+    ASSIGN_OR_RETURN(record.tags, ParseTaggingHeader(req.Header("x-amz-tagging"), kMaxObjectTags));
+  }
+  ASSIGN_OR_RETURN(auto body, ObjectBody::Open(s3.blobs(), from.parts, 0, from.size));
+  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), *body));
+  record.parts = {BlobRef{copied.blob, copied.size}};
+  record.etag = "\"" + copied.md5_hex + "\"";
+  record.last_modified_ms = s3.NowMs();
+  if (IsMultipart(from)) {
+    record.checksum.clear();
+    record.checksum_algorithm.clear();
+  }
+  std::vector<BlobRef> replaced;
+  {
+    auto txn_or = s3.store().BeginWrite();
+    Status st = txn_or.status();
+    if (st.ok()) {
+      auto existing = LoadObject(**txn_or, req.bucket, req.key);
+      st = existing.status();
+      if (st.ok() && *existing) replaced = (*existing)->parts;
+      if (st.ok())
+        st = (*txn_or)->Put(kObjectsTable, ObjectRowKey(req.bucket, req.key), EncodeObject(record));
+      if (st.ok()) st = (*txn_or)->Commit();
+    }
+    if (!st.ok()) {
+      (void)s3.blobs().Remove(copied.blob);
+      return st;
+    }
+  }
+  s3.RemoveBlobs(replaced);
+  XmlOut xml("CopyObjectResult");
+  xml.Leaf("ETag", record.etag).Leaf("LastModified", IsoMillis(record.last_modified_ms));
+  S3Reply reply = XmlResponse(xml.Finish());
+  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  return reply;
+}
+
+StatusOr<S3Reply> PutObjectTagging(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObjectTagging", true).status());
+  ASSIGN_OR_RETURN(Tags tags, ParseTaggingXml(req.body, kMaxObjectTags));
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
+  ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, LoadObject(*txn, req.bucket, req.key));
+  if (!object) return NoSuchKey(req.key);
+  object->tags = std::move(tags);
+  RETURN_IF_ERROR(txn->Put(kObjectsTable, ObjectRowKey(req.bucket, req.key), EncodeObject(*object)));
+  RETURN_IF_ERROR(txn->Commit());
+  return S3Reply{};
+}
+
+StatusOr<S3Reply> GetObjectTagging(S3Service& s3, const S3Request& req) {
+  ASSIGN_OR_RETURN(ObjectRecord object, ReadableObject(s3, req, "s3:GetObjectTagging"));
+  return XmlResponse(TaggingXml(object.tags));
+}
+
+StatusOr<S3Reply> DeleteObjectTagging(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:DeleteObjectTagging", true).status());
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
+  ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, LoadObject(*txn, req.bucket, req.key));
+  if (!object) return NoSuchKey(req.key);
+  object->tags.clear();
+  RETURN_IF_ERROR(txn->Put(kObjectsTable, ObjectRowKey(req.bucket, req.key), EncodeObject(*object)));
+  RETURN_IF_ERROR(txn->Commit());
+  S3Reply reply;
+  reply.status = 204;
+  return reply;
+}
+
+StatusOr<S3Reply> GetObjectAttributes(S3Service& s3, const S3Request& req) {
+  const std::string_view wanted = req.Header("x-amz-object-attributes");
+  if (wanted.empty()) return InvalidArgument("Invalid attribute name specified.");
+  ASSIGN_OR_RETURN(ObjectRecord object, ReadableObject(s3, req, "s3:GetObjectAttributes"));
+  auto asked = [&wanted](std::string_view name) { return wanted.find(name) != std::string_view::npos; };
+  XmlOut xml("GetObjectAttributesResponse");
+  if (asked("ETag")) xml.Leaf("ETag", object.etag.substr(1, object.etag.size() - 2));
+  if (asked("Checksum") && !object.checksum.empty()) {
+    xml.Open("Checksum").Leaf("Checksum" + object.checksum_algorithm, object.checksum).Close();
+  }
+  if (asked("ObjectParts") && IsMultipart(object)) {
+    xml.Open("ObjectParts").Leaf("TotalPartsCount", object.parts.size()).Close();
+  }
+  if (asked("StorageClass")) xml.Leaf("StorageClass", object.storage_class);
+  if (asked("ObjectSize")) xml.Leaf("ObjectSize", object.size);
+  S3Reply reply = XmlResponse(xml.Finish());
+  reply.headers.emplace_back("Last-Modified", HttpDate(object.last_modified_ms));
+  return reply;
+}
+
+}  // namespace coffer::s3

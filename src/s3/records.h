@@ -1,0 +1,124 @@
+// What S3 keeps about buckets, objects and multipart uploads, and where: four
+// Store tables of JSON records. Object bytes are not here: they live in the
+// blob store (blobs/), encrypted at rest, and a record lists the blobs that
+// make its body in order (one for a PUT, one per part after a multipart
+// upload, so completing an upload copies nothing).
+//
+//   s3_buckets  name                   -> BucketRecord
+//   s3_objects  bucket "/" key         -> ObjectRecord (the current version)
+//   s3_uploads  bucket "/" upload id   -> UploadRecord
+//   s3_parts    upload id "/" %05d     -> PartRecord
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/status_or.h"
+#include "store/store.h"
+
+namespace coffer::s3 {
+
+inline constexpr std::string_view kBucketsTable = "s3_buckets";
+inline constexpr std::string_view kObjectsTable = "s3_objects";
+inline constexpr std::string_view kUploadsTable = "s3_uploads";
+inline constexpr std::string_view kPartsTable = "s3_parts";
+
+using Tags = std::map<std::string, std::string>;
+
+// A Scan limit meaning "every row" (a limit of 0 means none). Bounded lists
+// only: buckets of an account, uploads of a bucket, parts of an upload.
+inline constexpr std::size_t kAllRows = 1 << 20;
+
+struct PublicAccessBlock {
+  bool block_public_acls = false;
+  bool ignore_public_acls = false;
+  bool block_public_policy = false;
+  bool restrict_public_buckets = false;
+};
+
+struct BucketRecord {
+  std::string name;
+  std::string account;
+  std::string region;
+  std::int64_t created_ms = 0;
+  std::string versioning;  // "", "Enabled" or "Suspended"
+  std::optional<Tags> tags;
+  std::optional<PublicAccessBlock> public_access_block;
+};
+
+// The headers S3 stores with an object and returns on GET/HEAD.
+struct ContentHeaders {
+  std::string content_type;
+  std::string content_encoding;
+  std::string content_disposition;
+  std::string content_language;
+  std::string cache_control;
+  std::string expires;
+  std::map<std::string, std::string> metadata;  // x-amz-meta-* without the prefix, lower-case names
+};
+
+struct BlobRef {
+  std::string blob;
+  std::uint64_t size = 0;
+};
+
+struct ObjectRecord {
+  std::string bucket;
+  std::string key;
+  std::string etag;  // with quotes, as sent in ETag
+  std::uint64_t size = 0;
+  std::int64_t last_modified_ms = 0;
+  ContentHeaders content;
+  Tags tags;
+  std::vector<BlobRef> parts;      // the body, in order; one entry unless multipart
+  std::string checksum_algorithm;  // "CRC32" ..., empty when none was given
+  std::string checksum;            // base64, of the whole object (single PUT) or composite
+  std::string storage_class = "STANDARD";
+};
+
+struct UploadRecord {
+  std::string upload_id;
+  std::string bucket;
+  std::string key;
+  std::string account;
+  std::string initiator_arn;
+  std::int64_t initiated_ms = 0;
+  ContentHeaders content;
+  Tags tags;
+  std::string checksum_algorithm;
+  std::string storage_class = "STANDARD";
+};
+
+struct PartRecord {
+  int number = 0;
+  std::string blob;
+  std::uint64_t size = 0;
+  std::string etag;  // with quotes
+  std::int64_t last_modified_ms = 0;
+  std::string checksum;  // base64 of the upload's algorithm, when it has one
+};
+
+std::string EncodeBucket(const BucketRecord& r);
+StatusOr<BucketRecord> DecodeBucket(std::string_view text);
+std::string EncodeObject(const ObjectRecord& r);
+StatusOr<ObjectRecord> DecodeObject(std::string_view text);
+std::string EncodeUpload(const UploadRecord& r);
+StatusOr<UploadRecord> DecodeUpload(std::string_view text);
+std::string EncodePart(const PartRecord& r);
+StatusOr<PartRecord> DecodePart(std::string_view text);
+
+std::string ObjectRowKey(std::string_view bucket, std::string_view key);
+std::string PartRowKey(std::string_view upload_id, int number);
+
+// Typed reads inside a transaction; nullopt when absent.
+StatusOr<std::optional<BucketRecord>> LoadBucket(store::Txn& txn, std::string_view name);
+StatusOr<std::optional<ObjectRecord>> LoadObject(store::Txn& txn, std::string_view bucket,
+                                                 std::string_view key);
+std::string UploadRowKey(std::string_view bucket, std::string_view upload_id);
+StatusOr<std::optional<UploadRecord>> LoadUpload(store::Txn& txn, std::string_view bucket,
+                                                 std::string_view upload_id);
+
+}  // namespace coffer::s3

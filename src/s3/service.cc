@@ -1,0 +1,120 @@
+#include "s3/service.h"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include "policy/global_keys.h"
+#include "policy/policy.h"
+#include "s3/errors.h"
+
+namespace coffer::s3 {
+namespace {
+
+bool EqualsNoCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+}  // namespace
+
+std::string_view S3Request::Header(std::string_view name) const {
+  for (const auto& [k, v] : headers) {
+    if (EqualsNoCase(k, name)) return v;
+  }
+  return {};
+}
+
+bool S3Request::HasHeader(std::string_view name) const {
+  return std::any_of(headers.begin(), headers.end(),
+                     [&](const auth::Header& h) { return EqualsNoCase(h.first, name); });
+}
+
+const std::string* S3Request::Query(std::string_view name) const {
+  const auto it = query.find(std::string(name));
+  return it == query.end() ? nullptr : &it->second;
+}
+
+S3Service::S3Service(store::Store& store, blobs::BlobStore& blobs, policy::IdentityPolicySource& identities,
+                     const Clock& clock, RandomSource& random)
+    : store_(store), blobs_(blobs), identities_(identities), clock_(clock), random_(random) {}
+
+std::int64_t S3Service::NowMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch()).count();
+}
+
+Status S3Service::Authorize(const S3Request& req, std::string_view action, std::string_view resource,
+                            const BucketRecord* bucket) {
+  policy::Request request;
+  request.caller = req.who.caller;
+  request.action = std::string(action);
+  request.resource = std::string(resource);
+  policy::AddGlobalKeys(req.who, clock_.Now(), request.keys);
+  bool allowed = false;
+  bool denied = false;
+  ASSIGN_OR_RETURN(auto policies, identities_.PoliciesFor(req.who));
+  for (const auto& named : policies) {
+    const policy::Evaluation e = policy::Evaluate(*named.policy, request, false, named.name);
+    if (e.decision == policy::Decision::kExplicitDeny) denied = true;
+    if (e.decision == policy::Decision::kAllow) allowed = true;
+  }
+  const bool same_account = bucket == nullptr || bucket->account == req.who.caller.account;
+  if (!denied && allowed && same_account) return Status::Ok();
+  return S3Error("AccessDenied", "Access Denied");
+}
+
+StatusOr<BucketRecord> S3Service::AuthorizedBucket(const S3Request& req, std::string_view action,
+                                                   bool object_level) {
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  ASSIGN_OR_RETURN(std::optional<BucketRecord> bucket, LoadBucket(*txn, req.bucket));
+  if (!bucket) return NoSuchBucket(req.bucket);
+  const std::string resource = object_level ? ObjectArn(req.bucket, req.key) : BucketArn(req.bucket);
+  RETURN_IF_ERROR(Authorize(req, action, resource, &*bucket));
+  return std::move(*bucket);
+}
+
+void S3Service::RemoveBlobs(const std::vector<BlobRef>& parts) {
+  for (const auto& part : parts) (void)blobs_.Remove(part.blob);
+}
+
+std::string BucketArn(std::string_view bucket) { return "arn:aws:s3:::" + std::string(bucket); }
+
+std::string ObjectArn(std::string_view bucket, std::string_view key) {
+  return "arn:aws:s3:::" + std::string(bucket) + "/" + std::string(key);
+}
+
+std::string HttpDate(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  const std::size_t n = std::strftime(buf, sizeof(buf), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return std::string(buf, n);
+}
+
+std::string IsoMillis(std::int64_t ms) {
+  const std::time_t t = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  const std::size_t n = std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[80];
+  std::snprintf(out, sizeof(out), "%.*s.%03dZ", static_cast<int>(n), buf, static_cast<int>(ms % 1000));
+  return out;
+}
+
+std::optional<std::int64_t> ParseHttpDate(std::string_view text) {
+  std::tm tm{};
+  const std::string s(text);
+  // IMF-fixdate, the obsolete RFC 850 form and ISO 8601, as S3 accepts.
+  for (const char* format :
+       {"%a, %d %b %Y %H:%M:%S GMT", "%A, %d-%b-%y %H:%M:%S GMT", "%Y-%m-%dT%H:%M:%SZ"}) {
+    tm = {};
+    const char* end = strptime(s.c_str(), format, &tm);
+    if (end != nullptr && (*end == '\0' || *end == '.')) return static_cast<std::int64_t>(timegm(&tm)) * 1000;
+  }
+  return std::nullopt;
+}
+
+}  // namespace coffer::s3

@@ -117,9 +117,10 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--sweep-interval", sweep_seconds, "Seconds between deletion/rotation sweeps")
       ->capture_default_str();
   serve_cmd->add_option("--log-level", log_level, "trace|debug|info|warn|error")->capture_default_str();
-  serve_cmd->add_option("--s3-domain", serve.s3_domains,
-                        "Host name under which <bucket>.<name> addresses an S3 bucket (virtual-hosted style); "
-                        "bucket.localhost and bucket.s3.<region>.localhost always work");
+  serve_cmd->add_option(
+      "--s3-domain", serve.s3_domains,
+      "Host name under which <bucket>.<name> addresses an S3 bucket (virtual-hosted style); "
+      "bucket.localhost and bucket.s3.<region>.localhost always work");
   serve_cmd->add_option("--rotators", serve.rotators_file,
                         "JSON file of Secrets Manager rotators (built-in PostgreSQL, webhook)");
   serve_cmd->add_option("--ssm-policy-webhook", serve.ssm_policy_webhook,

@@ -122,8 +122,11 @@ std::optional<ByteRange> ParseRange(std::string_view header, std::uint64_t size)
 StatusOr<CopySource> ParseCopySource(std::string_view header) {
   const Status invalid = InvalidArgument("Invalid copy source object key");
   std::string_view raw = header;
+  std::optional<std::string> version_id;
   if (const std::size_t q = raw.find('?'); q != std::string_view::npos) {
     if (!raw.substr(q + 1).starts_with("versionId=")) return invalid;
+    version_id = std::string(raw.substr(q + 11));
+    if (version_id->empty()) return invalid;
     raw = raw.substr(0, q);
   }
   std::optional<std::string> decoded = PercentDecode(raw, false);
@@ -132,7 +135,7 @@ StatusOr<CopySource> ParseCopySource(std::string_view header) {
   if (path.starts_with("/")) path.remove_prefix(1);
   const std::size_t slash = path.find('/');
   if (slash == std::string_view::npos || slash == 0 || slash + 1 >= path.size()) return invalid;
-  return CopySource{std::string(path.substr(0, slash)), std::string(path.substr(slash + 1))};
+  return CopySource{std::string(path.substr(0, slash)), std::string(path.substr(slash + 1)), version_id};
 }
 
 Status CheckCopySourceConditions(const S3Request& req, const ObjectRecord& source) {

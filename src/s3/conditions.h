@@ -34,6 +34,7 @@ std::optional<ByteRange> ParseRange(std::string_view header, std::uint64_t size)
 struct CopySource {
   std::string bucket;
   std::string key;
+  std::optional<std::string> version_id;  // from "?versionId="
 };
 StatusOr<CopySource> ParseCopySource(std::string_view header);
 Status CheckCopySourceConditions(const S3Request& req, const ObjectRecord& source);

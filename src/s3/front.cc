@@ -252,7 +252,16 @@ StatusOr<S3Front::Prepared> S3Front::Begin(Exchange& ex, const server::Connectio
   auth::VerifyOptions verify;
   verify.body_follows = true;
   verify.want_signing_key = true;
-  ASSIGN_OR_RETURN(auth::VerifiedIdentity identity, verifier_.Verify(ex.head, verify));
+  StatusOr<auth::VerifiedIdentity> verified = verifier_.Verify(ex.head, verify);
+  if (!verified.ok()) {
+    // A presigned URL past X-Amz-Expires is S3's AccessDenied, not a clock skew.
+    if (verified.status().code() == ErrorCode::kSignatureExpired &&
+        query.find("X-Amz-Signature=") != std::string_view::npos) {
+      return S3Error("AccessDenied", "Request has expired");
+    }
+    return verified.status();
+  }
+  auth::VerifiedIdentity identity = std::move(*verified);
   ex.trace.region = identity.region;
   ex.trace.caller.access_key_id = identity.access_key_id;
   if (identity.service != "s3") {

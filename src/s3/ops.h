@@ -21,6 +21,8 @@ StatusOr<S3Reply> DeleteBucketTagging(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> PutPublicAccessBlock(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> GetPublicAccessBlock(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> DeletePublicAccessBlock(S3Service& s3, const S3Request& req);
+StatusOr<S3Reply> PutBucketVersioning(S3Service& s3, const S3Request& req);
+StatusOr<S3Reply> GetBucketVersioning(S3Service& s3, const S3Request& req);
 
 // Objects.
 StatusOr<std::unique_ptr<UploadSink>> PutObject(S3Service& s3, const S3Request& req);
@@ -38,15 +40,26 @@ StatusOr<S3Reply> GetObjectAttributes(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> ListObjectsV2(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> ListObjects(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> ListMultipartUploads(S3Service& s3, const S3Request& req);
+StatusOr<S3Reply> ListObjectVersions(S3Service& s3, const S3Request& req);
 
 // Multipart uploads.
 StatusOr<S3Reply> CreateMultipartUpload(S3Service& s3, const S3Request& req);
 StatusOr<std::unique_ptr<UploadSink>> UploadPart(S3Service& s3, const S3Request& req);
+StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> AbortMultipartUpload(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> ListParts(S3Service& s3, const S3Request& req);
 
 // Shared helpers.
+struct WrittenObject {
+  std::vector<BlobRef> unreferenced;  // remove after commit
+  bool versioned = false;             // answers carry x-amz-version-id
+};
+// Inside `txn`: the bucket must exist, the conditional-write headers
+// (If-None-Match / If-Match) must hold, then `record` becomes the key's
+// current version (versions.h).
+StatusOr<WrittenObject> WriteObject(S3Service& s3, store::Txn& txn, const S3Request& req,
+                                    ObjectRecord& record);
 Status ValidateBucketName(std::string_view name);
 Status ValidateKey(std::string_view key);
 // The 64-hex canonical user id S3 shows as an Owner ID, derived from the account.

@@ -132,7 +132,8 @@ StatusOr<S3Reply> DeleteBucket(S3Service& s3, const S3Request& req) {
   ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
   ASSIGN_OR_RETURN(auto objects, txn->Scan(kObjectsTable, req.bucket + "/", "", 1));
   ASSIGN_OR_RETURN(auto uploads, txn->Scan(kUploadsTable, req.bucket + "/", "", 1));
-  if (!objects.empty() || !uploads.empty()) {
+  ASSIGN_OR_RETURN(auto versions, txn->Scan(kVersionsTable, req.bucket + "/", "", 1));
+  if (!objects.empty() || !uploads.empty() || !versions.empty()) {
     return S3Error("BucketNotEmpty", "The bucket you tried to delete is not empty");
   }
   RETURN_IF_ERROR(txn->Delete(kBucketsTable, req.bucket));
@@ -254,6 +255,29 @@ StatusOr<S3Reply> DeletePublicAccessBlock(S3Service& s3, const S3Request& req) {
     return Status::Ok();
   }));
   return NoContent();
+}
+
+StatusOr<S3Reply> PutBucketVersioning(S3Service& s3, const S3Request& req) {
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutBucketVersioning", false).status());
+  ASSIGN_OR_RETURN(XmlDoc doc, XmlDoc::Parse(req.body));
+  ASSIGN_OR_RETURN(pugi::xml_node root, doc.Root("VersioningConfiguration"));
+  const std::string status = ChildText(root, "Status");
+  if (status != "Enabled" && status != "Suspended") return MalformedXml();
+  if (ChildText(root, "MfaDelete") == "Enabled") {
+    return InvalidRequest("DevPay and Mfa are mutually exclusive authorization methods.");
+  }
+  RETURN_IF_ERROR(UpdateBucket(s3, req.bucket, [&](BucketRecord& b) {
+    b.versioning = status;
+    return Status::Ok();
+  }));
+  return S3Reply{};
+}
+
+StatusOr<S3Reply> GetBucketVersioning(S3Service& s3, const S3Request& req) {
+  ASSIGN_OR_RETURN(BucketRecord bucket, s3.AuthorizedBucket(req, "s3:GetBucketVersioning", false));
+  XmlOut xml("VersioningConfiguration");
+  if (!bucket.versioning.empty()) xml.Leaf("Status", bucket.versioning);
+  return XmlReply(xml.Finish());
 }
 
 }  // namespace coffer::s3

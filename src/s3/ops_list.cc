@@ -6,6 +6,7 @@
 #include "s3/errors.h"
 #include "s3/ops.h"
 #include "s3/uri.h"
+#include "s3/versions.h"
 #include "s3/xml.h"
 
 namespace coffer::s3 {
@@ -53,6 +54,14 @@ StatusOr<ListOutput> Walk(S3Service& s3, const std::string& bucket, const ListIn
         const std::size_t at = key.find(in.delimiter, in.prefix.size());
         if (at != std::string::npos) common = key.substr(0, at + in.delimiter.size());
       }
+      std::optional<ObjectRecord> record;
+      if (common.empty()) {
+        ASSIGN_OR_RETURN(record, DecodeObject(row.value));
+        if (record->delete_marker) {  // a deleted key is not listed
+          start = row.key;
+          continue;
+        }
+      }
       if (count == in.max) {
         out.truncated = true;
         return out;
@@ -66,8 +75,7 @@ StatusOr<ListOutput> Walk(S3Service& s3, const std::string& bucket, const ListIn
         rescan = true;
         break;
       }
-      ASSIGN_OR_RETURN(ObjectRecord record, DecodeObject(row.value));
-      out.contents.push_back(std::move(record));
+      out.contents.push_back(std::move(*record));
       out.last = key;
       start = row.key;
     }
@@ -203,6 +211,119 @@ StatusOr<S3Reply> ListMultipartUploads(S3Service& s3, const S3Request& req) {
     xml.Open("Owner").Leaf("ID", CanonicalUserId(u.account)).Leaf("DisplayName", u.account).Close();
     xml.Leaf("StorageClass", u.storage_class).Leaf("Initiated", IsoMillis(u.initiated_ms)).Close();
   }
+  return XmlResponse(xml.Finish());
+}
+
+namespace {
+
+void WriteVersion(XmlOut& xml, const ObjectRecord& v, bool latest, bool url, const std::string& account) {
+  xml.Open(v.delete_marker ? "DeleteMarker" : "Version").Leaf("Key", url ? UrlEncode(v.key, true) : v.key);
+  xml.Leaf("VersionId", v.version_id).Leaf("IsLatest", latest ? "true" : "false");
+  xml.Leaf("LastModified", IsoMillis(v.last_modified_ms));
+  if (!v.delete_marker) {
+    xml.Leaf("ETag", v.etag).Leaf("Size", v.size).Leaf("StorageClass", v.storage_class);
+  }
+  xml.Open("Owner").Leaf("ID", CanonicalUserId(account)).Leaf("DisplayName", account).Close();
+  xml.Close();
+}
+
+// Every version of one key, newest first (the current one first).
+StatusOr<std::vector<ObjectRecord>> VersionsOf(store::Txn& txn, const ObjectRecord& current) {
+  std::vector<ObjectRecord> out{current};
+  std::string after;
+  for (;;) {
+    ASSIGN_OR_RETURN(auto rows, txn.Scan(kVersionsTable, VersionRowPrefix(current.bucket, current.key), after,
+                                         kScanBatch));
+    for (const auto& row : rows) {
+      ASSIGN_OR_RETURN(ObjectRecord r, DecodeObject(row.value));
+      out.push_back(std::move(r));
+    }
+    if (rows.size() < kScanBatch) return out;
+    after = rows.back().key;
+  }
+}
+
+}  // namespace
+
+StatusOr<S3Reply> ListObjectVersions(S3Service& s3, const S3Request& req) {
+  ASSIGN_OR_RETURN(BucketRecord bucket, s3.AuthorizedBucket(req, "s3:ListBucketVersions", false));
+  ASSIGN_OR_RETURN(ListInput in, CommonInput(req));
+  const std::string key_marker = req.Query("key-marker") ? *req.Query("key-marker") : "";
+  const std::string id_marker = req.Query("version-id-marker") ? *req.Query("version-id-marker") : "";
+  if (!id_marker.empty() && key_marker.empty()) {
+    return InvalidArgument("A version-id marker cannot be specified without a key marker.");
+  }
+  const bool url = req.Query("encoding-type") != nullptr;
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+  XmlOut xml("ListVersionsResult");
+  xml.Leaf("Name", bucket.name).Leaf("Prefix", url ? UrlEncode(in.prefix, true) : in.prefix);
+  xml.Leaf("KeyMarker", key_marker).Leaf("VersionIdMarker", id_marker).Leaf("MaxKeys", in.max);
+  if (!in.delimiter.empty()) xml.Leaf("Delimiter", in.delimiter);
+  XmlOut entries = XmlOut::Fragment();  // written after IsTruncated and the markers
+  std::vector<std::string> prefixes;
+  std::size_t count = 0;
+  bool truncated = false;
+  std::string next_key, next_id, last_prefix;
+  // With a version-id marker the marker's own key is resumed; without, it is skipped.
+  std::string start = key_marker.empty() ? "" : ObjectRowKey(bucket.name, key_marker);
+  bool resume_in_key = !id_marker.empty();
+  for (bool more = true; more && !truncated;) {
+    ASSIGN_OR_RETURN(auto rows, txn->Scan(kObjectsTable, bucket.name + "/" + in.prefix, start, kScanBatch));
+    more = rows.size() == kScanBatch;
+    if (resume_in_key) {
+      // Scan is "strictly after": fetch the marker's key itself.
+      ASSIGN_OR_RETURN(auto own, txn->Get(kObjectsTable, ObjectRowKey(bucket.name, key_marker)));
+      if (own) rows.insert(rows.begin(), store::Entry{ObjectRowKey(bucket.name, key_marker), *own});
+    }
+    for (const auto& row : rows) {
+      start = row.key;
+      const std::string key = row.key.substr(bucket.name.size() + 1);
+      if (!in.delimiter.empty()) {
+        const std::size_t at = key.find(in.delimiter, in.prefix.size());
+        if (at != std::string::npos) {
+          const std::string common = key.substr(0, at + in.delimiter.size());
+          if (common == last_prefix) continue;
+          if (count == in.max) {
+            truncated = true;
+            break;
+          }
+          prefixes.push_back(common);
+          last_prefix = common;
+          next_key = common;
+          next_id.clear();
+          ++count;
+          continue;
+        }
+      }
+      ASSIGN_OR_RETURN(ObjectRecord current, DecodeObject(row.value));
+      ASSIGN_OR_RETURN(std::vector<ObjectRecord> versions, VersionsOf(*txn, current));
+      bool skipping = resume_in_key && key == key_marker;
+      for (std::size_t i = 0; i < versions.size(); ++i) {
+        if (skipping) {
+          if (versions[i].version_id == id_marker) skipping = false;
+          continue;
+        }
+        if (count == in.max) {
+          truncated = true;
+          break;
+        }
+        WriteVersion(entries, versions[i], i == 0, url, bucket.account);
+        next_key = key;
+        next_id = versions[i].version_id;
+        ++count;
+      }
+      if (truncated) break;
+    }
+    resume_in_key = false;
+  }
+  xml.Leaf("IsTruncated", truncated ? "true" : "false");
+  if (truncated) {
+    xml.Leaf("NextKeyMarker", url ? UrlEncode(next_key, true) : next_key);
+    if (!next_id.empty()) xml.Leaf("NextVersionIdMarker", next_id);
+  }
+  if (url) xml.Leaf("EncodingType", "url");
+  xml.Raw(entries.Finish());
+  WritePrefixes(xml, prefixes, url);
   return XmlResponse(xml.Finish());
 }
 

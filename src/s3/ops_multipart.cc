@@ -1,6 +1,8 @@
-// Multipart uploads: create, upload part, complete, abort, list parts. Each
-// part is its own blob; completing an upload writes an object record that
-// lists the chosen parts' blobs in order, so no byte is copied.
+// Multipart uploads: create, upload part (from the body or copied from an
+// object), complete, abort, list parts. Each part is its own blob; completing
+// an upload writes an object record that lists the chosen parts' blobs in
+// order, so no byte is copied.
+#include <charconv>
 #include <pugixml.hpp>
 #include <set>
 
@@ -8,6 +10,7 @@
 #include "s3/body_writer.h"
 #include "s3/conditions.h"
 #include "s3/errors.h"
+#include "s3/object_body.h"
 #include "s3/ops.h"
 #include "s3/tagging.h"
 #include "s3/xml.h"
@@ -17,6 +20,7 @@ namespace {
 
 constexpr std::uint64_t kMinPartBytes = 5ULL << 20;
 constexpr int kMaxPartNumber = 10000;
+constexpr std::uint64_t kMaxCopyPartBytes = 5ULL << 30;
 
 StatusOr<int> PartNumberOf(const S3Request& req) {
   const std::string* text = req.Query("partNumber");
@@ -61,6 +65,35 @@ std::string NewUploadId(RandomSource& random) {
   return id;
 }
 
+// Writes `part` under the request's upload (which must still exist) and
+// returns the part it replaced, if one had its number.
+StatusOr<std::optional<PartRecord>> RecordPart(S3Service& s3, const S3Request& req, const PartRecord& part) {
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
+  ASSIGN_OR_RETURN(UploadRecord upload, ExistingUpload(*txn, req));
+  const std::string row = PartRowKey(UploadRowKey(req.bucket, upload.upload_id), part.number);
+  ASSIGN_OR_RETURN(auto old, txn->Get(kPartsTable, row));
+  std::optional<PartRecord> replaced;
+  if (old) {
+    ASSIGN_OR_RETURN(replaced, DecodePart(*old));
+  }
+  RETURN_IF_ERROR(txn->Put(kPartsTable, row, EncodePart(part)));
+  RETURN_IF_ERROR(txn->Commit());
+  return replaced;
+}
+
+// Makes a part whose blob is already committed visible (UploadPart,
+// UploadPartCopy). The blob of a part it replaces is removed; on failure
+// (the upload was completed or aborted meanwhile) the new blob is.
+Status CommitPart(S3Service& s3, const S3Request& req, const PartRecord& part) {
+  StatusOr<std::optional<PartRecord>> replaced = RecordPart(s3, req, part);
+  if (!replaced.ok()) {
+    (void)s3.blobs().Remove(part.blob);
+    return replaced.status();
+  }
+  if (*replaced) (void)s3.blobs().Remove((*replaced)->blob);
+  return Status::Ok();
+}
+
 class UploadPartSink final : public UploadSink {
  public:
   UploadPartSink(S3Service& s3, S3Request req, int number, std::unique_ptr<BodyWriter> body,
@@ -79,12 +112,7 @@ class UploadPartSink final : public UploadSink {
     PartRecord part{number_,      written.blob,
                     written.size, "\"" + written.md5_hex + "\"",
                     s3_.NowMs(),  has_checksum_ ? written.checksum : ""};
-    StatusOr<std::optional<PartRecord>> replaced = Record(part);
-    if (!replaced.ok()) {
-      (void)s3_.blobs().Remove(written.blob);
-      return replaced.status();
-    }
-    if (*replaced) (void)s3_.blobs().Remove((*replaced)->blob);
+    RETURN_IF_ERROR(CommitPart(s3_, req_, part));
     S3Reply reply;
     reply.headers.emplace_back("ETag", part.etag);
     reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
@@ -93,20 +121,6 @@ class UploadPartSink final : public UploadSink {
   }
 
  private:
-  StatusOr<std::optional<PartRecord>> Record(const PartRecord& part) {
-    ASSIGN_OR_RETURN(auto txn, s3_.store().BeginWrite());
-    RETURN_IF_ERROR(ExistingUpload(*txn, req_).status());
-    const std::string row = PartRowKey(UploadRowKey(req_.bucket, *req_.Query("uploadId")), number_);
-    ASSIGN_OR_RETURN(auto old, txn->Get(kPartsTable, row));
-    std::optional<PartRecord> replaced;
-    if (old) {
-      ASSIGN_OR_RETURN(replaced, DecodePart(*old));
-    }
-    RETURN_IF_ERROR(txn->Put(kPartsTable, row, EncodePart(part)));
-    RETURN_IF_ERROR(txn->Commit());
-    return replaced;
-  }
-
   S3Service& s3_;
   S3Request req_;
   int number_;
@@ -114,6 +128,50 @@ class UploadPartSink final : public UploadSink {
   bool has_checksum_;
   std::string checksum_header_;
 };
+
+// The bytes of the source an UploadPartCopy takes.
+struct CopySpan {
+  std::uint64_t offset = 0;
+  std::uint64_t length = 0;
+};
+
+bool ParseOffset(std::string_view text, std::uint64_t& out) {
+  if (text.empty() || text.size() > 19) return false;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+// x-amz-copy-source-range: "bytes=first-last", both inclusive and inside the
+// source (unlike Range on GET, no suffix or open-ended form, no clamping).
+// Absent: the whole source.
+StatusOr<CopySpan> CopySpanOf(std::string_view header, std::uint64_t size) {
+  if (header.empty()) return CopySpan{0, size};
+  const std::size_t dash = header.find('-');
+  std::uint64_t first = 0;
+  std::uint64_t last = 0;
+  if (!header.starts_with("bytes=") || dash == std::string_view::npos ||
+      !ParseOffset(header.substr(6, dash - 6), first) || !ParseOffset(header.substr(dash + 1), last)) {
+    return InvalidArgument(
+        "The x-amz-copy-source-range value must be of the form bytes=first-last where first and last are "
+        "the zero-based offsets of the first and last bytes to copy");
+  }
+  if (first > last || last >= size) {
+    return InvalidArgument("Range specified is not valid for source object of size: " + std::to_string(size));
+  }
+  return CopySpan{first, last - first + 1};
+}
+
+// The copy source's current record, readable by the caller (s3:GetObject).
+StatusOr<ObjectRecord> CopySourceObject(S3Service& s3, const S3Request& req, const CopySource& source) {
+  S3Request read = req;
+  read.bucket = source.bucket;
+  read.key = source.key;
+  RETURN_IF_ERROR(s3.AuthorizedBucket(read, "s3:GetObject", true).status());
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+  ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, LoadObject(*txn, source.bucket, source.key));
+  if (!object) return NoSuchKey(source.key);
+  return std::move(*object);
+}
 
 struct ChosenPart {
   int number;
@@ -201,6 +259,33 @@ StatusOr<std::unique_ptr<UploadSink>> UploadPart(S3Service& s3, const S3Request&
       std::make_unique<UploadPartSink>(s3, req, number, std::move(body), has_checksum, header));
 }
 
+StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req) {
+  ASSIGN_OR_RETURN(int number, PartNumberOf(req));
+  ASSIGN_OR_RETURN(CopySource source, ParseCopySource(req.Header("x-amz-copy-source")));
+  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
+  {
+    ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+    RETURN_IF_ERROR(ExistingUpload(*txn, req).status());
+  }
+  ASSIGN_OR_RETURN(ObjectRecord from, CopySourceObject(s3, req, source));
+  RETURN_IF_ERROR(CheckCopySourceConditions(req, from));
+  ASSIGN_OR_RETURN(CopySpan span, CopySpanOf(req.Header("x-amz-copy-source-range"), from.size));
+  if (span.length > kMaxCopyPartBytes) {
+    return InvalidRequest(
+        "The specified copy source is larger than the maximum allowable size for a copy source: "
+        "5368709120");
+  }
+  ASSIGN_OR_RETURN(auto body, ObjectBody::Open(s3.blobs(), from.parts, span.offset, span.length));
+  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), *body));
+  const PartRecord part{number, copied.blob, copied.size, "\"" + copied.md5_hex + "\"", s3.NowMs(), ""};
+  RETURN_IF_ERROR(CommitPart(s3, req, part));
+  XmlOut xml("CopyPartResult");
+  xml.Leaf("ETag", part.etag).Leaf("LastModified", IsoMillis(part.last_modified_ms));
+  S3Reply reply = XmlResponse(xml.Finish());
+  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  return reply;
+}
+
 StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
   RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
   ASSIGN_OR_RETURN(std::vector<ChosenPart> chosen, ParseCompletion(req.body));
@@ -234,9 +319,7 @@ StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
   }
   record.etag = "\"" + etag_md5.FinishHex() + "-" + std::to_string(chosen.size()) + "\"";
   record.last_modified_ms = s3.NowMs();
-  ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, LoadObject(*txn, req.bucket, req.key));
-  RETURN_IF_ERROR(CheckWriteConditions(req, existing ? &*existing : nullptr));
-  RETURN_IF_ERROR(txn->Put(kObjectsTable, ObjectRowKey(req.bucket, req.key), EncodeObject(record)));
+  ASSIGN_OR_RETURN(WrittenObject written, WriteObject(s3, *txn, req, record));
   RETURN_IF_ERROR(txn->Delete(kUploadsTable, UploadRowKey(req.bucket, upload.upload_id)));
   for (const auto& p : parts) {
     RETURN_IF_ERROR(
@@ -247,13 +330,14 @@ StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
   for (const auto& p : parts) {
     if (!used.contains(p.blob)) unused.push_back({p.blob, p.size});
   }
-  if (existing) unused.insert(unused.end(), existing->parts.begin(), existing->parts.end());
+  unused.insert(unused.end(), written.unreferenced.begin(), written.unreferenced.end());
   s3.RemoveBlobs(unused);
   XmlOut xml("CompleteMultipartUploadResult");
   xml.Leaf("Location", "/" + req.bucket + "/" + req.key).Leaf("Bucket", req.bucket).Leaf("Key", req.key);
   xml.Leaf("ETag", record.etag);
   S3Reply reply = XmlResponse(xml.Finish());
   reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  if (written.versioned) reply.headers.emplace_back("x-amz-version-id", record.version_id);
   return reply;
 }
 

@@ -11,6 +11,7 @@
 #include "s3/ops.h"
 #include "s3/tagging.h"
 #include "s3/uri.h"
+#include "s3/versions.h"
 #include "s3/xml.h"
 
 namespace coffer::s3 {
@@ -66,13 +67,15 @@ class PutObjectSink final : public UploadSink {
       record.checksum = written.checksum;
       record.checksum_algorithm = algorithm_;
     }
-    StatusOr<std::vector<BlobRef>> replaced = Commit(record);
+    bool versioned = false;
+    StatusOr<std::vector<BlobRef>> replaced = Commit(record, versioned);
     if (!replaced.ok()) {
       (void)s3_.blobs().Remove(written.blob);
       return replaced.status();
     }
     s3_.RemoveBlobs(*replaced);
     S3Reply reply;
+    if (versioned) reply.headers.emplace_back("x-amz-version-id", record.version_id);
     reply.headers.emplace_back("ETag", record.etag);
     reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
     if (!record.checksum.empty()) {
@@ -88,15 +91,12 @@ class PutObjectSink final : public UploadSink {
     return s;
   }
 
-  StatusOr<std::vector<BlobRef>> Commit(const ObjectRecord& record) {
+  StatusOr<std::vector<BlobRef>> Commit(ObjectRecord& record, bool& out_versioned) {
     ASSIGN_OR_RETURN(auto txn, s3_.store().BeginWrite());
-    ASSIGN_OR_RETURN(std::optional<BucketRecord> bucket, LoadBucket(*txn, req_.bucket));
-    if (!bucket) return NoSuchBucket(req_.bucket);
-    ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, LoadObject(*txn, req_.bucket, req_.key));
-    RETURN_IF_ERROR(CheckWriteConditions(req_, existing ? &*existing : nullptr));
-    RETURN_IF_ERROR(txn->Put(kObjectsTable, ObjectRowKey(req_.bucket, req_.key), EncodeObject(record)));
+    ASSIGN_OR_RETURN(WrittenObject written, WriteObject(s3_, *txn, req_, record));
     RETURN_IF_ERROR(txn->Commit());
-    return existing ? existing->parts : std::vector<BlobRef>{};
+    out_versioned = written.versioned;
+    return written.unreferenced;
   }
 
  private:
@@ -108,13 +108,34 @@ class PutObjectSink final : public UploadSink {
   std::string algorithm_;  // "CRC32" ..., empty when no checksum is in play
 };
 
+std::string HeaderOf(const S3Reply& reply, std::string_view name) {
+  for (const auto& [k, v] : reply.headers) {
+    if (k == name) return v;
+  }
+  return {};
+}
+
 // Loads the object for a read, authorized as s3:GetObject.
-StatusOr<ObjectRecord> ReadableObject(S3Service& s3, const S3Request& req, std::string_view action) {
+StatusOr<ObjectRecord> ReadableObject(S3Service& s3, const S3Request& req, std::string_view action,
+                                      const std::string* version_id) {
   ASSIGN_OR_RETURN(BucketRecord bucket, s3.AuthorizedBucket(req, action, true));
   ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+  if (version_id != nullptr) {
+    ASSIGN_OR_RETURN(std::optional<ObjectRecord> version,
+                     LoadVersion(*txn, req.bucket, req.key, *version_id));
+    if (!version) return S3Error("NoSuchVersion", "The specified version does not exist.");
+    if (version->delete_marker) {
+      return S3Error("MethodNotAllowed", "The specified method is not allowed against this resource.");
+    }
+    return std::move(*version);
+  }
   ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, LoadObject(*txn, req.bucket, req.key));
-  if (!object) return NoSuchKey(req.key);
+  if (!object || object->delete_marker) return NoSuchKey(req.key);
   return std::move(*object);
+}
+
+StatusOr<ObjectRecord> ReadableObject(S3Service& s3, const S3Request& req, std::string_view action) {
+  return ReadableObject(s3, req, action, req.Query("versionId"));
 }
 
 // The range of the body a GET or HEAD answers with (after partNumber/Range).
@@ -217,6 +238,19 @@ StatusOr<S3Reply> ObjectReply(S3Service& s3, const S3Request& req, bool with_bod
 
 }  // namespace
 
+StatusOr<WrittenObject> WriteObject(S3Service& s3, store::Txn& txn, const S3Request& req,
+                                    ObjectRecord& record) {
+  ASSIGN_OR_RETURN(std::optional<BucketRecord> bucket, LoadBucket(txn, req.bucket));
+  if (!bucket) return NoSuchBucket(req.bucket);
+  ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, LoadObject(txn, req.bucket, req.key));
+  if (existing && existing->delete_marker) existing.reset();
+  RETURN_IF_ERROR(CheckWriteConditions(req, existing ? &*existing : nullptr));
+  WrittenObject out;
+  ASSIGN_OR_RETURN(out.unreferenced, InstallVersion(s3, txn, *bucket, record));
+  out.versioned = Versioned(*bucket);
+  return out;
+}
+
 StatusOr<ContentHeaders> ContentHeadersOf(const S3Request& req) {
   ContentHeaders c;
   c.content_type = std::string(req.Header("content-type"));
@@ -258,6 +292,7 @@ void AddObjectHeaders(const ObjectRecord& object, S3Reply& reply) {
   add("ETag", object.etag);
   add("Last-Modified", HttpDate(object.last_modified_ms));
   reply.headers.emplace_back("Accept-Ranges", "bytes");
+  if (object.version_id != "null") reply.headers.emplace_back("x-amz-version-id", object.version_id);
   reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
   for (const auto& [k, v] : object.content.metadata) reply.headers.emplace_back("x-amz-meta-" + k, v);
   if (!object.tags.empty())
@@ -295,20 +330,22 @@ StatusOr<S3Reply> GetObject(S3Service& s3, const S3Request& req) { return Object
 StatusOr<S3Reply> HeadObject(S3Service& s3, const S3Request& req) { return ObjectReply(s3, req, false); }
 
 StatusOr<S3Reply> DeleteObject(S3Service& s3, const S3Request& req) {
-  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:DeleteObject", true).status());
-  std::vector<BlobRef> removed;
+  const std::string* version_id = req.Query("versionId");
+  RETURN_IF_ERROR(
+      s3.AuthorizedBucket(req, version_id ? "s3:DeleteObjectVersion" : "s3:DeleteObject", true).status());
+  DeleteOutcome outcome;
   {
     ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
-    ASSIGN_OR_RETURN(std::optional<ObjectRecord> existing, LoadObject(*txn, req.bucket, req.key));
-    if (existing) {
-      RETURN_IF_ERROR(txn->Delete(kObjectsTable, ObjectRowKey(req.bucket, req.key)));
-      RETURN_IF_ERROR(txn->Commit());
-      removed = existing->parts;
-    }
+    ASSIGN_OR_RETURN(std::optional<BucketRecord> bucket, LoadBucket(*txn, req.bucket));
+    if (!bucket) return NoSuchBucket(req.bucket);
+    ASSIGN_OR_RETURN(outcome, DeleteVersion(s3, *txn, *bucket, req.key, version_id));
+    RETURN_IF_ERROR(txn->Commit());
   }
-  s3.RemoveBlobs(removed);
+  s3.RemoveBlobs(outcome.unreferenced);
   S3Reply reply;
   reply.status = 204;
+  if (!outcome.version_id.empty()) reply.headers.emplace_back("x-amz-version-id", outcome.version_id);
+  if (outcome.delete_marker) reply.headers.emplace_back("x-amz-delete-marker", "true");
   return reply;
 }
 
@@ -335,9 +372,20 @@ StatusOr<S3Reply> DeleteObjects(S3Service& s3, const S3Request& req) {
     if (!HasChild(node, "Key")) return MalformedXml();
     S3Request one = req;
     one.key = ChildText(node, "Key");
+    one.query.erase("versionId");
+    const std::string version = ChildText(node, "VersionId");
+    if (HasChild(node, "VersionId")) one.query["versionId"] = version;
     StatusOr<S3Reply> done = DeleteObject(s3, one);
     if (done.ok()) {
-      if (!quiet) xml.Open("Deleted").Leaf("Key", one.key).Close();
+      if (quiet) continue;
+      xml.Open("Deleted").Leaf("Key", one.key);
+      if (HasChild(node, "VersionId")) xml.Leaf("VersionId", version);
+      if (HeaderOf(*done, "x-amz-delete-marker") == "true") {
+        xml.Leaf("DeleteMarker", "true");
+        if (!HasChild(node, "VersionId"))
+          xml.Leaf("DeleteMarkerVersionId", HeaderOf(*done, "x-amz-version-id"));
+      }
+      xml.Close();
       continue;
     }
     const S3ErrorInfo info = S3ErrorFor(done.status());
@@ -357,7 +405,8 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   S3Request read = req;
   read.bucket = source.bucket;
   read.key = source.key;
-  ASSIGN_OR_RETURN(ObjectRecord from, ReadableObject(s3, read, "s3:GetObject"));
+  ASSIGN_OR_RETURN(ObjectRecord from, ReadableObject(s3, read, "s3:GetObject",
+                                                     source.version_id ? &*source.version_id : nullptr));
   RETURN_IF_ERROR(CheckCopySourceConditions(req, from));
   if (from.size > kMaxCopyBytes) {
     return InvalidRequest(
@@ -396,28 +445,23 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
     record.checksum.clear();
     record.checksum_algorithm.clear();
   }
-  std::vector<BlobRef> replaced;
-  {
-    auto txn_or = s3.store().BeginWrite();
-    Status st = txn_or.status();
-    if (st.ok()) {
-      auto existing = LoadObject(**txn_or, req.bucket, req.key);
-      st = existing.status();
-      if (st.ok() && *existing) replaced = (*existing)->parts;
-      if (st.ok())
-        st = (*txn_or)->Put(kObjectsTable, ObjectRowKey(req.bucket, req.key), EncodeObject(record));
-      if (st.ok()) st = (*txn_or)->Commit();
-    }
-    if (!st.ok()) {
-      (void)s3.blobs().Remove(copied.blob);
-      return st;
-    }
+  StatusOr<WrittenObject> written = [&]() -> StatusOr<WrittenObject> {
+    ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
+    ASSIGN_OR_RETURN(WrittenObject w, WriteObject(s3, *txn, req, record));
+    RETURN_IF_ERROR(txn->Commit());
+    return w;
+  }();
+  if (!written.ok()) {
+    (void)s3.blobs().Remove(copied.blob);
+    return written.status();
   }
-  s3.RemoveBlobs(replaced);
+  s3.RemoveBlobs(written->unreferenced);
   XmlOut xml("CopyObjectResult");
   xml.Leaf("ETag", record.etag).Leaf("LastModified", IsoMillis(record.last_modified_ms));
   S3Reply reply = XmlResponse(xml.Finish());
   reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  if (from.version_id != "null") reply.headers.emplace_back("x-amz-copy-source-version-id", from.version_id);
+  if (written->versioned) reply.headers.emplace_back("x-amz-version-id", record.version_id);
   return reply;
 }
 
@@ -426,7 +470,7 @@ StatusOr<S3Reply> PutObjectTagging(S3Service& s3, const S3Request& req) {
   ASSIGN_OR_RETURN(Tags tags, ParseTaggingXml(req.body, kMaxObjectTags));
   ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
   ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, LoadObject(*txn, req.bucket, req.key));
-  if (!object) return NoSuchKey(req.key);
+  if (!object || object->delete_marker) return NoSuchKey(req.key);
   object->tags = std::move(tags);
   RETURN_IF_ERROR(txn->Put(kObjectsTable, ObjectRowKey(req.bucket, req.key), EncodeObject(*object)));
   RETURN_IF_ERROR(txn->Commit());
@@ -442,7 +486,7 @@ StatusOr<S3Reply> DeleteObjectTagging(S3Service& s3, const S3Request& req) {
   RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:DeleteObjectTagging", true).status());
   ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
   ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, LoadObject(*txn, req.bucket, req.key));
-  if (!object) return NoSuchKey(req.key);
+  if (!object || object->delete_marker) return NoSuchKey(req.key);
   object->tags.clear();
   RETURN_IF_ERROR(txn->Put(kObjectsTable, ObjectRowKey(req.bucket, req.key), EncodeObject(*object)));
   RETURN_IF_ERROR(txn->Commit());
@@ -462,7 +506,7 @@ StatusOr<S3Reply> GetObjectAttributes(S3Service& s3, const S3Request& req) {
     xml.Open("Checksum").Leaf("Checksum" + object.checksum_algorithm, object.checksum).Close();
   }
   if (asked("ObjectParts") && IsMultipart(object)) {
-    xml.Open("ObjectParts").Leaf("TotalPartsCount", object.parts.size()).Close();
+    xml.Open("ObjectParts").Leaf("PartsCount", object.parts.size()).Close();
   }
   if (asked("StorageClass")) xml.Leaf("StorageClass", object.storage_class);
   if (asked("ObjectSize")) xml.Leaf("ObjectSize", object.size);

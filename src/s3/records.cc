@@ -96,7 +96,10 @@ std::string EncodeObject(const ObjectRecord& r) {
               {"parts", parts},
               {"ckalg", r.checksum_algorithm},
               {"ck", r.checksum},
-              {"class", r.storage_class}}
+              {"class", r.storage_class},
+              {"vid", r.version_id},
+              {"order", r.order},
+              {"dm", r.delete_marker}}
       .dump();
 }
 
@@ -115,6 +118,9 @@ StatusOr<ObjectRecord> DecodeObject(std::string_view text) {
     r.checksum_algorithm = j.value("ckalg", "");
     r.checksum = j.value("ck", "");
     r.storage_class = j.value("class", "STANDARD");
+    r.version_id = j.value("vid", "null");
+    r.order = j.value("order", "");
+    r.delete_marker = j.value("dm", false);
     return r;
   });
 }

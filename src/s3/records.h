@@ -5,7 +5,8 @@
 // upload, so completing an upload copies nothing).
 //
 //   s3_buckets  name                   -> BucketRecord
-//   s3_objects  bucket "/" key         -> ObjectRecord (the current version)
+//   s3_objects  bucket "/" key         -> ObjectRecord (the current version, possibly a delete marker)
+//   s3_versions bucket "/" key "\0" order -> ObjectRecord (noncurrent versions, newest first)
 //   s3_uploads  bucket "/" upload id   -> UploadRecord
 //   s3_parts    upload id "/" %05d     -> PartRecord
 #pragma once
@@ -23,6 +24,7 @@ namespace coffer::s3 {
 
 inline constexpr std::string_view kBucketsTable = "s3_buckets";
 inline constexpr std::string_view kObjectsTable = "s3_objects";
+inline constexpr std::string_view kVersionsTable = "s3_versions";
 inline constexpr std::string_view kUploadsTable = "s3_uploads";
 inline constexpr std::string_view kPartsTable = "s3_parts";
 
@@ -77,6 +79,9 @@ struct ObjectRecord {
   std::string checksum_algorithm;  // "CRC32" ..., empty when none was given
   std::string checksum;            // base64, of the whole object (single PUT) or composite
   std::string storage_class = "STANDARD";
+  std::string version_id = "null";  // "null" unless written while versioning was enabled
+  std::string order;                // 16 hex digits, smaller = newer (s3_versions row order)
+  bool delete_marker = false;
 };
 
 struct UploadRecord {

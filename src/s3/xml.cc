@@ -53,6 +53,13 @@ XmlOut::XmlOut(std::string_view root, std::string_view xmlns) {
   open_.emplace_back(root);
 }
 
+XmlOut XmlOut::Fragment() { return XmlOut(); }
+
+XmlOut& XmlOut::Raw(std::string_view xml) {
+  out_.append(xml);
+  return *this;
+}
+
 XmlOut& XmlOut::Open(std::string_view name) {
   out_.append("<").append(name).append(">");
   open_.emplace_back(name);

@@ -22,6 +22,10 @@ class XmlOut {
  public:
   // Starts the document with `root` (xmlns set when given).
   explicit XmlOut(std::string_view root, std::string_view xmlns = kS3Namespace);
+  // A fragment: elements without a declaration or root, for splicing with Raw.
+  static XmlOut Fragment();
+  // Appends already-escaped XML (a Fragment's text).
+  XmlOut& Raw(std::string_view xml);
   XmlOut& Open(std::string_view name);
   XmlOut& Close();
   XmlOut& Leaf(std::string_view name, std::string_view text);
@@ -30,6 +34,7 @@ class XmlOut {
   std::string Finish();
 
  private:
+  XmlOut() = default;
   std::string out_;
   std::vector<std::string> open_;
 };

@@ -13,10 +13,9 @@ namespace {
 // Rows read per Scan: the tables can be large, and a limit of 0 reads none.
 constexpr std::size_t kPageRows = 1000;
 
-// Tables whose rows are ObjectRecords naming blobs. Noncurrent versions
-// (s3_versions) are named here literally so that this pass can never take
-// their blobs for orphans; a table with no rows scans as empty.
-constexpr std::string_view kObjectRecordTables[] = {kObjectsTable, "s3_versions"};
+// Tables whose rows are ObjectRecords naming blobs: a table left out here
+// would have its blobs taken for orphans.
+constexpr std::string_view kObjectRecordTables[] = {kObjectsTable, kVersionsTable};
 
 // Calls `visit` on every row of `table`, a page at a time.
 template <typename Visit>

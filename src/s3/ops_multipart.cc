@@ -13,6 +13,7 @@
 #include "s3/object_body.h"
 #include "s3/ops.h"
 #include "s3/tagging.h"
+#include "s3/versions.h"
 #include "s3/xml.h"
 
 namespace coffer::s3 {
@@ -161,15 +162,26 @@ StatusOr<CopySpan> CopySpanOf(std::string_view header, std::uint64_t size) {
   return CopySpan{first, last - first + 1};
 }
 
-// The copy source's current record, readable by the caller (s3:GetObject).
+// The copy source (its current version, or the one "?versionId=" names),
+// readable by the caller (s3:GetObject). A delete marker has no bytes.
 StatusOr<ObjectRecord> CopySourceObject(S3Service& s3, const S3Request& req, const CopySource& source) {
   S3Request read = req;
   read.bucket = source.bucket;
   read.key = source.key;
   RETURN_IF_ERROR(s3.AuthorizedBucket(read, "s3:GetObject", true).status());
   ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+  if (source.version_id) {
+    ASSIGN_OR_RETURN(std::optional<ObjectRecord> version,
+                     LoadVersion(*txn, source.bucket, source.key, *source.version_id));
+    if (!version) return S3Error("NoSuchVersion", "The specified version does not exist.");
+    if (version->delete_marker) {
+      return InvalidRequest(
+          "The source of a copy request may not specifically refer to a delete marker by version id.");
+    }
+    return std::move(*version);
+  }
   ASSIGN_OR_RETURN(std::optional<ObjectRecord> object, LoadObject(*txn, source.bucket, source.key));
-  if (!object) return NoSuchKey(source.key);
+  if (!object || object->delete_marker) return NoSuchKey(source.key);
   return std::move(*object);
 }
 
@@ -282,6 +294,7 @@ StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req) {
   XmlOut xml("CopyPartResult");
   xml.Leaf("ETag", part.etag).Leaf("LastModified", IsoMillis(part.last_modified_ms));
   S3Reply reply = XmlResponse(xml.Finish());
+  if (from.version_id != "null") reply.headers.emplace_back("x-amz-copy-source-version-id", from.version_id);
   reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
   return reply;
 }

@@ -20,9 +20,13 @@
 #   SERVICES_ONLY [0]     1: only the Secrets Manager / Parameter Store reads vs
 #                         nginx (bench/services.sh; installs tools, builds only coffer)
 #   SKIP_SERVICES [0]     1: skip that part
+#   S3_ONLY [0]           1: only the S3 GET/PUT vs nginx / write+fsync part
+#                         (bench/s3.sh; installs tools, builds only coffer)
+#   SKIP_S3 [0]           1: skip that part
 set -euo pipefail
 if [ "${ASYM_ONLY:-0}" = 1 ]; then exec bash "$(dirname "${BASH_SOURCE[0]}")/asym.sh"; fi
 if [ "${SERVICES_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
+if [ "${S3_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
@@ -44,6 +48,7 @@ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need+=(nginx-light
 command -v wrk >/dev/null 2>&1 || need+=(wrk)
 command -v openssl >/dev/null 2>&1 || need+=(openssl)
 "$PY" -c 'import botocore' >/dev/null 2>&1 || need+=(python3-botocore)
+[ "${SKIP_S3:-0}" = 1 ] || "$PY" -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
 [ -e /usr/include/benchmark/benchmark.h ] || need+=(libbenchmark-dev)
 if [ "${#need[@]}" -gt 0 ]; then
   SUDO=""
@@ -72,6 +77,7 @@ COFFER="${COFFER_BIN:-$BUILD_DIR/src/cli/coffer}"
 [ -x "$COFFER" ] || die "no coffer binary at $COFFER"
 CRYPTO_BENCH="$BUILD_DIR/bench/kms_crypto_bench"
 if [ "${SERVICES_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" exec bash "$BENCH/services.sh"; fi
+if [ "${S3_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" exec bash "$BENCH/s3.sh"; fi
 
 # ---------------------------------------------------------------- envelope
 if [ "${SKIP_ENVELOPE:-0}" != 1 ]; then
@@ -158,6 +164,11 @@ fi
 # ---------------------------------------------------------------- services
 if [ "${SKIP_SERVICES:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" bash "$BENCH/services.sh" || die "services benchmark failed"
+fi
+
+# ---------------------------------------------------------------- s3
+if [ "${SKIP_S3:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" bash "$BENCH/s3.sh" || die "S3 benchmark failed"
 fi
 
 # ---------------------------------------------------------------- report

@@ -342,3 +342,16 @@ def test_list_object_versions_paginator_with_delimiter_lists_each_prefix_once(s3
             keys += [v["Key"] for v in page.get("Versions", [])]
             prefixes += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
         assert (keys, prefixes) == (["a", "e", "f"], ["dir/"]), f"MaxKeys={max_keys}"
+
+
+def test_copy_an_older_version_onto_its_own_key_restores_it(s3, bucket):  # noqa: F811
+    """S3's documented way to restore a previous version: copy it onto the same key."""
+    enable(s3, bucket)
+    v1 = s3.put_object(Bucket=bucket, Key="k", Body=b"one")["VersionId"]
+    v2 = s3.put_object(Bucket=bucket, Key="k", Body=b"two")["VersionId"]
+    restored = s3.copy_object(Bucket=bucket, Key="k", CopySource={"Bucket": bucket, "Key": "k", "VersionId": v1})
+    assert restored["CopySourceVersionId"] == v1
+    assert restored["VersionId"] not in (v1, v2, "null")
+    assert body_of(s3, bucket, "k") == b"one"
+    assert [v["VersionId"] for v in s3.list_object_versions(Bucket=bucket)["Versions"]] == \
+        [restored["VersionId"], v2, v1]

@@ -136,7 +136,7 @@ std::uint64_t AuditLog::Append(std::string event_text) {
   return seq;
 }
 
-void AuditLog::WhenDurable(std::uint64_t seq, std::function<void()> done) {
+void AuditLog::WhenDurable(std::uint64_t seq, std::function<void(bool durable)> done) {
   {
     std::lock_guard lock(mu_);
     if (durable_seq_.load() < seq && !closed_) {
@@ -144,7 +144,7 @@ void AuditLog::WhenDurable(std::uint64_t seq, std::function<void()> done) {
       return;
     }
   }
-  done();
+  done(durable_seq_.load() >= seq);
 }
 
 void AuditLog::Flush() {
@@ -156,7 +156,7 @@ void AuditLog::Flush() {
     wake_.notify_one();
   }
   std::promise<void> flushed;
-  WhenDurable(last, [&flushed] { flushed.set_value(); });
+  WhenDurable(last, [&flushed](bool) { flushed.set_value(); });
   flushed.get_future().wait();
 }
 
@@ -211,8 +211,14 @@ void AuditLog::Run() {
                             (options_.digest_interval.count() > 0 && SteadyClock::now() >= next_digest);
     lock.unlock();
     if (!batch.empty()) {
-      WriteBatch(batch);
-      SyncThrough(batch.back().seq);
+      if (WriteBatch(batch)) {
+        SyncThrough(batch.back().seq);
+      } else if (!stopping) {
+        // Fail closed and try again later, not in a tight loop.
+        lock.lock();
+        wake_.wait_for(lock, options_.retry_interval, [&] { return stop_; });
+        lock.unlock();
+      }
     }
     Status digest_status;
     if (digest_due) {
@@ -226,11 +232,13 @@ void AuditLog::Run() {
       digests_done_ = digest_requests_;
       digest_done_.notify_all();
     }
-    if (stopping && queue_.empty()) break;
+    // A trail that cannot be written at shutdown loses what is queued (logged).
+    if (stopping && (queue_.empty() || !healthy_)) break;
   }
   closed_ = true;
+  if (!queue_.empty()) spdlog::critical("audit: {} events not recorded at shutdown", queue_.size());
   lock.unlock();
-  ReleaseWaiters(std::numeric_limits<std::uint64_t>::max());
+  ReleaseWaiters(std::numeric_limits<std::uint64_t>::max(), false);
 }
 
 // Makes everything written so far durable and answers the requests waiting
@@ -243,21 +251,23 @@ void AuditLog::SyncThrough(std::uint64_t target) {
   const auto started = SteadyClock::now();
   const Status st = Sync(events_fd_);
   const double seconds = std::chrono::duration<double>(SteadyClock::now() - started).count();
-  if (!st.ok()) spdlog::critical("audit: {}", st.message());
+  if (!st.ok())
+    spdlog::critical("audit: {}; audited requests are refused until the trail is written", st.message());
   {
     std::lock_guard lock(mu_);
     ++stats_.flushes;
     stats_.flush_seconds_total += seconds;
     if (!st.ok()) ++stats_.write_errors;
-    if (target > durable_seq_.load()) {
+    if (st.ok() && target > durable_seq_.load()) {
       durable_seq_ = target;
       stats_.durable_seq = target;
     }
   }
-  ReleaseWaiters(target);
+  healthy_.store(st.ok(), std::memory_order_release);
+  ReleaseWaiters(target, st.ok());
 }
 
-void AuditLog::WriteBatch(std::vector<Pending>& batch) {
+bool AuditLog::WriteBatch(std::vector<Pending>& batch) {
   std::string buffer;
   std::size_t size = 0;
   for (const auto& pending : batch) size += pending.event_text.size() + 200;
@@ -269,17 +279,29 @@ void AuditLog::WriteBatch(std::vector<Pending>& batch) {
     buffer += '\n';
     hash = std::move(next);
   }
+  const off_t before = ::lseek(events_fd_, 0, SEEK_END);
   Status st = WriteOnly(events_fd_, buffer);
-  if (!st.ok()) {
-    // The records are lost; their waiters are still released (a request must
-    // not hang on a full disk) and the failure is counted and logged.
-    spdlog::critical("audit: {} ({} events not recorded)", st.message(), batch.size());
-  } else {
+  if (st.ok()) {
     head_hash_ = hash;
     written_seq_ = batch.back().seq;
+    return true;
   }
-  std::lock_guard lock(mu_);
-  if (!st.ok()) ++stats_.write_errors;
+  // Fail closed: cut what part of the batch reached the file (so a retry
+  // does not leave a torn line mid-chain), keep the records for the retry,
+  // and answer their requests with an error instead of a success.
+  spdlog::critical("audit: {} ({} events waiting); audited requests are refused until the trail is written",
+                   st.message(), batch.size());
+  if (before >= 0 && ::ftruncate(events_fd_, before) != 0)
+    spdlog::critical("audit: cannot cut a partial write");
+  healthy_.store(false, std::memory_order_release);
+  {
+    std::lock_guard lock(mu_);
+    ++stats_.write_errors;
+    queue_.insert(queue_.begin(), std::make_move_iterator(batch.begin()),
+                  std::make_move_iterator(batch.end()));
+  }
+  ReleaseWaiters(batch.back().seq, false);
+  return false;
 }
 
 Status AuditLog::WriteDigest() {
@@ -320,15 +342,15 @@ void AuditLog::EnforceRetention() {
   }
 }
 
-void AuditLog::ReleaseWaiters(std::uint64_t durable) {
-  std::vector<std::function<void()>> ready;
+void AuditLog::ReleaseWaiters(std::uint64_t through, bool durable) {
+  std::vector<std::function<void(bool)>> ready;
   {
     std::lock_guard lock(mu_);
-    auto end = waiters_.upper_bound(durable);
+    auto end = waiters_.upper_bound(through);
     for (auto it = waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
     waiters_.erase(waiters_.begin(), end);
   }
-  for (auto& done : ready) done();
+  for (auto& done : ready) done(durable);
 }
 
 }  // namespace coffer::audit

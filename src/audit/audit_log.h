@@ -43,6 +43,9 @@ struct AuditLogOptions {
   // Digest periods that ended longer ago than this are dropped after each
   // digest (retention.h); 0 keeps everything.
   std::chrono::hours retention{0};
+  // After a failed write or sync, how long the writer waits before trying
+  // the queued records again.
+  std::chrono::milliseconds retry_interval{1000};
 };
 
 struct AuditLogStats {
@@ -68,9 +71,14 @@ class AuditLog {
   // Queues an event (its compact JSON text, one object); returns its
   // sequence number (the durability ticket).
   std::uint64_t Append(std::string event_text);
-  // Calls `done` (on the writer thread, or here if already durable) once
-  // record `seq` is on disk.
-  void WhenDurable(std::uint64_t seq, std::function<void()> done);
+  // Calls `done(true)` (on the writer thread, or here if already durable)
+  // once record `seq` is on disk, or `done(false)` if writing or syncing the
+  // batch holding it failed: strict mode then fails the request closed. A
+  // failed batch stays queued and is written again (every retry_interval)
+  // until the disk takes it, so the record is not lost.
+  void WhenDurable(std::uint64_t seq, std::function<void(bool durable)> done);
+  // False from a failed write or sync until a later batch is on disk.
+  bool healthy() const { return healthy_.load(std::memory_order_acquire); }
   // Blocks until everything appended so far is durable.
   void Flush();
   // Flushes, then signs a digest covering the records since the last one.
@@ -88,10 +96,12 @@ class AuditLog {
   Status Recover();
   void Run();
   void SyncThrough(std::uint64_t target);
-  void WriteBatch(std::vector<Pending>& batch);
+  // False when the batch could not be written: it is back at the queue's
+  // front and its waiters were answered "not durable".
+  bool WriteBatch(std::vector<Pending>& batch);
   Status WriteDigest();
   void EnforceRetention();
-  void ReleaseWaiters(std::uint64_t durable);
+  void ReleaseWaiters(std::uint64_t through, bool durable);
 
   AuditLogOptions options_;
   std::unique_ptr<crypto::P384SigningKey> key_;
@@ -114,7 +124,9 @@ class AuditLog {
   std::condition_variable digest_done_;
   std::vector<Pending> queue_;
   std::uint64_t next_seq_ = 1;
-  std::multimap<std::uint64_t, std::function<void()>> waiters_;
+  std::multimap<std::uint64_t, std::function<void(bool)>> waiters_;
+  std::atomic<bool> healthy_{true};
+
   std::atomic<std::uint64_t> durable_seq_{0};
   bool stop_ = false;
   bool flush_requested_ = false;

@@ -98,7 +98,7 @@ TEST_F(AuditLogTest, StrictAppendsAreDurableWhenTheCallbackRuns) {
   const std::uint64_t seq = log->Append(Event(1));
   EXPECT_EQ(seq, 1u);
   std::promise<void> durable;
-  log->WhenDurable(seq, [&] { durable.set_value(); });
+  log->WhenDurable(seq, [&](bool) { durable.set_value(); });
   durable.get_future().wait();
   const auto lines = ReadLines(events());
   ASSERT_EQ(lines.size(), 1u);

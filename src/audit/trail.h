@@ -33,7 +33,7 @@ class AuditTrail final : public server::RequestObserver {
   std::uint64_t Observe(const server::RequestTrace& trace) override;
   void RecordServiceAction(const ServiceAction& action);
   // Calls back once record `ticket` is durable.
-  void WhenDurable(std::uint64_t ticket, std::function<void()> done) {
+  void WhenDurable(std::uint64_t ticket, std::function<void(bool durable)> done) {
     log_->WhenDurable(ticket, std::move(done));
   }
   // The CloudTrail JSON 1.1 front (LookupEvents) for the router.

@@ -53,6 +53,8 @@ struct ServeOptions {
   std::string rotators_file;
   // Host names for virtual-hosted S3 requests (<bucket>.<domain>).
   std::vector<std::string> s3_domains;
+  // Multipart uploads initiated longer ago are aborted by the sweeper; 0: never.
+  std::chrono::seconds s3_abort_incomplete_after{7 * 24 * 3600};
   // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
   std::string ssm_policy_webhook;
 };

@@ -41,6 +41,7 @@ struct HttpServer::Impl {
   ErrorHandler on_error;
   DurabilityWaiter durability_waiter;
   StreamRouter stream_router;
+  UndurableHandler undurable;
   // One io_context per thread: a connection lives on one thread for its whole
   // life, so requests never contend for a shared scheduler queue. The first
   // context also runs the acceptor, signals and timers.
@@ -309,11 +310,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const std::uint64_t ticket = response.durability_ticket;
     auto pending = std::make_shared<HttpResponse>(std::move(response));
     auto work = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
-    server_.durability_waiter(ticket, [self = this->shared_from_this(), pending, version, keep_alive, work] {
-      asio::post(work, [self, pending, version, keep_alive] {
-        self->Write(std::move(*pending), version, keep_alive);
-      });
-    });
+    server_.durability_waiter(
+        ticket, [self = this->shared_from_this(), pending, version, keep_alive, work](bool durable) {
+          asio::post(work, [self, pending, version, keep_alive, durable] {
+            // Strict audit fails closed: an answer whose record is not on disk
+            // becomes an error, in the shape of the protocol it was built for.
+            if (!durable && self->server_.undurable) *pending = self->server_.undurable(*pending);
+            self->Write(std::move(*pending), version, keep_alive);
+          });
+        });
   }
 
   void Write(HttpResponse&& response, unsigned version, bool keep_alive) {
@@ -484,6 +489,7 @@ void HttpServer::SetDurabilityWaiter(DurabilityWaiter waiter) {
 }
 
 void HttpServer::SetStreamRouter(StreamRouter router) { impl_->stream_router = std::move(router); }
+void HttpServer::SetUndurableHandler(UndurableHandler handler) { impl_->undurable = std::move(handler); }
 
 void HttpServer::Run() {
   impl_->Accept();

@@ -37,6 +37,9 @@ struct ServerOptions {
 using RequestHandler = std::function<HttpResponse(const auth::HttpRequest&, const ConnectionInfo&)>;
 // Answers requests refused before routing (e.g. an oversized body).
 using ErrorHandler = std::function<HttpResponse(const Status&)>;
+// The answer sent instead of `original` when its audit record could not be
+// written (strict mode fails closed).
+using UndurableHandler = std::function<HttpResponse(const HttpResponse& original)>;
 // Asked with the head of every request (no body yet): nullopt keeps the
 // buffered path (RequestHandler, body limit `max_body_bytes`); a StreamStart
 // streams the body into its sink, or answers at once.
@@ -57,6 +60,7 @@ class HttpServer {
   void SetDurabilityWaiter(DurabilityWaiter waiter);
   // Set before Run().
   void SetStreamRouter(StreamRouter router);
+  void SetUndurableHandler(UndurableHandler handler);
 
   // Serves until Stop() and every connection has finished. Blocks.
   void Run();

@@ -199,6 +199,12 @@ RouterHooks Observability::Hooks() {
   }
   if (access_log_) hooks.observers.push_back(access_log_.get());
   hooks.admission = limiter_.get();
+  if (trail_ && trail_->log().durability() == audit::Durability::kStrict) {
+    if (!audit_gate_) {
+      audit_gate_ = std::make_unique<AuditGate>([this] { return trail_->log().healthy(); }, limiter_.get());
+    }
+    hooks.admission = audit_gate_.get();
+  }
   if (options_.metrics_access != "off") {
     const bool any = options_.metrics_access == "any";
     hooks.pages.push_back(
@@ -215,7 +221,7 @@ RouterHooks Observability::Hooks() {
 
 DurabilityWaiter Observability::Waiter() {
   if (!trail_ || trail_->log().durability() != audit::Durability::kStrict) return {};
-  return [this](std::uint64_t ticket, std::function<void()> done) {
+  return [this](std::uint64_t ticket, std::function<void(bool)> done) {
     trail_->WhenDurable(ticket, std::move(done));
   };
 }

@@ -77,6 +77,27 @@ class Observability {
   quota::QuotaConfig file_quotas_;
   std::unique_ptr<metrics::RequestMetrics> request_metrics_;
   std::unique_ptr<metrics::AccessLog> access_log_;
+  std::unique_ptr<Admission> audit_gate_;  // strict audit: refuses while the trail cannot be written
+};
+
+// Strict audit fails closed: while the trail cannot be written, audited
+// requests are refused (InternalFailure, 500) before they run; otherwise
+// `next` (the rate limiter, may be null) decides.
+class AuditGate final : public Admission {
+ public:
+  AuditGate(std::function<bool()> healthy, Admission* next) : healthy_(std::move(healthy)), next_(next) {}
+  Status Admit(const Caller& caller, std::string_view region, std::string_view service,
+               std::string_view operation, const nlohmann::json& body) override {
+    if (!healthy_()) {
+      return Status(ErrorCode::kInternal,
+                    "The audit trail cannot be written; requests are refused until it can be (fail closed)");
+    }
+    return next_ == nullptr ? Status::Ok() : next_->Admit(caller, region, service, operation, body);
+  }
+
+ private:
+  std::function<bool()> healthy_;
+  Admission* next_;
 };
 
 // Whether an address is IPv4/IPv6 loopback (127.0.0.0/8, ::1, ::ffff:127.x).

@@ -61,7 +61,9 @@ class RequestObserver {
 };
 
 // Runs `done` (on any thread) once the ticket's record is durable.
-using DurabilityWaiter = std::function<void(std::uint64_t ticket, std::function<void()> done)>;
+// `durable` is false when the record could not be written: the response is
+// then replaced by an error (strict audit fails closed).
+using DurabilityWaiter = std::function<void(std::uint64_t ticket, std::function<void(bool durable)> done)>;
 
 class Admission {
  public:

@@ -266,6 +266,11 @@ StatusOr<S3Reply> ListObjectVersions(S3Service& s3, const S3Request& req) {
   std::string next_key, next_id, last_prefix;
   // With a version-id marker the marker's own key is resumed; without, it is skipped.
   std::string start = key_marker.empty() ? "" : ObjectRowKey(bucket.name, key_marker);
+  // A key marker that is a common prefix resumes after every key under it.
+  if (id_marker.empty() && !in.delimiter.empty() && key_marker.ends_with(in.delimiter) &&
+      key_marker.find(in.delimiter, in.prefix.size()) == key_marker.size() - in.delimiter.size()) {
+    start += "\xff";
+  }
   bool resume_in_key = !id_marker.empty();
   for (bool more = true; more && !truncated;) {
     ASSIGN_OR_RETURN(auto rows, txn->Scan(kObjectsTable, bucket.name + "/" + in.prefix, start, kScanBatch));

@@ -420,7 +420,8 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   }
   const bool replace = directive == "REPLACE";
   const std::string_view tag_directive = req.Header("x-amz-tagging-directive");
-  if (source.bucket == req.bucket && source.key == req.key && !replace &&
+  // Copying an older version onto its key is how S3 restores it: allowed.
+  if (source.bucket == req.bucket && source.key == req.key && !source.version_id && !replace &&
       !req.HasHeader("x-amz-storage-class") && !req.HasHeader("x-amz-server-side-encryption")) {
     return InvalidRequest(
         "This copy request is illegal because it is trying to copy an object to itself without "

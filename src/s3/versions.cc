@@ -1,5 +1,6 @@
 #include "s3/versions.h"
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 
@@ -9,12 +10,18 @@
 namespace coffer::s3 {
 namespace {
 
-// Newer writes get smaller orders: the millisecond clock inverted, with a
-// process counter below it for writes in the same millisecond.
+// Newer writes get smaller orders: a stamp of the millisecond clock (12 bits
+// below it for writes in the same millisecond), inverted. Stamps only grow
+// within a process, so a frozen or stepped-back clock still orders writes
+// and never repeats one.
 std::string NewOrder(S3Service& s3) {
-  static std::atomic<std::uint32_t> counter{0};
-  const auto ms = static_cast<std::uint64_t>(s3.NowMs());
-  const std::uint64_t stamp = (ms << 12) | (counter.fetch_add(1, std::memory_order_relaxed) & 0xfff);
+  static std::atomic<std::uint64_t> last{0};
+  const std::uint64_t from_clock = static_cast<std::uint64_t>(s3.NowMs()) << 12;
+  std::uint64_t previous = last.load(std::memory_order_relaxed);
+  std::uint64_t stamp = 0;
+  do {
+    stamp = std::max(from_clock, previous + 1);
+  } while (!last.compare_exchange_weak(previous, stamp, std::memory_order_relaxed));
   char out[17];
   std::snprintf(out, sizeof(out), "%016llx", static_cast<unsigned long long>(~stamp));
   return out;

@@ -246,6 +246,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return Respond(std::move(*start.response));
     }
     sink_ = std::move(start.sink);
+    // A declared length over the bound is refused before any body byte is read.
+    if (const auto length = head_parser_->content_length();
+        length && *length > server_.options.max_stream_bytes) {
+      return FailStream(
+          Status(ErrorCode::kRequestTooLarge, "Your proposed upload exceeds the maximum allowed size"));
+    }
     stream_parser_.emplace(std::move(*head_parser_));
     stream_parser_->body_limit(server_.options.max_stream_bytes);
     if (stream_parser_->is_done()) return FinishStream(Status::Ok());

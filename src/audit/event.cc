@@ -190,18 +190,59 @@ void WriteUserIdentity(const server::Caller& caller, JsonOut& out) {
 
 // The members every record ends with.
 void WriteTrailer(std::string_view event_id, bool read_only, std::string_view event_type,
-                  std::string_view account_id, JsonOut& out) {
+                  std::string_view account_id, bool data_event, JsonOut& out) {
   out.Member("eventID", event_id)
       .Member("readOnly", read_only)
       .Member("eventType", event_type)
-      .Member("managementEvent", true)
+      .Member("managementEvent", !data_event)
       .Member("recipientAccountId", account_id)
-      .Member("eventCategory", "Management");
+      .Member("eventCategory", data_event ? "Data" : "Management");
+}
+
+// S3's object-level operations are CloudTrail data events; bucket operations
+// are management events.
+constexpr std::array<std::string_view, 16> kS3DataOperations = {"PutObject",
+                                                                "GetObject",
+                                                                "HeadObject",
+                                                                "DeleteObject",
+                                                                "DeleteObjects",
+                                                                "CopyObject",
+                                                                "PutObjectTagging",
+                                                                "GetObjectTagging",
+                                                                "DeleteObjectTagging",
+                                                                "GetObjectAttributes",
+                                                                "CreateMultipartUpload",
+                                                                "UploadPart",
+                                                                "UploadPartCopy",
+                                                                "CompleteMultipartUpload",
+                                                                "AbortMultipartUpload",
+                                                                "ListParts"};
+
+void WriteS3Resources(const server::RequestTrace& trace, JsonOut& out) {
+  out.BeginArray();
+  if (trace.request != nullptr && trace.request->is_object()) {
+    const std::string bucket = trace.request->value("bucketName", "");
+    const std::string key = trace.request->value("key", "");
+    if (!key.empty()) {
+      out.BeginObject()
+          .Member("type", "AWS::S3::Object")
+          .Member("ARN", "arn:aws:s3:::" + bucket + "/" + key)
+          .EndObject();
+    }
+    if (!bucket.empty()) {
+      out.BeginObject().Member("type", "AWS::S3::Bucket").Member("ARN", "arn:aws:s3:::" + bucket).EndObject();
+    }
+  }
+  out.EndArray();
 }
 
 }  // namespace
 
 std::string EventSource(std::string_view service) { return std::string(service) + ".amazonaws.com"; }
+
+bool IsDataEvent(std::string_view service, std::string_view op) {
+  return service == "s3" && Contains(kS3DataOperations, op);
+}
 
 bool IsReadOnly(std::string_view op) {
   return op.starts_with("Describe") || op.starts_with("Head") || op.starts_with("Get") ||
@@ -240,10 +281,13 @@ std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view ev
   out.Member("requestID", trace.request_id).Key("resources");
   if (service == "kms") {
     WriteKmsResources(trace, out);
+  } else if (service == "s3") {
+    WriteS3Resources(trace, out);
   } else {
     out.BeginArray().EndArray();
   }
-  WriteTrailer(event_id, read_only, "AwsApiCall", trace.caller.account_id, out);
+  WriteTrailer(event_id, read_only, "AwsApiCall", trace.caller.account_id, IsDataEvent(service, operation),
+               out);
   if (!trace.status.ok()) {
     out.Member("errorCode", WireName(trace.status)).Member("errorMessage", trace.status.message());
   }
@@ -274,7 +318,7 @@ std::string BuildServiceEvent(const ServiceAction& action, std::string_view even
   out.EndObject().Key("resources").BeginArray();
   if (!action.key_arn.empty()) WriteKeyResource(action.account_id, action.key_arn, out, action.resource_type);
   out.EndArray();
-  WriteTrailer(event_id, false, "AwsServiceEvent", action.account_id, out);
+  WriteTrailer(event_id, false, "AwsServiceEvent", action.account_id, false, out);
   out.EndObject();
   return text;
 }

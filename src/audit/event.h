@@ -34,6 +34,9 @@ std::string BuildServiceEvent(const ServiceAction& action, std::string_view even
 std::string EventSource(std::string_view service);
 // Whether CloudTrail marks the operation readOnly.
 bool IsReadOnly(std::string_view operation);
+// CloudTrail data events (S3 object-level operations): recorded in the trail,
+// not shown by LookupEvents.
+bool IsDataEvent(std::string_view service, std::string_view operation);
 // Request or response members with secrets removed and names camelCased,
 // as JSON text.
 std::string SanitizedJson(const nlohmann::json& members);

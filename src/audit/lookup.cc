@@ -125,6 +125,8 @@ std::vector<Candidate> Scan(const std::filesystem::path& dir, std::string_view a
     if (!record.ok() || record->seq >= q.before_seq) continue;
     const json& event = record->event;
     if (event.value("recipientAccountId", "") != account) continue;
+    // LookupEvents shows management events only, as CloudTrail does.
+    if (!event.value("managementEvent", true)) continue;
     auto t = ParseIsoTime(event.value("eventTime", ""));
     if (!t.ok() || *t < q.start || *t > q.end || !Matches(q, event)) continue;
     out.push_back(Candidate{record->seq, std::move(record->event)});

@@ -7,6 +7,7 @@
 #include "policy/global_keys.h"
 #include "policy/policy.h"
 #include "s3/errors.h"
+#include "s3/uri.h"
 
 namespace coffer::s3 {
 namespace {
@@ -15,6 +16,31 @@ bool EqualsNoCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
+}
+
+// S3's condition keys that the request itself carries.
+void AddS3Keys(const S3Request& req, policy::ContextKeys& keys) {
+  for (std::string_view name : {"prefix", "delimiter", "max-keys", "versionId"}) {
+    if (const std::string* value = req.Query(name)) {
+      keys.Set(name == "versionId" ? std::string("s3:VersionId") : "s3:" + std::string(name), *value);
+    }
+  }
+  const bool presigned = req.Query("X-Amz-Signature") != nullptr;
+  keys.Set("s3:authType", presigned ? "REST-QUERY-STRING" : "REST-HEADER");
+  keys.Set("s3:signatureversion", "AWS4-HMAC-SHA256");
+  for (std::string_view header : {"x-amz-content-sha256", "x-amz-server-side-encryption", "x-amz-copy-source",
+                                  "x-amz-metadata-directive"}) {
+    if (req.HasHeader(header)) keys.Set("s3:" + std::string(header), std::string(req.Header(header)));
+  }
+  // s3:RequestObjectTag/<key> from x-amz-tagging ("k1=v1&k2=v2").
+  if (std::string_view tagging = req.Header("x-amz-tagging"); !tagging.empty()) {
+    std::vector<std::string> tag_keys;
+    for (const auto& [k, v] : ParseQuery(tagging)) {
+      keys.Set("s3:RequestObjectTag/" + k, v);
+      tag_keys.push_back(k);
+    }
+    keys.SetMulti("s3:RequestObjectTagKeys", std::move(tag_keys));
+  }
 }
 
 }  // namespace
@@ -51,6 +77,7 @@ Status S3Service::Authorize(const S3Request& req, std::string_view action, std::
   request.action = std::string(action);
   request.resource = std::string(resource);
   policy::AddGlobalKeys(req.who, clock_.Now(), request.keys);
+  AddS3Keys(req, request.keys);
   bool allowed = false;
   bool denied = false;
   ASSIGN_OR_RETURN(auto policies, identities_.PoliciesFor(req.who));

@@ -17,6 +17,7 @@
 #include "crypto/checksum.h"
 #include "crypto/crypto.h"
 #include "policy/identity_source.h"
+#include "policy/policy.h"
 #include "rootkey/root_key.h"
 #include "s3/body_writer.h"
 #include "s3/ops.h"
@@ -38,11 +39,13 @@ constexpr std::uint64_t kMiB = 1024 * 1024;
 class FakeIdentities final : public policy::IdentityPolicySource {
  public:
   StatusOr<std::vector<policy::NamedPolicy>> PoliciesFor(const policy::CallerInfo&) override {
+    if (custom) return std::vector<policy::NamedPolicy>{{"custom", custom}};
     if (!allow) return std::vector<policy::NamedPolicy>{};
     return std::vector<policy::NamedPolicy>{{"AdministratorAccess", policy::AdministratorAccess()}};
   }
   std::uint64_t Generation() const override { return 0; }
   bool allow = true;
+  std::shared_ptr<const policy::Policy> custom;  // set: the caller's only identity policy
 };
 
 // Deterministic content: byte i of a body made with `seed`.
@@ -988,6 +991,35 @@ TEST_F(S3ServiceTest, AnotherAccountsBucketIsAccessDenied) {
   EXPECT_EQ(CodeOf(GetObject(*s3_, get)), "AccessDenied");
   S3Request list = testing::MakeRequest("ListObjectsV2", "bkt", "", {}, kOtherAccount);
   EXPECT_EQ(CodeOf(ListObjectsV2(*s3_, list)), "AccessDenied");
+}
+
+// ---- S3 condition keys ------------------------------------------------------------
+
+TEST_F(S3ServiceTest, ConditionKeysFromTheRequestDecide) {
+  MakeBucket("bkt");
+  MustPut("bkt", "home/a", "x");
+  const char* text = R"({"Version":"2012-10-17","Statement":[
+    {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::bkt",
+     "Condition":{"StringEquals":{"s3:prefix":"home/"}}},
+    {"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::bkt/*",
+     "Condition":{"StringEquals":{"s3:RequestObjectTag/team":"blue"}}}]})";
+  auto parsed = policy::Parse(text, policy::ParseOptions{});
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  identities_.custom = std::make_shared<const policy::Policy>(std::move(*parsed));
+
+  S3Request listing = Req("ListObjectsV2", "bkt");
+  listing.query["prefix"] = "home/";
+  EXPECT_TRUE(ListObjectsV2(*s3_, listing).ok());
+  listing.query["prefix"] = "etc/";
+  EXPECT_EQ(CodeOf(ListObjectsV2(*s3_, listing)), "AccessDenied");
+  listing.query.erase("prefix");
+  EXPECT_EQ(CodeOf(ListObjectsV2(*s3_, listing)), "AccessDenied");
+
+  EXPECT_TRUE(PutObject(*s3_, Req("PutObject", "bkt", "k", {{"x-amz-tagging", "team=blue"}})).ok());
+  EXPECT_EQ(CodeOf(PutObject(*s3_, Req("PutObject", "bkt", "k", {{"x-amz-tagging", "team=red"}}))),
+            "AccessDenied");
+  EXPECT_EQ(CodeOf(PutObject(*s3_, Req("PutObject", "bkt", "k"))), "AccessDenied");
+  identities_.custom.reset();
 }
 
 }  // namespace

@@ -7,6 +7,7 @@ the S3 error code and HTTP status. Expiry of presigned URLs runs on the
 server's --test-clock; nothing sleeps.
 """
 
+import json
 import base64
 import datetime
 import hashlib
@@ -890,23 +891,38 @@ def test_error_document_shape(server, bucket):
 
 
 def test_audit_trail_records_s3_requests(server, s3, bucket):
+    """Bucket operations are management events (LookupEvents shows them);
+    object operations are data events: in the trail, not in LookupEvents."""
     s3.put_object(Bucket=bucket, Key="audited", Body=b"a")
     ct = make_cloudtrail(server)
 
-    def found():
+    def created():
         events = cloudtrail_events(ct, LookupAttributes=[{"AttributeKey": "EventName",
-                                                          "AttributeValue": "PutObject"}])
+                                                          "AttributeValue": "CreateBucket"}])
         return [e for e in events if e.get("eventSource") == "s3.amazonaws.com"
-                and (e.get("requestParameters") or {}).get("bucketName") == bucket
-                and (e.get("requestParameters") or {}).get("key") == "audited"]
+                and (e.get("requestParameters") or {}).get("bucketName") == bucket]
 
-    events = wait_for(found, 30, "a PutObject event for the audited object")
-    e = events[0]
+    e = wait_for(created, 30, "the CreateBucket management event")[0]
     assert e["userIdentity"]["accountId"] == server.creds.account_id
-    assert e["awsRegion"] == REGION
-    by_source = cloudtrail_events(ct, LookupAttributes=[{"AttributeKey": "EventSource",
-                                                         "AttributeValue": "s3.amazonaws.com"}])
-    assert by_source and all(x["eventSource"] == "s3.amazonaws.com" for x in by_source)
+    assert e["awsRegion"] == REGION and e["eventCategory"] == "Management"
+    puts = cloudtrail_events(ct, LookupAttributes=[{"AttributeKey": "EventName",
+                                                    "AttributeValue": "PutObject"}])
+    assert not [x for x in puts if x.get("eventSource") == "s3.amazonaws.com"], \
+        "LookupEvents must not show S3 data events"
+
+    trail = server.data_dir / "audit" / "events.jsonl"
+
+    def data_event():
+        for line in trail.read_text().splitlines():
+            if '"eventName":"PutObject"' in line and '"key":"audited"' in line:
+                return json.loads(line)
+        return None
+
+    record = wait_for(data_event, 30, "the PutObject data event in the trail")
+    event = record.get("event", record)
+    assert event["eventCategory"] == "Data" and event["managementEvent"] is False
+    assert {"type": "AWS::S3::Object", "ARN": f"arn:aws:s3:::{bucket}/audited"} in event["resources"]
+    assert "Body" not in json.dumps(event)
 
 
 # --------------------------------------------------------------------------

@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   std::string tls_cert, tls_key;
   bool tls_self_signed = false;
   int sweep_seconds = 60;
+  std::int64_t s3_abort_seconds = 7 * 24 * 3600;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
   AddCoreOptions(*serve_cmd, serve.core);
   serve_cmd->add_option("--listen", listen, "host:port to listen on (port 0: any free port)")
@@ -121,6 +122,11 @@ int main(int argc, char** argv) {
       "--s3-domain", serve.s3_domains,
       "Host name under which <bucket>.<name> addresses an S3 bucket (virtual-hosted style); "
       "bucket.localhost and bucket.s3.<region>.localhost always work");
+  serve_cmd
+      ->add_option("--s3-abort-incomplete-after", s3_abort_seconds,
+                   "Seconds after which the sweeper aborts an incomplete S3 multipart upload (0: never)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   serve_cmd->add_option("--rotators", serve.rotators_file,
                         "JSON file of Secrets Manager rotators (built-in PostgreSQL, webhook)");
   serve_cmd->add_option("--ssm-policy-webhook", serve.ssm_policy_webhook,
@@ -201,6 +207,7 @@ int main(int argc, char** argv) {
     serve.server.tls = coffer::server::TlsOptions{tls_cert, tls_key, tls_self_signed};
   }
   serve.sweep_interval = std::chrono::seconds(sweep_seconds);
+  serve.s3_abort_incomplete_after = std::chrono::seconds(s3_abort_seconds);
   serve.quota_reload = std::chrono::seconds(std::max(1, quota_reload_seconds));
   serve.observability.audit_digest_interval = std::chrono::seconds(std::max(0, digest_minutes) * 60);
   return coffer::server::Serve(serve);

@@ -394,7 +394,8 @@ TEST_F(HttpStreamTest, FailedWriteAnswersFinishErrorAndCloses) {
   EXPECT_EQ(log->finished->code(), ErrorCode::kAccessDenied);
 }
 
-// The limit must hold whether the length is announced or only counted.
+// A declared length over the bound is refused from the head: no body byte
+// reaches the sink, and a client waiting for 100 Continue gets the 413 instead.
 TEST_F(HttpStreamTest, ContentLengthOverStreamLimitFinishesTooLarge) {
   auto log = std::make_shared<SinkLog>();
   StreamPutsInto(log);
@@ -404,14 +405,32 @@ TEST_F(HttpStreamTest, ContentLengthOverStreamLimitFinishesTooLarge) {
   const std::string body = Pattern(2 * kMiB);
   RawClient client(port());
   client.Send(PutHead(body.size()) + body);
+  const Reply reply = client.ReadResponse();
 
-  EXPECT_EQ(client.ReadResponse().status, 413);
+  EXPECT_EQ(reply.status, 413);
+  EXPECT_EQ(client.ReadToEof(), "");
   std::lock_guard lock(log->mu);
-  EXPECT_LE(log->data.size(), kMiB);
+  EXPECT_EQ(log->data.size(), 0u);
+  EXPECT_EQ(log->finish_calls, 1);
   ASSERT_TRUE(log->finished.has_value());
   EXPECT_EQ(log->finished->code(), ErrorCode::kRequestTooLarge);
 }
 
+TEST_F(HttpStreamTest, ContentLengthOverStreamLimitIsRefusedInsteadOfContinue) {
+  auto log = std::make_shared<SinkLog>();
+  StreamPutsInto(log);
+  ServerOptions options;
+  options.max_stream_bytes = kMiB;
+  StartServer(options);
+  RawClient client(port());
+  client.Send(PutHead(kMiB + 1, "Expect: 100-continue\r\n"));
+
+  EXPECT_EQ(client.ReadResponse().status, 413);
+  EXPECT_EQ(client.ReadToEof(), "");
+  EXPECT_EQ(log->Writes(), 0u);
+}
+
+// Without a declared length the bound is counted as the chunks arrive.
 TEST_F(HttpStreamTest, ChunkedBodyOverStreamLimitFinishesTooLarge) {
   auto log = std::make_shared<SinkLog>();
   StreamPutsInto(log);

@@ -202,7 +202,7 @@ Status CheckOverrides(const S3Request& req, S3Reply& reply) {
       if (h.first == header) h.second = *value;
     }
     if (std::none_of(reply.headers.begin(), reply.headers.end(),
-                     [&](const auth::Header& h) { return h.first == header; }))
+                     [name = header](const auth::Header& h) { return h.first == name; }))
       reply.headers.emplace_back(std::string(header), *value);
   }
   return Status::Ok();

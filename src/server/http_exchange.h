@@ -58,7 +58,9 @@ class BodySink {
   // The next body bytes (after transfer decoding; aws-chunked framing is the
   // sink's, as S3 signs it). An error stops the upload: Finish(error) answers.
   virtual Status Write(std::string_view data) = 0;
-  // The body ended (`body` OK) or was refused or cut short (`body` the error).
+  // The body ended (`body` OK) or was refused (`body` the error). A client
+  // that goes away mid-body gets no answer: the sink is destroyed without
+  // Finish, so its destructor must discard what it received.
   virtual HttpResponse Finish(const Status& body) = 0;
 };
 

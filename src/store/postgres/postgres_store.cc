@@ -106,10 +106,10 @@ class PostgresTxn final : public Txn {
     const ScanBounds bounds = ScanBoundsFor(prefix, start_after);
     const auto max_rows = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
     const std::string rows = Int8Param(static_cast<long long>(std::min<std::uint64_t>(limit, max_rows)));
-    const Param params[] = {{kTextOid, table},
-                            {kByteaOid, bounds.lower},
-                            {kInt8Oid, rows},
-                            {kByteaOid, bounds.upper.value_or("")}};
+    // A named string: value_or() would return a temporary the view outlives.
+    const std::string upper = bounds.upper.value_or("");
+    const Param params[] = {
+        {kTextOid, table}, {kByteaOid, bounds.lower}, {kInt8Oid, rows}, {kByteaOid, upper}};
     const std::string sql = ScanSql(bounds.lower_inclusive, bounds.upper.has_value());
     ASSIGN_OR_RETURN(Result res, lease_->Query(sql.c_str(), std::span(params, bounds.upper ? 4 : 3), "scan"));
     const int count = PQntuples(res.get());

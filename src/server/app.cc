@@ -310,8 +310,9 @@ int Serve(const ServeOptions& options) {
   }
   HttpServer& server = **server_or;
   // Health and metrics pages stay on the buffered path: a load balancer's
-  // probe must never become an S3 request for a bucket named "healthz".
-  std::vector<std::string> plain_paths = {"/healthz", "/ping"};
+  // probe must never become an S3 request for a bucket named "healthz"
+  // (/metrics stays off S3 even with --metrics off).
+  std::vector<std::string> plain_paths = {"/healthz", "/ping", "/metrics"};
   for (const auto& page : hooks.pages) plain_paths.push_back(page.path);
   server.SetStreamRouter([&s3_front, plain_paths](const RequestHead& head,
                                                   const ConnectionInfo& c) -> std::optional<StreamStart> {

@@ -28,6 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::CodeOf;
+using testing::XmlChild;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 constexpr std::chrono::seconds kWeek{7 * 24 * 3600};
@@ -61,38 +62,11 @@ std::string HeaderOf(const S3Reply& reply, std::string_view name) {
   return {};
 }
 
-std::string XmlChild(const std::string& body, std::string_view root_name, std::string_view child) {
-  auto doc = XmlDoc::Parse(body);
-  if (!doc.ok()) return "<unparsable>";
-  auto root = doc->Root(root_name);
-  if (!root.ok()) return "<wrong root>";
-  return ChildText(*root, child);
-}
-
-class S3MaintenanceTest : public ::testing::Test {
+class S3MaintenanceTest : public testing::S3Fixture<AllowAll> {
  protected:
-  static constexpr std::int64_t kStartMs = 1700000000000;
-
-  S3MaintenanceTest()
-      : root_(SecretBytes(Bytes(32, 0x42)), random_),
-        clock_(FromEpochMillis(kStartMs)),
-        store_(store::NewMemoryStore()) {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           ("coffer-s3-maint-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    auto blobs = blobs::OpenFileBlobStore({dir_.string(), 64 * 1024}, root_, random_);
-    EXPECT_TRUE(blobs.ok()) << blobs.status().ToString();
-    blobs_ = std::move(blobs).value();
-    s3_ = std::make_unique<S3Service>(*store_, *blobs_, identities_, clock_, random_);
+  S3MaintenanceTest() {
     EXPECT_TRUE(CreateBucket(*s3_, Req("CreateBucket", "src")).ok());
     EXPECT_TRUE(CreateBucket(*s3_, Req("CreateBucket", "dst")).ok());
-  }
-  ~S3MaintenanceTest() override {
-    s3_.reset();
-    blobs_.reset();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
   }
 
   static S3Request Req(std::string op, std::string bucket, std::string key = "",
@@ -194,15 +168,6 @@ class S3MaintenanceTest : public ::testing::Test {
     EXPECT_TRUE(info.ok());
     return info.ok() ? info->id : "";
   }
-
-  crypto::OsRandom random_;
-  rootkey::RootKey root_;
-  FakeClock clock_;
-  std::unique_ptr<store::Store> store_;
-  fs::path dir_;
-  std::unique_ptr<blobs::BlobStore> blobs_;
-  AllowAll identities_;
-  std::unique_ptr<S3Service> s3_;
 };
 
 // ---- UploadPartCopy ------------------------------------------------------------

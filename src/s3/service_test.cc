@@ -32,6 +32,7 @@ namespace fs = std::filesystem;
 using testing::CodeOf;
 using testing::kAccount;
 using testing::kOtherAccount;
+using testing::XmlChild;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
 
@@ -102,38 +103,8 @@ Listing ParseListing(const std::string& body) {
   return out;
 }
 
-std::string XmlChild(const std::string& body, std::string_view root_name, std::string_view child) {
-  auto doc = XmlDoc::Parse(body);
-  if (!doc.ok()) return "<unparsable>";
-  auto root = doc->Root(root_name);
-  if (!root.ok()) return "<wrong root>";
-  return ChildText(*root, child);
-}
-
-class S3ServiceTest : public ::testing::Test {
+class S3ServiceTest : public testing::S3Fixture<FakeIdentities> {
  protected:
-  static constexpr std::int64_t kStartMs = 1700000000000;
-
-  S3ServiceTest()
-      : root_(SecretBytes(Bytes(32, 0x42)), random_),
-        clock_(FromEpochMillis(kStartMs)),
-        store_(store::NewMemoryStore()) {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           ("coffer-s3-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    auto blobs = blobs::OpenFileBlobStore({dir_.string(), 64 * 1024}, root_, random_);
-    EXPECT_TRUE(blobs.ok()) << blobs.status().ToString();
-    blobs_ = std::move(blobs).value();
-    s3_ = std::make_unique<S3Service>(*store_, *blobs_, identities_, clock_, random_);
-  }
-  ~S3ServiceTest() override {
-    s3_.reset();
-    blobs_.reset();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
   static S3Request Req(std::string op, std::string bucket, std::string key = "",
                        std::vector<auth::Header> headers = {}) {
     return testing::MakeRequest(std::move(op), std::move(bucket), std::move(key), std::move(headers));
@@ -265,15 +236,6 @@ class S3ServiceTest : public ::testing::Test {
     req.query = {{"uploadId", upload_id}};
     return req;
   }
-
-  crypto::OsRandom random_;
-  rootkey::RootKey root_;
-  FakeClock clock_;
-  std::unique_ptr<store::Store> store_;
-  fs::path dir_;
-  std::unique_ptr<blobs::BlobStore> blobs_;
-  FakeIdentities identities_;
-  std::unique_ptr<S3Service> s3_;
 };
 
 // ---- Buckets ----------------------------------------------------------------

@@ -118,30 +118,8 @@ VersionsPage ParseVersions(const std::string& body) {
   return out;
 }
 
-class S3VersionsTest : public ::testing::Test {
+class S3VersionsTest : public testing::S3Fixture<AllowAll> {
  protected:
-  static constexpr std::int64_t kStartMs = 1700000000000;
-
-  S3VersionsTest()
-      : root_(SecretBytes(Bytes(32, 0x42)), random_),
-        clock_(FromEpochMillis(kStartMs)),
-        store_(store::NewMemoryStore()) {
-    static std::atomic<int> counter{0};
-    dir_ = fs::temp_directory_path() /
-           ("coffer-s3-versions-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(dir_);
-    auto blobs = blobs::OpenFileBlobStore({dir_.string(), 64 * 1024}, root_, random_);
-    EXPECT_TRUE(blobs.ok()) << blobs.status().ToString();
-    blobs_ = std::move(blobs).value();
-    s3_ = std::make_unique<S3Service>(*store_, *blobs_, identities_, clock_, random_);
-  }
-  ~S3VersionsTest() override {
-    s3_.reset();
-    blobs_.reset();
-    std::error_code ignored;
-    fs::remove_all(dir_, ignored);
-  }
-
   static S3Request Req(std::string op, std::string bucket, std::string key = "",
                        std::map<std::string, std::string> query = {},
                        std::vector<auth::Header> headers = {}) {
@@ -296,15 +274,6 @@ class S3VersionsTest : public ::testing::Test {
     for (const auto& c : Children(*root, "Contents")) keys.push_back(ChildText(c, "Key"));
     return keys;
   }
-
-  crypto::OsRandom random_;
-  rootkey::RootKey root_;
-  FakeClock clock_;
-  std::unique_ptr<store::Store> store_;
-  fs::path dir_;
-  std::unique_ptr<blobs::BlobStore> blobs_;
-  AllowAll identities_;
-  std::unique_ptr<S3Service> s3_;
 };
 
 // ---- Bucket versioning state ----------------------------------------------------

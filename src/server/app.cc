@@ -73,6 +73,7 @@ void PrintBanner(const ServeOptions& options, std::uint16_t port, bool tls) {
             << "\n  export AWS_DEFAULT_REGION=" << options.region << "\n"
             << "  aws --endpoint-url " << endpoint << (tls ? " --no-verify-ssl" : "")
             << " kms create-key --description demo\n"
+            << "  aws --endpoint-url " << endpoint << (tls ? " --no-verify-ssl" : "") << " s3 mb s3://demo\n"
             << std::flush;
 }
 

@@ -101,10 +101,12 @@ void AppendBigEndian(T value, Bytes& out) {
   }
 }
 
-class Crc32Checksum final : public Checksum {
+// The three CRCs differ only in their function, width and name.
+template <typename Crc, Crc (*Fn)(Crc, std::string_view), ChecksumAlgorithm kAlgorithm>
+class CrcChecksum final : public Checksum {
  public:
-  ChecksumAlgorithm algorithm() const override { return ChecksumAlgorithm::kCrc32; }
-  void Update(std::string_view data) override { crc_ = Crc32(crc_, data); }
+  ChecksumAlgorithm algorithm() const override { return kAlgorithm; }
+  void Update(std::string_view data) override { crc_ = Fn(crc_, data); }
   Bytes Finish() override {
     Bytes out;
     AppendBigEndian(crc_, out);
@@ -113,38 +115,12 @@ class Crc32Checksum final : public Checksum {
   }
 
  private:
-  std::uint32_t crc_ = 0;
+  Crc crc_ = 0;
 };
 
-class Crc32cChecksum final : public Checksum {
- public:
-  ChecksumAlgorithm algorithm() const override { return ChecksumAlgorithm::kCrc32c; }
-  void Update(std::string_view data) override { crc_ = Crc32c(crc_, data); }
-  Bytes Finish() override {
-    Bytes out;
-    AppendBigEndian(crc_, out);
-    crc_ = 0;
-    return out;
-  }
-
- private:
-  std::uint32_t crc_ = 0;
-};
-
-class Crc64NvmeChecksum final : public Checksum {
- public:
-  ChecksumAlgorithm algorithm() const override { return ChecksumAlgorithm::kCrc64Nvme; }
-  void Update(std::string_view data) override { crc_ = Crc64Nvme(crc_, data); }
-  Bytes Finish() override {
-    Bytes out;
-    AppendBigEndian(crc_, out);
-    crc_ = 0;
-    return out;
-  }
-
- private:
-  std::uint64_t crc_ = 0;
-};
+using Crc32Checksum = CrcChecksum<std::uint32_t, Crc32, ChecksumAlgorithm::kCrc32>;
+using Crc32cChecksum = CrcChecksum<std::uint32_t, Crc32c, ChecksumAlgorithm::kCrc32c>;
+using Crc64NvmeChecksum = CrcChecksum<std::uint64_t, Crc64Nvme, ChecksumAlgorithm::kCrc64Nvme>;
 
 // ---------------------------------------------------------------------------
 // EVP digests.

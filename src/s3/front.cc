@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "auth/canonical.h"
 #include "common/encoding.h"
 #include "crypto/crypto.h"
 #include "iam/caller.h"
@@ -29,12 +30,6 @@ struct S3Front::Exchange {
 };
 
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // The signing name a request claims, from the Authorization header or a
 // presigned URL's X-Amz-Credential; empty when unsigned.
@@ -72,7 +67,7 @@ std::string HostId(std::string_view request_id) {
 
 bool Anonymous(const auth::HttpRequest& head, std::string_view query) {
   for (const auto& [name, value] : head.headers) {
-    if (EqualsNoCase(name, "authorization")) return false;
+    if (auth::internal::EqualsIgnoreCase(name, "authorization")) return false;
   }
   return query.find("X-Amz-Signature=") == std::string_view::npos &&
          query.find("X-Amz-Credential=") == std::string_view::npos;
@@ -82,8 +77,8 @@ bool NeedsLength(const auth::HttpRequest& head) {
   bool length = false;
   bool chunked = false;
   for (const auto& [name, value] : head.headers) {
-    if (EqualsNoCase(name, "content-length")) length = true;
-    if (EqualsNoCase(name, "transfer-encoding")) chunked = true;
+    if (auth::internal::EqualsIgnoreCase(name, "content-length")) length = true;
+    if (auth::internal::EqualsIgnoreCase(name, "transfer-encoding")) chunked = true;
   }
   return !length && !chunked;
 }
@@ -221,11 +216,12 @@ StatusOr<S3Front::Prepared> S3Front::Begin(Exchange& ex, const server::Connectio
   for (auto& [name, value] : ParseQuery(query)) ex.req.query.emplace(std::move(name), std::move(value));
   std::string host;
   for (const auto& [name, value] : ex.head.headers) {
-    if (EqualsNoCase(name, "host")) host = value;
+    if (auth::internal::EqualsIgnoreCase(name, "host")) host = value;
   }
   auto has_header = [&ex](std::string_view name) {
-    return std::any_of(ex.head.headers.begin(), ex.head.headers.end(),
-                       [name](const auth::Header& h) { return EqualsNoCase(h.first, name); });
+    return std::any_of(ex.head.headers.begin(), ex.head.headers.end(), [name](const auth::Header& h) {
+      return auth::internal::EqualsIgnoreCase(h.first, name);
+    });
   };
   std::string bucket = BucketFromHost(host);
   StatusOr<api::RestMatch> match = Status::Ok();

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <ctime>
 
+#include "auth/canonical.h"
 #include "policy/global_keys.h"
 #include "policy/policy.h"
 #include "s3/errors.h"
@@ -11,12 +12,6 @@
 
 namespace coffer::s3 {
 namespace {
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // S3's condition keys that the request itself carries.
 void AddS3Keys(const S3Request& req, policy::ContextKeys& keys) {
@@ -47,14 +42,14 @@ void AddS3Keys(const S3Request& req, policy::ContextKeys& keys) {
 
 std::string_view S3Request::Header(std::string_view name) const {
   for (const auto& [k, v] : headers) {
-    if (EqualsNoCase(k, name)) return v;
+    if (auth::internal::EqualsIgnoreCase(k, name)) return v;
   }
   return {};
 }
 
 bool S3Request::HasHeader(std::string_view name) const {
   return std::any_of(headers.begin(), headers.end(),
-                     [&](const auth::Header& h) { return EqualsNoCase(h.first, name); });
+                     [&](const auth::Header& h) { return auth::internal::EqualsIgnoreCase(h.first, name); });
 }
 
 const std::string* S3Request::Query(std::string_view name) const {

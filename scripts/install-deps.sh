@@ -9,9 +9,9 @@ set -euo pipefail
 
 build_pkgs=(build-essential cmake pkg-config libssl-dev libsqlite3-dev libboost-dev libboost-system-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev libargon2-dev libgtest-dev libgmock-dev
-  libbenchmark-dev zlib1g-dev libpq-dev libpugixml-dev)
+  libbenchmark-dev zlib1g-dev libpq-dev libpugixml-dev libp11-kit-dev)
 test_pkgs=(awscli python3-boto3 python3-botocore python3-pytest python3-cryptography clang-format openssl
-  postgresql s3cmd rclone)
+  postgresql s3cmd rclone softhsm2 opensc haproxy)
 # libFuzzer and the sanitizer runtimes come with clang's runtime package.
 fuzz_pkgs=(clang libclang-rt-14-dev)
 

@@ -8,41 +8,47 @@
 namespace coffer::s3 {
 
 const std::vector<Operation>& Operations() {
-  static const std::vector<Operation> kOperations = {
-      {"CreateBucket", CreateBucket, nullptr},
-      {"HeadBucket", HeadBucket, nullptr},
-      {"DeleteBucket", DeleteBucket, nullptr},
-      {"ListBuckets", ListBuckets, nullptr},
-      {"GetBucketLocation", GetBucketLocation, nullptr},
-      {"PutBucketTagging", PutBucketTagging, nullptr},
-      {"GetBucketTagging", GetBucketTagging, nullptr},
-      {"DeleteBucketTagging", DeleteBucketTagging, nullptr},
-      {"PutPublicAccessBlock", PutPublicAccessBlock, nullptr},
-      {"GetPublicAccessBlock", GetPublicAccessBlock, nullptr},
-      {"DeletePublicAccessBlock", DeletePublicAccessBlock, nullptr},
-      {"PutBucketVersioning", PutBucketVersioning, nullptr},
-      {"GetBucketVersioning", GetBucketVersioning, nullptr},
-      {"ListObjectVersions", ListObjectVersions, nullptr},
-      {"PutObject", nullptr, PutObject},
-      {"GetObject", GetObject, nullptr},
-      {"HeadObject", HeadObject, nullptr},
-      {"DeleteObject", DeleteObject, nullptr},
-      {"DeleteObjects", DeleteObjects, nullptr},
-      {"CopyObject", CopyObject, nullptr},
-      {"PutObjectTagging", PutObjectTagging, nullptr},
-      {"GetObjectTagging", GetObjectTagging, nullptr},
-      {"DeleteObjectTagging", DeleteObjectTagging, nullptr},
-      {"GetObjectAttributes", GetObjectAttributes, nullptr},
-      {"ListObjectsV2", ListObjectsV2, nullptr},
-      {"ListObjects", ListObjects, nullptr},
-      {"ListMultipartUploads", ListMultipartUploads, nullptr},
-      {"CreateMultipartUpload", CreateMultipartUpload, nullptr},
-      {"UploadPart", nullptr, UploadPart},
-      {"UploadPartCopy", UploadPartCopy, nullptr},
-      {"CompleteMultipartUpload", CompleteMultipartUpload, nullptr},
-      {"AbortMultipartUpload", AbortMultipartUpload, nullptr},
-      {"ListParts", ListParts, nullptr},
-  };
+  static const std::vector<Operation> kOperations = [] {
+    std::vector<Operation> ops = {
+        {"CreateBucket", CreateBucket, nullptr},
+        {"HeadBucket", HeadBucket, nullptr},
+        {"DeleteBucket", DeleteBucket, nullptr},
+        {"ListBuckets", ListBuckets, nullptr},
+        {"GetBucketLocation", GetBucketLocation, nullptr},
+        {"PutBucketTagging", PutBucketTagging, nullptr},
+        {"GetBucketTagging", GetBucketTagging, nullptr},
+        {"DeleteBucketTagging", DeleteBucketTagging, nullptr},
+        {"PutPublicAccessBlock", PutPublicAccessBlock, nullptr},
+        {"GetPublicAccessBlock", GetPublicAccessBlock, nullptr},
+        {"DeletePublicAccessBlock", DeletePublicAccessBlock, nullptr},
+        {"PutBucketVersioning", PutBucketVersioning, nullptr},
+        {"GetBucketVersioning", GetBucketVersioning, nullptr},
+        {"ListObjectVersions", ListObjectVersions, nullptr},
+        {"PutObject", nullptr, PutObject},
+        {"GetObject", GetObject, nullptr},
+        {"HeadObject", HeadObject, nullptr},
+        {"DeleteObject", DeleteObject, nullptr},
+        {"DeleteObjects", DeleteObjects, nullptr},
+        {"CopyObject", CopyObject, nullptr},
+        {"PutObjectTagging", PutObjectTagging, nullptr},
+        {"GetObjectTagging", GetObjectTagging, nullptr},
+        {"DeleteObjectTagging", DeleteObjectTagging, nullptr},
+        {"GetObjectAttributes", GetObjectAttributes, nullptr},
+        {"ListObjectsV2", ListObjectsV2, nullptr},
+        {"ListObjects", ListObjects, nullptr},
+        {"ListMultipartUploads", ListMultipartUploads, nullptr},
+        {"CreateMultipartUpload", CreateMultipartUpload, nullptr},
+        {"UploadPart", nullptr, UploadPart},
+        {"UploadPartCopy", UploadPartCopy, nullptr},
+        {"CompleteMultipartUpload", CompleteMultipartUpload, nullptr},
+        {"AbortMultipartUpload", AbortMultipartUpload, nullptr},
+        {"ListParts", ListParts, nullptr},
+    };
+    for (auto group : {EncryptionOperations(), PolicyOperations()}) {
+      ops.insert(ops.end(), group.begin(), group.end());
+    }
+    return ops;
+  }();
   return kOperations;
 }
 

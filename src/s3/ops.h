@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "s3/service.h"
 
@@ -49,6 +50,10 @@ StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> AbortMultipartUpload(S3Service& s3, const S3Request& req);
 StatusOr<S3Reply> ListParts(S3Service& s3, const S3Request& req);
+
+// Operation groups kept in their own files and joined into Operations().
+std::vector<Operation> EncryptionOperations();  // ops_encryption.cc: bucket default encryption
+std::vector<Operation> PolicyOperations();      // ops_policy.cc: bucket policies
 
 // Shared helpers.
 struct WrittenObject {

@@ -113,7 +113,11 @@ StatusOr<S3Reply> CreateBucket(S3Service& s3, const S3Request& req) {
     return S3Error("BucketAlreadyOwnedByYou",
                    "Your previous request to create the named bucket succeeded and you already own it.");
   }
-  BucketRecord bucket{req.bucket, req.account, region, s3.NowMs(), "", std::nullopt, std::nullopt};
+  BucketRecord bucket;
+  bucket.name = req.bucket;
+  bucket.account = req.account;
+  bucket.region = region;
+  bucket.created_ms = s3.NowMs();
   RETURN_IF_ERROR(txn->Put(kBucketsTable, req.bucket, EncodeBucket(bucket)));
   RETURN_IF_ERROR(txn->Commit());
   return reply;

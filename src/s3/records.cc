@@ -62,6 +62,12 @@ std::string EncodeBucket(const BucketRecord& r) {
     const auto& p = *r.public_access_block;
     j["pab"] = {p.block_public_acls, p.ignore_public_acls, p.block_public_policy, p.restrict_public_buckets};
   }
+  if (r.encryption) {
+    j["sse"] = {{"alg", r.encryption->algorithm},
+                {"kms", r.encryption->kms_key_id},
+                {"bk", r.encryption->bucket_key_enabled}};
+  }
+  if (r.policy) j["policy"] = *r.policy;
   return j.dump();
 }
 
@@ -79,6 +85,12 @@ StatusOr<BucketRecord> DecodeBucket(std::string_view text) {
       r.public_access_block = PublicAccessBlock{p.at(0).get<bool>(), p.at(1).get<bool>(), p.at(2).get<bool>(),
                                                 p.at(3).get<bool>()};
     }
+    if (j.contains("sse")) {
+      const auto& e = j["sse"];
+      r.encryption =
+          BucketEncryption{e.at("alg").get<std::string>(), e.value("kms", ""), e.value("bk", false)};
+    }
+    if (j.contains("policy")) r.policy = j["policy"].get<std::string>();
     return r;
   });
 }

@@ -41,6 +41,13 @@ struct PublicAccessBlock {
   bool restrict_public_buckets = false;
 };
 
+// Bucket default encryption (PutBucketEncryption's one rule).
+struct BucketEncryption {
+  std::string algorithm = "AES256";  // "AES256", "aws:kms" or "aws:kms:dsse"
+  std::string kms_key_id;            // KMSMasterKeyID as given; empty: the AWS managed key
+  bool bucket_key_enabled = false;
+};
+
 struct BucketRecord {
   std::string name;
   std::string account;
@@ -49,6 +56,8 @@ struct BucketRecord {
   std::string versioning;  // "", "Enabled" or "Suspended"
   std::optional<Tags> tags;
   std::optional<PublicAccessBlock> public_access_block;
+  std::optional<BucketEncryption> encryption;  // default encryption; none: SSE-S3
+  std::optional<std::string> policy;           // the bucket policy document, as put
 };
 
 // The headers S3 stores with an object and returns on GET/HEAD.

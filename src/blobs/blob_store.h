@@ -32,6 +32,7 @@
 #include <vector>
 
 #include "common/random.h"
+#include "common/secret_bytes.h"
 #include "common/status_or.h"
 #include "rootkey/root_key.h"
 
@@ -69,15 +70,32 @@ class BlobReader {
   virtual StatusOr<std::size_t> ReadAt(std::uint64_t offset, std::span<char> out) = 0;
 };
 
+// Keys the caller holds, beyond the root key, that a blob is bound to. Not stored anywhere by the
+// blob store; the caller must present the same keys to Open.
+struct BlobKeys {
+  // SSE-KMS / SSE-C: 32 bytes. The segment key is derived from this key and the blob's own
+  // root-wrapped key (HKDF-SHA256, info binding the blob id), so the blob opens only with both.
+  const SecretBytes* object_key = nullptr;
+  // DSSE-KMS: 32 bytes. Every segment is sealed twice: an inner AES-256-GCM layer under a key
+  // derived from this key alone, then the outer layer as above. Requires object_key to be null.
+  const SecretBytes* inner_key = nullptr;
+};
+
 class BlobStore {
  public:
   virtual ~BlobStore() = default;
-  // A writer for a new blob with a fresh random id (32 lower-case hex chars).
-  virtual StatusOr<std::unique_ptr<BlobWriter>> Create() = 0;
+  // A writer for a new blob with a fresh random id (32 lower-case hex chars),
+  // bound to `keys` (which need only outlive this call). kValidation when a
+  // key is not 32 bytes or both keys are given.
+  virtual StatusOr<std::unique_ptr<BlobWriter>> Create(const BlobKeys& keys) = 0;
+  StatusOr<std::unique_ptr<BlobWriter>> Create() { return Create(BlobKeys{}); }
   // kNotFound when no committed blob has this id; kValidation for a string that
-  // is not a blob id; kInternal when the file fails its checks (wrong format,
-  // tampered, another root key).
-  virtual StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id) = 0;
+  // is not a blob id or a key that is not 32 bytes; kAccessDenied ("blob <id>:
+  // the key given does not open it") when `keys` are not the ones the blob was
+  // created with (missing, extra, swapped or different keys); kInternal when
+  // the file fails its checks (wrong format, tampered, another root key).
+  virtual StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id, const BlobKeys& keys) = 0;
+  StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id) { return Open(id, BlobKeys{}); }
   // Deletes the blob durably. An absent blob is not an error.
   virtual Status Remove(std::string_view id) = 0;
   // Ids of every committed blob, in no particular order (for garbage

@@ -27,8 +27,10 @@ class FileBlobStore final : public BlobStore {
                 RandomSource& random)
       : paths_(std::move(paths)), segment_bytes_(segment_bytes), root_(root), random_(random) {}
 
-  StatusOr<std::unique_ptr<BlobWriter>> Create() override;
-  StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id) override;
+  using BlobStore::Create;
+  using BlobStore::Open;
+  StatusOr<std::unique_ptr<BlobWriter>> Create(const BlobKeys& keys) override;
+  StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id, const BlobKeys& keys) override;
   Status Remove(std::string_view id) override;
   StatusOr<std::vector<std::string>> List() override;
 
@@ -39,14 +41,23 @@ class FileBlobStore final : public BlobStore {
   RandomSource& random_;
 };
 
-StatusOr<std::unique_ptr<BlobWriter>> FileBlobStore::Create() {
+// Until the key layers land, only root-only blobs exist.
+Status RefuseKeys(const BlobKeys& keys) {
+  if (keys.object_key != nullptr || keys.inner_key != nullptr)
+    return ValidationError("blob keys are not supported by this build yet");
+  return Status::Ok();
+}
+
+StatusOr<std::unique_ptr<BlobWriter>> FileBlobStore::Create(const BlobKeys& keys) {
+  RETURN_IF_ERROR(RefuseKeys(keys));
   Bytes raw(internal::kIdLen / 2);
   RETURN_IF_ERROR(random_.Fill(raw));
   return internal::NewFileBlobWriter(paths_, HexEncode(raw), segment_bytes_, root_, random_);
 }
 
-StatusOr<std::unique_ptr<BlobReader>> FileBlobStore::Open(std::string_view id) {
+StatusOr<std::unique_ptr<BlobReader>> FileBlobStore::Open(std::string_view id, const BlobKeys& keys) {
   if (!IsBlobId(id)) return BadId();
+  RETURN_IF_ERROR(RefuseKeys(keys));
   return internal::OpenFileBlobReader(paths_, id, root_);
 }
 

@@ -156,7 +156,7 @@ TEST_F(TamperTest, WrongMagic) {
 }
 
 TEST_F(TamperTest, WrongVersion) {
-  file_[4] = 2;
+  file_[4] = 3;
   Save();
   auto reader = store_->Open(id_);
   EXPECT_EQ(reader.status().code(), ErrorCode::kInternal);
@@ -164,7 +164,7 @@ TEST_F(TamperTest, WrongVersion) {
 }
 
 TEST_F(TamperTest, ChangedSegmentSize) {
-  file_[8] = 8;  // low byte of segment_bytes: 16 -> 8
+  file_[9] = 8;  // low byte of segment_bytes (after magic, version, layer): 16 -> 8
   ExpectOpenFails();
 }
 

@@ -68,8 +68,9 @@ class BlobTest : public ::testing::Test {
   }
 
   // Writes `data` in pieces of random length (fixed seed) and commits.
-  static BlobInfo WriteBlob(BlobStore& store, std::string_view data, std::uint32_t seed = 1) {
-    auto writer = store.Create();
+  static BlobInfo WriteBlob(BlobStore& store, std::string_view data, std::uint32_t seed = 1,
+                            const BlobKeys& keys = {}) {
+    auto writer = store.Create(keys);
     EXPECT_TRUE(writer.ok()) << writer.status().ToString();
     std::mt19937 rng(seed);
     while (!data.empty()) {

@@ -23,15 +23,18 @@ struct StorePaths {
   std::filesystem::path BlobFile(std::string_view id) const { return ShardDir(id) / std::string(id); }
 };
 
-// Starts `paths.TmpFile(id)` with a header holding a fresh data key wrapped
-// under `root`; the file becomes `paths.BlobFile(id)` on Commit.
+// Starts `paths.TmpFile(id)` with a v2 header holding a fresh data key wrapped
+// under `root` and the layer `keys` select; the file becomes
+// `paths.BlobFile(id)` on Commit.
 StatusOr<std::unique_ptr<BlobWriter>> NewFileBlobWriter(const StorePaths& paths, std::string id,
                                                         std::uint32_t segment_bytes,
-                                                        const rootkey::RootKey& root, RandomSource& random);
+                                                        const rootkey::RootKey& root, RandomSource& random,
+                                                        const BlobKeys& keys);
 
 // Opens a committed blob: checks the header, unwraps the data key, checks the
-// file length and authenticates the final segment. kNotFound when absent.
+// layer against `keys`, checks the file length and authenticates the final
+// segment. kNotFound when absent; kAccessDenied when `keys` do not open it.
 StatusOr<std::unique_ptr<BlobReader>> OpenFileBlobReader(const StorePaths& paths, std::string_view id,
-                                                         const rootkey::RootKey& root);
+                                                         const rootkey::RootKey& root, const BlobKeys& keys);
 
 }  // namespace coffer::blobs::internal

@@ -10,7 +10,7 @@
 #include "blobs/file_blob.h"
 #include "blobs/file_io.h"
 #include "blobs/format.h"
-#include "crypto/aead_key.h"
+#include "blobs/segment_cipher.h"
 
 namespace coffer::blobs::internal {
 namespace {
@@ -19,24 +19,31 @@ Status AuthFailure(std::string_view id, std::string_view why) {
   return InternalError("blob " + std::string(id) + " failed authentication: " + std::string(why));
 }
 
+// Names the blob and nothing about the keys.
+Status KeyDoesNotOpen(std::string_view id) {
+  return {ErrorCode::kAccessDenied, "blob " + std::string(id) + ": the key given does not open it"};
+}
+
 class FileBlobReader final : public BlobReader {
  public:
   FileBlobReader(std::string id, std::filesystem::path path, ScopedFd fd, const Header& header,
-                 std::unique_ptr<crypto::AesGcmKey> key)
+                 std::unique_ptr<SegmentCipher> cipher)
       : id_(std::move(id)),
         path_(std::move(path)),
         fd_(std::move(fd)),
-        layout_(HeaderLen(header), header.segment_bytes, header.size),
+        layout_(HeaderLen(header), header.segment_bytes, header.size, cipher->overhead()),
         segment_bytes_(header.segment_bytes),
         size_(header.size),
-        key_(std::move(key)),
+        cipher_(std::move(cipher)),
         plain_(header.segment_bytes),
-        sealed_(header.segment_bytes + kTagLen) {}
+        sealed_(header.segment_bytes + cipher_->overhead()) {}
 
   std::uint64_t size() const override { return size_; }
   StatusOr<std::size_t> ReadAt(std::uint64_t offset, std::span<char> out) override;
 
   // Decrypts segment `index` into plain_, unless it is there already.
+  // kAccessDenied when a layer under the caller's key fails (see
+  // SegmentCipher::Open), kInternal for any other failure.
   Status LoadSegment(std::uint64_t index);
   const Layout& layout() const { return layout_; }
 
@@ -47,7 +54,7 @@ class FileBlobReader final : public BlobReader {
   const Layout layout_;
   const std::uint64_t segment_bytes_;
   const std::uint64_t size_;
-  std::unique_ptr<crypto::AesGcmKey> key_;
+  std::unique_ptr<SegmentCipher> cipher_;
   SecretBytes plain_;
   Bytes sealed_;
   std::optional<std::uint64_t> loaded_;  // which segment plain_ holds
@@ -57,16 +64,15 @@ Status FileBlobReader::LoadSegment(std::uint64_t index) {
   if (loaded_ == index) return Status::Ok();
   loaded_.reset();
   const auto len = static_cast<std::size_t>(layout_.PlainLen(index));
-  const std::span<std::uint8_t> sealed(sealed_.data(), len + kTagLen);
+  const std::span<std::uint8_t> sealed(sealed_.data(), len + cipher_->overhead());
   RETURN_IF_ERROR(ReadAllAt(fd_.get(), layout_.FileOffset(index), sealed, path_));
   const bool final = layout_.IsFinal(index);
-  const Bytes aad = SegmentAad(id_, index, final, size_);
-  const Status opened = key_->Open(SegmentNonce(index), aad, sealed.first(len), sealed.subspan(len),
-                                   plain_.mutable_view().first(len));
+  const Status opened = cipher_->Open({index, final, size_}, sealed, plain_.mutable_view().first(len));
   if (!opened.ok()) {
     SecureWipe(plain_.data(), plain_.size());
-    return AuthFailure(id_,
-                       "segment " + std::to_string(index) + (final ? " (final)" : "") + " does not verify");
+    const Status failure = AuthFailure(
+        id_, "segment " + std::to_string(index) + (final ? " (final)" : "") + " " + opened.message());
+    return {opened.code(), failure.message()};
   }
   loaded_ = index;
   return Status::Ok();
@@ -80,7 +86,8 @@ StatusOr<std::size_t> FileBlobReader::ReadAt(std::uint64_t offset, std::span<cha
     Status loaded = LoadSegment(index);
     if (!loaded.ok()) {
       SecureWipe(out.data(), done);
-      return loaded;
+      // Open proved the caller's key, so any failure now is tampering.
+      return InternalError(loaded.message());
     }
     const std::size_t n =
         std::min(out.size() - done, static_cast<std::size_t>(layout_.PlainLen(index)) - within);
@@ -102,24 +109,31 @@ StatusOr<Header> ReadHeader(int fd, std::string_view id, const std::filesystem::
 }  // namespace
 
 StatusOr<std::unique_ptr<BlobReader>> OpenFileBlobReader(const StorePaths& paths, std::string_view id,
-                                                         const rootkey::RootKey& root) {
+                                                         const rootkey::RootKey& root, const BlobKeys& keys) {
+  ASSIGN_OR_RETURN(const Layer wanted, LayerFor(keys));
   const std::filesystem::path path = paths.BlobFile(id);
   ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid() && errno == ENOENT) return NotFoundError("blob " + std::string(id) + " not found");
   if (!fd.valid()) return IoError("cannot open", path);
   std::uint64_t file_len = 0;
   ASSIGN_OR_RETURN(const Header header, ReadHeader(fd.get(), id, path, &file_len));
-  auto data_key = root.Unwrap(header.wrapped_key, DataKeyAad(id, header.segment_bytes));
+  // The layer byte is bound into the unwrap AAD: it is trusted only after this.
+  auto data_key = root.Unwrap(header.wrapped_key, DataKeyAad(id, header));
   if (!data_key.ok())
     return AuthFailure(id, "data key does not unwrap (another root key or another blob's file)");
-  ASSIGN_OR_RETURN(auto key, crypto::AesGcmKey::Create(data_key->view()));
+  if (header.layer != wanted) return KeyDoesNotOpen(id);
+  ASSIGN_OR_RETURN(auto cipher,
+                   SegmentCipher::Create(id, header.layer, *data_key, keys, header.segment_bytes));
   auto reader =
-      std::make_unique<FileBlobReader>(std::string(id), path, std::move(fd), header, std::move(key));
+      std::make_unique<FileBlobReader>(std::string(id), path, std::move(fd), header, std::move(cipher));
   if (reader->layout().FileLen() != file_len) {
     return AuthFailure(id, "file length does not match the recorded size (truncated or extended)");
   }
-  // Authenticating the final segment now proves size() before any read.
-  RETURN_IF_ERROR(reader->LoadSegment(reader->layout().segment_count() - 1));
+  // Authenticating the final segment now proves size(), and the caller's key,
+  // before any read.
+  const Status final_segment = reader->LoadSegment(reader->layout().segment_count() - 1);
+  if (final_segment.code() == ErrorCode::kAccessDenied) return KeyDoesNotOpen(id);
+  RETURN_IF_ERROR(final_segment);
   return std::unique_ptr<BlobReader>(std::move(reader));
 }
 

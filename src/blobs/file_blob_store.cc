@@ -41,24 +41,15 @@ class FileBlobStore final : public BlobStore {
   RandomSource& random_;
 };
 
-// Until the key layers land, only root-only blobs exist.
-Status RefuseKeys(const BlobKeys& keys) {
-  if (keys.object_key != nullptr || keys.inner_key != nullptr)
-    return ValidationError("blob keys are not supported by this build yet");
-  return Status::Ok();
-}
-
 StatusOr<std::unique_ptr<BlobWriter>> FileBlobStore::Create(const BlobKeys& keys) {
-  RETURN_IF_ERROR(RefuseKeys(keys));
   Bytes raw(internal::kIdLen / 2);
   RETURN_IF_ERROR(random_.Fill(raw));
-  return internal::NewFileBlobWriter(paths_, HexEncode(raw), segment_bytes_, root_, random_);
+  return internal::NewFileBlobWriter(paths_, HexEncode(raw), segment_bytes_, root_, random_, keys);
 }
 
 StatusOr<std::unique_ptr<BlobReader>> FileBlobStore::Open(std::string_view id, const BlobKeys& keys) {
   if (!IsBlobId(id)) return BadId();
-  RETURN_IF_ERROR(RefuseKeys(keys));
-  return internal::OpenFileBlobReader(paths_, id, root_);
+  return internal::OpenFileBlobReader(paths_, id, root_, keys);
 }
 
 Status FileBlobStore::Remove(std::string_view id) {

@@ -10,7 +10,7 @@
 #include "blobs/file_blob.h"
 #include "blobs/file_io.h"
 #include "blobs/format.h"
-#include "crypto/aead_key.h"
+#include "blobs/segment_cipher.h"
 #include "crypto/crypto.h"
 
 namespace coffer::blobs::internal {
@@ -19,14 +19,14 @@ namespace {
 class FileBlobWriter final : public BlobWriter {
  public:
   FileBlobWriter(StorePaths paths, std::string id, const Header& header, ScopedFd fd,
-                 std::unique_ptr<crypto::AesGcmKey> key)
+                 std::unique_ptr<SegmentCipher> cipher)
       : paths_(std::move(paths)),
         id_(std::move(id)),
         size_offset_(SizeFieldOffset(header)),
         fd_(std::move(fd)),
-        key_(std::move(key)),
+        cipher_(std::move(cipher)),
         plain_(header.segment_bytes),
-        sealed_(header.segment_bytes + kTagLen),
+        sealed_(header.segment_bytes + cipher_->overhead()),
         file_offset_(HeaderLen(header)) {}
   ~FileBlobWriter() override;
   FileBlobWriter(const FileBlobWriter&) = delete;
@@ -50,7 +50,7 @@ class FileBlobWriter final : public BlobWriter {
   const std::string id_;
   const std::size_t size_offset_;
   ScopedFd fd_;
-  std::unique_ptr<crypto::AesGcmKey> key_;
+  std::unique_ptr<SegmentCipher> cipher_;
   SecretBytes plain_;  // one segment of plaintext; the first `buffered_` bytes are live
   Bytes sealed_;
   std::size_t buffered_ = 0;
@@ -83,13 +83,9 @@ Status FileBlobWriter::Write(std::string_view data) {
 }
 
 Status FileBlobWriter::SealSegment(bool final) {
-  const Bytes aad = SegmentAad(id_, next_index_, final, size_);
-  const auto nonce = SegmentNonce(next_index_);
-  const std::span<std::uint8_t> ciphertext(sealed_.data(), buffered_);
-  const std::span<std::uint8_t, kTagLen> tag(sealed_.data() + buffered_, kTagLen);
-  Status sealed = key_->Seal(nonce, aad, plain_.view().first(buffered_), ciphertext, tag);
+  const std::span<std::uint8_t> segment(sealed_.data(), buffered_ + cipher_->overhead());
+  Status sealed = cipher_->Seal({next_index_, final, size_}, plain_.view().first(buffered_), segment);
   if (!sealed.ok()) return Fail(std::move(sealed));
-  const ByteView segment(sealed_.data(), buffered_ + kTagLen);
   Status written = WriteAllAt(fd_.get(), file_offset_, segment, paths_.TmpFile(id_));
   if (!written.ok()) return Fail(std::move(written));
   file_offset_ += segment.size();
@@ -126,12 +122,14 @@ Status FileBlobWriter::MakeDurable() {
 
 StatusOr<std::unique_ptr<BlobWriter>> NewFileBlobWriter(const StorePaths& paths, std::string id,
                                                         std::uint32_t segment_bytes,
-                                                        const rootkey::RootKey& root, RandomSource& random) {
-  ASSIGN_OR_RETURN(const SecretBytes data_key, crypto::RandomSecret(random, kDataKeyLen));
+                                                        const rootkey::RootKey& root, RandomSource& random,
+                                                        const BlobKeys& keys) {
   Header header;
+  ASSIGN_OR_RETURN(header.layer, LayerFor(keys));
   header.segment_bytes = segment_bytes;
-  ASSIGN_OR_RETURN(header.wrapped_key, root.Wrap(data_key.view(), DataKeyAad(id, segment_bytes)));
-  ASSIGN_OR_RETURN(auto key, crypto::AesGcmKey::Create(data_key.view()));
+  ASSIGN_OR_RETURN(const SecretBytes data_key, crypto::RandomSecret(random, kDataKeyLen));
+  ASSIGN_OR_RETURN(header.wrapped_key, root.Wrap(data_key.view(), DataKeyAad(id, header)));
+  ASSIGN_OR_RETURN(auto cipher, SegmentCipher::Create(id, header.layer, data_key, keys, segment_bytes));
   const std::filesystem::path tmp = paths.TmpFile(id);
   ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   if (!fd.valid()) return IoError("cannot create", tmp);
@@ -141,7 +139,7 @@ StatusOr<std::unique_ptr<BlobWriter>> NewFileBlobWriter(const StorePaths& paths,
     return written;
   }
   return std::unique_ptr<BlobWriter>(
-      std::make_unique<FileBlobWriter>(paths, std::move(id), header, std::move(fd), std::move(key)));
+      std::make_unique<FileBlobWriter>(paths, std::move(id), header, std::move(fd), std::move(cipher)));
 }
 
 }  // namespace coffer::blobs::internal

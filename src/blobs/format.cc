@@ -27,7 +27,8 @@ Status BadHeader(std::string_view id, std::string_view what) {
 
 Bytes EncodeHeader(const Header& header) {
   Bytes out(kMagic.begin(), kMagic.end());
-  out.push_back(kVersion);
+  out.push_back(header.version);
+  if (header.version == kVersion2) out.push_back(static_cast<std::uint8_t>(header.layer));
   PutU32(out, header.segment_bytes);
   PutU16(out, static_cast<std::uint16_t>(header.wrapped_key.size()));
   out.insert(out.end(), header.wrapped_key.begin(), header.wrapped_key.end());
@@ -42,8 +43,16 @@ StatusOr<Header> ParseHeader(ByteView file_start, std::string_view id) {
   if (!cursor.ReadBytes(kMagic.size(), &magic) || AsChars(magic) != kMagic) {
     return BadHeader(id, "not a blob file (magic)");
   }
-  if (!cursor.ReadU8(&version) || version != kVersion) return BadHeader(id, "unsupported format version");
+  if (!cursor.ReadU8(&version) || (version != kVersion1 && version != kVersion2)) {
+    return BadHeader(id, "unsupported format version");
+  }
   Header header;
+  header.version = version;
+  std::uint8_t layer = 0;
+  if (version == kVersion2 && (!cursor.ReadU8(&layer) || layer > static_cast<std::uint8_t>(Layer::kDouble))) {
+    return BadHeader(id, "unknown layer");
+  }
+  header.layer = static_cast<Layer>(layer);
   ByteView wrapped;
   if (!cursor.ReadU32(&header.segment_bytes) || header.segment_bytes == 0 ||
       header.segment_bytes > kMaxSegmentBytes) {
@@ -57,7 +66,10 @@ StatusOr<Header> ParseHeader(ByteView file_start, std::string_view id) {
   return header;
 }
 
-std::size_t HeaderLen(const Header& header) { return kHeaderPrefixLen + header.wrapped_key.size() + 8; }
+std::size_t HeaderLen(const Header& header) {
+  const std::size_t layer_len = header.version == kVersion2 ? 1 : 0;
+  return kMagic.size() + 1 + layer_len + 4 + 2 + header.wrapped_key.size() + 8;
+}
 
 std::size_t SizeFieldOffset(const Header& header) { return HeaderLen(header) - 8; }
 
@@ -70,30 +82,35 @@ std::uint64_t Layout::PlainLen(std::uint64_t index) const {
 }
 
 std::uint64_t Layout::FileOffset(std::uint64_t index) const {
-  return header_len_ + index * (segment_bytes_ + kTagLen);
+  return header_len_ + index * (segment_bytes_ + overhead_);
 }
 
-std::uint64_t Layout::FileLen() const { return header_len_ + size_ + segment_count() * kTagLen; }
+std::uint64_t Layout::FileLen() const { return header_len_ + size_ + segment_count() * overhead_; }
 
-std::array<std::uint8_t, kNonceLen> SegmentNonce(std::uint64_t index) {
+std::array<std::uint8_t, kNonceLen> SegmentNonce(SegmentLayer layer, std::uint64_t index) {
   std::array<std::uint8_t, kNonceLen> nonce{};
+  nonce[3] = static_cast<std::uint8_t>(layer);
   for (std::size_t i = 0; i < 8; ++i) nonce[kNonceLen - 1 - i] = static_cast<std::uint8_t>(index >> (8 * i));
   return nonce;
 }
 
-Bytes SegmentAad(std::string_view id, std::uint64_t index, bool final, std::uint64_t size) {
-  constexpr std::string_view kLabel = "coffer:blob-segment:v1";
-  Bytes aad(kLabel.begin(), kLabel.end());
+Bytes SegmentAad(SegmentLayer layer, std::string_view id, const SegmentPosition& at) {
+  const std::string_view label =
+      layer == SegmentLayer::kOuter ? "coffer:blob-segment:v1" : "coffer:blob-inner-segment:v2";
+  Bytes aad(label.begin(), label.end());
   aad.push_back(static_cast<std::uint8_t>(id.size()));
   aad.insert(aad.end(), id.begin(), id.end());
-  PutU64(aad, index);
-  aad.push_back(final ? 1 : 0);
-  PutU64(aad, final ? size : 0);
+  PutU64(aad, at.index);
+  aad.push_back(at.final ? 1 : 0);
+  PutU64(aad, at.final ? at.size : 0);
   return aad;
 }
 
-std::string DataKeyAad(std::string_view id, std::uint32_t segment_bytes) {
-  return "coffer:blob-data-key:v1:" + std::string(id) + ":" + std::to_string(segment_bytes);
+std::string DataKeyAad(std::string_view id, const Header& header) {
+  const std::string segment = std::to_string(header.segment_bytes);
+  if (header.version == kVersion1) return "coffer:blob-data-key:v1:" + std::string(id) + ":" + segment;
+  return "coffer:blob-data-key:v2:" + std::string(id) + ":" + segment + ":" +
+         std::to_string(static_cast<int>(header.layer));
 }
 
 bool IsLowerHex(std::string_view text) {

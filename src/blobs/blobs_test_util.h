@@ -94,10 +94,11 @@ class BlobTest : public ::testing::Test {
   fs::path BlobPath(std::string_view id) const {
     return dir_ / std::string(id.substr(0, 2)) / std::string(id);
   }
-  // The header length of a blob file with 16-byte segments and `size` bytes.
-  std::size_t HeaderLen(std::string_view id, std::size_t size) const {
+  // The header length of a blob file with 16-byte segments and `size` bytes,
+  // each segment sealed with `overhead` bytes (a tag per layer).
+  std::size_t HeaderLen(std::string_view id, std::size_t size, std::size_t overhead = kTagLen) const {
     const std::size_t segments = std::max<std::size_t>(1, (size + kSmallSegment - 1) / kSmallSegment);
-    return fs::file_size(BlobPath(id)) - size - segments * kTagLen;
+    return fs::file_size(BlobPath(id)) - size - segments * overhead;
   }
 
   crypto::OsRandom random_;

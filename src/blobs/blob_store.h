@@ -2,25 +2,32 @@
 // and multipart parts), written and read in segments so memory stays bounded
 // by one segment however large the blob is.
 //
-// On disk (FileBlobStore, format version 1; docs/blobs.md):
+// On disk (FileBlobStore, format version 2; docs/blobs.md):
 //   dir/<first 2 hex of id>/<id>    a committed blob, mode 0600
 //   dir/tmp/<id>.partial             a blob being written; removed on open
 // A blob file is a header followed by its segments:
-//   "CFBL" | u8 version (1) | u32 segment_bytes | u16 wrapped_len |
+//   "CFBL" | u8 version (2) | u8 layer | u32 segment_bytes | u16 wrapped_len |
 //   wrapped data key | u64 plaintext size
 //   segment 0 | segment 1 | ... | final segment
-// All integers are big-endian. The data key is 32 random bytes, one per blob,
-// wrapped under the root key with AAD "coffer:blob-data-key:v1:<id>:<segment_bytes>",
-// so a file moved to another id's path, or with another segment size, does not
-// open. Each segment is AES-256-GCM ciphertext | 16-byte tag of `segment_bytes`
+// (version 1 files, without the layer byte, still open with no keys). All
+// integers are big-endian. The data key is 32 random bytes, one per blob,
+// wrapped under the root key with AAD
+// "coffer:blob-data-key:v2:<id>:<segment_bytes>:<layer>", so a file moved to
+// another id's path, or with another segment size or layer, does not open.
+// Each segment is AES-256-GCM ciphertext | 16-byte tag of `segment_bytes`
 // plaintext (the final one 0..segment_bytes; a blob has at least one segment,
-// so an empty blob is one empty final segment) under the data key, with
+// so an empty blob is one empty final segment) under the layer's outer key, with
 //   nonce = 00 00 00 00 | u64 segment index
 //   AAD   = "coffer:blob-segment:v1" | u8 id_len | id | u64 index | u8 final
 //           | u64 plaintext size (final segment only; 0 otherwise)
 // so reordered, dropped, truncated or appended segments fail authentication.
+// Layer 1 derives the outer key from the data key and BlobKeys::object_key;
+// layer 2 first seals each segment under a key derived from
+// BlobKeys::inner_key (nonce prefix 00 00 00 01, AAD label
+// "coffer:blob-inner-segment:v2"), then under the data key.
 // Open checks the file length against the recorded size and authenticates the
-// final segment, so size() is verified without reading the whole blob.
+// final segment, so size() and the caller's keys are verified without reading
+// the whole blob.
 #pragma once
 
 #include <cstddef>

@@ -30,8 +30,8 @@ StatusOr<std::unique_ptr<crypto::AesGcmKey>> ObjectLayerKey(const SecretBytes& d
 }
 
 Status LayerFailed(bool callers, std::string_view which) {
-  return Status(callers ? ErrorCode::kAccessDenied : ErrorCode::kInternal,
-                std::string(which) + " layer does not verify");
+  return {callers ? ErrorCode::kAccessDenied : ErrorCode::kInternal,
+          std::string(which) + " layer does not verify"};
 }
 
 }  // namespace

@@ -11,9 +11,11 @@ TimePoint ProcessClock::Now() const {
   const TimePoint now = std::chrono::system_clock::now();
   if (offset_file_.empty()) return now;
   if (auto text = ReadWholeFile(offset_file_); text.ok()) {
-    if (auto offset = ParseClockOffset(*text)) offset_s_.store(*offset, std::memory_order_relaxed);
+    if (auto setting = ParseClockSetting(*text)) setting_.store(*setting, std::memory_order_relaxed);
   }
-  return now + std::chrono::seconds(offset_s_.load(std::memory_order_relaxed));
+  const ClockSetting setting = setting_.load(std::memory_order_relaxed);
+  if (setting.frozen) return TimePoint(std::chrono::seconds(setting.seconds));
+  return now + std::chrono::seconds(setting.seconds);
 }
 
 Status ProcessClock::UseOffsetFile(const std::filesystem::path& file) {
@@ -21,7 +23,7 @@ Status ProcessClock::UseOffsetFile(const std::filesystem::path& file) {
   std::error_code ec;
   if (std::filesystem::exists(file, ec)) {
     ASSIGN_OR_RETURN(std::string text, ReadWholeFile(file));
-    if (!ParseClockOffset(text)) {
+    if (!ParseClockSetting(text)) {
       return ValidationError("--test-clock file " + file.string() + " does not hold an offset in seconds");
     }
   }
@@ -40,6 +42,14 @@ std::optional<std::int64_t> ParseClockOffset(std::string_view text) {
   constexpr std::int64_t kMaxOffset = std::int64_t{100} * 366 * 24 * 3600;
   if (value > kMaxOffset || value < -kMaxOffset) return std::nullopt;
   return value;
+}
+
+std::optional<ClockSetting> ParseClockSetting(std::string_view text) {
+  const bool frozen = !text.empty() && text.front() == '@';
+  if (frozen) text.remove_prefix(1);
+  std::optional<std::int64_t> seconds = ParseClockOffset(text);
+  if (!seconds || (frozen && *seconds < 0)) return std::nullopt;
+  return ClockSetting{*seconds, frozen};
 }
 
 bool IsLoopbackHost(std::string_view host) {

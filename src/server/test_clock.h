@@ -2,7 +2,9 @@
 // started with `--test-clock FILE` (integration tests only). Then it is the
 // system clock plus an offset, in whole seconds, that the test writes to FILE;
 // the offset is read again on every call, so the next request after the file
-// is (atomically) replaced sees the new time. Nothing but the flag turns it on,
+// is (atomically) replaced sees the new time. A file holding "@<unix seconds>"
+// instead stops the clock at that instant until the file changes again (for
+// tests of rates, which must not depend on how fast the machine is). Nothing but the flag turns it on,
 // and Serve refuses the flag unless the listener is a loopback address.
 #pragma once
 
@@ -17,6 +19,13 @@
 
 namespace coffer::server {
 
+// What a --test-clock file says: an offset from the system clock, or a
+// stopped clock at `seconds` since the epoch.
+struct ClockSetting {
+  std::int64_t seconds = 0;
+  bool frozen = false;
+};
+
 class ProcessClock final : public Clock {
  public:
   TimePoint Now() const override;
@@ -28,12 +37,14 @@ class ProcessClock final : public Clock {
 
  private:
   std::filesystem::path offset_file_;
-  // The last offset read; kept when the file cannot be read or parsed.
-  mutable std::atomic<std::int64_t> offset_s_{0};
+  // The last setting read; kept when the file cannot be read or parsed.
+  mutable std::atomic<ClockSetting> setting_{ClockSetting{}};
 };
 
 // "123", "-5", "900\n": the offset in seconds; anything else is nullopt.
 std::optional<std::int64_t> ParseClockOffset(std::string_view text);
+// An offset as above, or "@1700000000": the clock stopped at that unix time.
+std::optional<ClockSetting> ParseClockSetting(std::string_view text);
 
 // Whether `host` (a --listen address) is a loopback address: 127.0.0.0/8 or ::1.
 bool IsLoopbackHost(std::string_view host);

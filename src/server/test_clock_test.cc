@@ -75,6 +75,31 @@ TEST_F(TestClockTest, AnExistingFileMustHoldAnOffset) {
   EXPECT_EQ(ProcessClock().UseOffsetFile("").code(), ErrorCode::kValidation);
 }
 
+TEST_F(TestClockTest, AnAtSignStopsTheClockUntilTheFileChanges) {
+  ProcessClock clock;
+  ASSERT_TRUE(clock.UseOffsetFile(file_).ok());
+  Write("@1700000000\n");
+  const TimePoint stopped = TimePoint(std::chrono::seconds(1700000000));
+  EXPECT_EQ(clock.Now(), stopped);
+  EXPECT_EQ(clock.Now(), stopped);
+  Write("@1700000060");
+  EXPECT_EQ(clock.Now(), stopped + std::chrono::seconds(60));
+  Write("0");
+  EXPECT_EQ(AheadSeconds(clock), 0);
+}
+
+TEST(ClockOffsetTest, AStoppedClockNeedsANonNegativeUnixTime) {
+  EXPECT_EQ(ParseClockSetting("@-1"), std::nullopt);
+  EXPECT_EQ(ParseClockSetting("@"), std::nullopt);
+  EXPECT_EQ(ParseClockSetting("@@5"), std::nullopt);
+  ASSERT_TRUE(ParseClockSetting("@5").has_value());
+  EXPECT_TRUE(ParseClockSetting("@5")->frozen);
+  EXPECT_EQ(ParseClockSetting("@5")->seconds, 5);
+  ASSERT_TRUE(ParseClockSetting("-5").has_value());
+  EXPECT_FALSE(ParseClockSetting("-5")->frozen);
+  EXPECT_EQ(ParseClockSetting("-5")->seconds, -5);
+}
+
 TEST(ClockOffsetTest, ParsesWholeSecondsOnly) {
   EXPECT_EQ(ParseClockOffset("0"), 0);
   EXPECT_EQ(ParseClockOffset("901\n"), 901);

@@ -7,6 +7,7 @@ clock past the timestamp and waits (polling, with a deadline) for the sweeper.
 
 import datetime
 import json
+import time
 import uuid
 
 import pytest
@@ -367,8 +368,12 @@ def test_get_throughput_quota_and_the_higher_throughput_setting(fresh_server, tm
     """GetParameter, GetParameters and GetParametersByPath share one quota
     (40 TPS by AWS's default, 2 here); turning on
     /ssm/parameter-store/high-throughput-enabled moves the account to the
-    higher quota (10,000 TPS), and resetting it moves it back."""
-    srv = fresh_server(extra_args=["--quota-config", write_config(
+    higher quota (10,000 TPS), and resetting it moves it back. The server's
+    clock is stopped (--test-clock "@<now>"), so no token comes back during a
+    burst however slow the machine is."""
+    clock_file = tmp_path / "stopped-clock"
+    clock_file.write_text(f"@{int(time.time())}\n")
+    srv = fresh_server(extra_args=["--test-clock", str(clock_file), "--quota-config", write_config(
         tmp_path, {"quotas": {"defaults": {"ssm:GetParameter": 2}}})])
     ssm = make_ssm(srv)
     ssm.put_parameter(Name="/q/a", Value="1", Type="String")

@@ -55,6 +55,8 @@ constexpr S3ErrorInfo kCodes[] = {
     {"InvalidURI", 400},
     {"InvalidPartNumber", 416},
     {"MaxMessageLengthExceeded", 400},
+    {"MalformedPolicy", 400},
+    {"NoSuchBucketPolicy", 404},
 };
 
 // What the shared codes are called in S3.

@@ -244,7 +244,7 @@ StatusOr<S3Front::Prepared> S3Front::Begin(Exchange& ex, const server::Connectio
   ex.trace.request = &ex.parameters;
   ex.op = FindOperation(ex.req.operation);
 
-  if (Anonymous(ex.head, query)) return S3Error("AccessDenied", "Access Denied");
+  if (Anonymous(ex.head, query)) return BeginAnonymous(ex, connection);
   auth::VerifyOptions verify;
   verify.body_follows = true;
   verify.want_signing_key = true;
@@ -267,8 +267,12 @@ StatusOr<S3Front::Prepared> S3Front::Begin(Exchange& ex, const server::Connectio
   }
   ASSIGN_OR_RETURN(iam::Principal principal,
                    identities_.PrincipalForRequest(identity.access_key_id, identity.session_token));
-  ex.trace.caller = server::Caller{principal.account_id, principal.user_name, principal.user_id,
-                                   principal.arn, principal.access_key_id};
+  ex.trace.caller = server::Caller{};
+  ex.trace.caller.account_id = principal.account_id;
+  ex.trace.caller.user_name = principal.user_name;
+  ex.trace.caller.user_id = principal.user_id;
+  ex.trace.caller.arn = principal.arn;
+  ex.trace.caller.access_key_id = principal.access_key_id;
   ex.req.region = identity.region;
   ex.req.account = principal.account_id;
   ex.req.who = iam::CallerInfoFor(principal, connection.secure, connection.source_ip);
@@ -281,6 +285,35 @@ StatusOr<S3Front::Prepared> S3Front::Begin(Exchange& ex, const server::Connectio
     RETURN_IF_ERROR(
         hooks_->admission->Admit(ex.trace.caller, ex.trace.region, "s3", ex.req.operation, kEmpty));
   }
+  return Admit(ex, identity);
+}
+
+// No credentials at all: the request goes on as the anonymous caller, whom
+// only a bucket policy granting "*" lets through (S3Service::Authorize).
+StatusOr<S3Front::Prepared> S3Front::BeginAnonymous(Exchange& ex, const server::ConnectionInfo& connection) {
+  ex.req.who.caller.anonymous = true;
+  ex.req.who.principal_type = "Anonymous";
+  ex.req.who.secure_transport = connection.secure;
+  ex.req.who.source_ip = connection.source_ip;
+  ex.req.headers = ex.head.headers;
+  ex.trace.caller.arn = "anonymous";
+  if (ex.op == nullptr) {
+    return S3Error("NotImplemented", "A header you provided implies functionality that is not implemented");
+  }
+  // An unsigned body is taken as sent, or checked against a hex SHA-256 the
+  // client chose to declare; signed chunks cannot be verified without a key.
+  auth::VerifiedIdentity identity;
+  identity.payload_hash = "UNSIGNED-PAYLOAD";
+  for (const auto& [name, value] : ex.head.headers) {
+    if (auth::internal::EqualsIgnoreCase(name, "x-amz-content-sha256")) identity.payload_hash = value;
+  }
+  if (identity.payload_hash.starts_with("STREAMING-AWS4-")) {
+    return S3Error("AccessDenied", "Anonymous requests cannot carry a signed aws-chunked body");
+  }
+  return Admit(ex, identity);
+}
+
+StatusOr<S3Front::Prepared> S3Front::Admit(Exchange& ex, auth::VerifiedIdentity& identity) {
   Prepared prepared;
   ASSIGN_OR_RETURN(prepared.check, PayloadCheck::For(ex.head, identity));
   if (ex.op->upload) {

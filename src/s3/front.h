@@ -59,6 +59,9 @@ class S3Front {
     std::unique_ptr<UploadSink> upload;
   };
   StatusOr<Prepared> Begin(Exchange& exchange, const server::ConnectionInfo& connection);
+  StatusOr<Prepared> BeginAnonymous(Exchange& exchange, const server::ConnectionInfo& connection);
+  // Admission, the payload check and (for uploads) the operation's sink.
+  StatusOr<Prepared> Admit(Exchange& exchange, auth::VerifiedIdentity& identity);
   std::string BucketFromHost(std::string_view host) const;
 
   S3Service& service_;

@@ -7,6 +7,7 @@
 #include "auth/canonical.h"
 #include "policy/global_keys.h"
 #include "policy/policy.h"
+#include "s3/bucket_policy.h"
 #include "s3/errors.h"
 #include "s3/uri.h"
 
@@ -23,8 +24,12 @@ void AddS3Keys(const S3Request& req, policy::ContextKeys& keys) {
   const bool presigned = req.Query("X-Amz-Signature") != nullptr;
   keys.Set("s3:authType", presigned ? "REST-QUERY-STRING" : "REST-HEADER");
   keys.Set("s3:signatureversion", "AWS4-HMAC-SHA256");
-  for (std::string_view header : {"x-amz-content-sha256", "x-amz-server-side-encryption", "x-amz-copy-source",
-                                  "x-amz-metadata-directive"}) {
+  // As sent: a request without the header has no key, even where bucket
+  // default encryption will apply.
+  for (std::string_view header :
+       {"x-amz-content-sha256", "x-amz-server-side-encryption", "x-amz-server-side-encryption-aws-kms-key-id",
+        "x-amz-server-side-encryption-customer-algorithm", "x-amz-copy-source", "x-amz-metadata-directive",
+        "x-amz-acl"}) {
     if (req.HasHeader(header)) keys.Set("s3:" + std::string(header), std::string(req.Header(header)));
   }
   // s3:RequestObjectTag/<key> from x-amz-tagging ("k1=v1&k2=v2").
@@ -72,17 +77,30 @@ Status S3Service::Authorize(const S3Request& req, std::string_view action, std::
   request.action = std::string(action);
   request.resource = std::string(resource);
   policy::AddGlobalKeys(req.who, clock_.Now(), request.keys);
-  AddS3Keys(req, request.keys);
-  bool allowed = false;
-  bool denied = false;
-  ASSIGN_OR_RETURN(auto policies, identities_.PoliciesFor(req.who));
-  for (const auto& named : policies) {
-    const policy::Evaluation e = policy::Evaluate(*named.policy, request, false, named.name);
-    if (e.decision == policy::Decision::kExplicitDeny) denied = true;
-    if (e.decision == policy::Decision::kAllow) allowed = true;
+  if (req.who.caller.anonymous) {  // an unsigned request has no principal
+    request.keys.Erase("aws:PrincipalArn");
+    request.keys.Erase("aws:PrincipalAccount");
   }
-  const bool same_account = bucket == nullptr || bucket->account == req.who.caller.account;
-  if (!denied && allowed && same_account) return Status::Ok();
+  AddS3Keys(req, request.keys);
+  std::vector<policy::Evaluation> identity;
+  if (!req.who.caller.anonymous) {
+    ASSIGN_OR_RETURN(auto policies, identities_.PoliciesFor(req.who));
+    for (const auto& named : policies)
+      identity.push_back(policy::Evaluate(*named.policy, request, false, named.name));
+  }
+  AccessInputs inputs;
+  std::shared_ptr<const policy::Policy> bucket_policy;
+  if (bucket != nullptr) {
+    inputs.owner_account = bucket->account;
+    ASSIGN_OR_RETURN(bucket_policy, ParsedPolicyOf(*bucket));
+    inputs.bucket_policy = bucket_policy.get();
+    inputs.restrict_public = bucket_policy != nullptr && bucket->public_access_block &&
+                             bucket->public_access_block->restrict_public_buckets &&
+                             IsPublicPolicy(*bucket_policy);
+    inputs.root_policy_bypass = IsPolicyManagementAction(action) && !req.who.caller.anonymous &&
+                                req.who.caller.arn == "arn:aws:iam::" + bucket->account + ":root";
+  }
+  if (DecideAccess(request, identity, inputs).decision == policy::Decision::kAllow) return Status::Ok();
   return S3Error("AccessDenied", "Access Denied");
 }
 

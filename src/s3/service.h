@@ -74,9 +74,11 @@ class S3Service {
   const Clock& clock() const { return clock_; }
   RandomSource& random() { return random_; }
 
-  // OK, or AccessDenied: the caller's identity policies must allow `action`
-  // on `resource` (an S3 ARN); a bucket of another account is refused until
-  // bucket policies can grant it.
+  // OK, or AccessDenied: `action` on `resource` (an S3 ARN) as S3 decides it
+  // from the caller's identity policies and the bucket's policy and Block
+  // Public Access settings (bucket_policy.h). `bucket` is null for actions
+  // on no bucket (CreateBucket, ListBuckets): identity policies alone, and
+  // anonymous callers are refused.
   Status Authorize(const S3Request& req, std::string_view action, std::string_view resource,
                    const BucketRecord* bucket);
   // The bucket, authorized for `action` on the bucket or, with `key`, the object.

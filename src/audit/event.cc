@@ -164,7 +164,7 @@ void WriteSessionContext(const server::Caller& caller, JsonOut& out) {
   out.Key("attributes").BeginObject().Member("mfaAuthenticated", "false").EndObject().EndObject();
 }
 
-void WriteUserIdentity(const server::Caller& caller, JsonOut& out) {
+void WriteUserIdentity(const server::Caller& caller, std::string_view invoked_by, JsonOut& out) {
   out.BeginObject();
   if (caller.arn.empty()) {
     out.Member("type", "Unknown");
@@ -185,6 +185,7 @@ void WriteUserIdentity(const server::Caller& caller, JsonOut& out) {
   } else {
     out.Member("userName", caller.user_name);
   }
+  if (!invoked_by.empty()) out.Member("invokedBy", invoked_by);
   out.EndObject();
 }
 
@@ -267,7 +268,7 @@ std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view ev
   text.reserve(1024);
   JsonOut out(text);
   out.BeginObject().Member("eventVersion", "1.08").Key("userIdentity");
-  WriteUserIdentity(trace.caller, out);
+  WriteUserIdentity(trace.caller, trace.invoked_by, out);
   out.Member("eventTime", IsoTime(trace.time))
       .Member("eventSource", EventSource(service))
       .Member("eventName", operation)

@@ -74,8 +74,9 @@ BodyWriter::BodyWriter(std::unique_ptr<blobs::BlobWriter> writer, BodyClaims cla
   if (claims_.algorithm) checksum_ = crypto::Checksum::New(*claims_.algorithm);
 }
 
-StatusOr<std::unique_ptr<BodyWriter>> BodyWriter::Start(blobs::BlobStore& blobs, BodyClaims claims) {
-  ASSIGN_OR_RETURN(auto writer, blobs.Create());
+StatusOr<std::unique_ptr<BodyWriter>> BodyWriter::Start(blobs::BlobStore& blobs, BodyClaims claims,
+                                                        const blobs::BlobKeys& keys) {
+  ASSIGN_OR_RETURN(auto writer, blobs.Create(keys));
   return std::unique_ptr<BodyWriter>(new BodyWriter(std::move(writer), std::move(claims)));
 }
 

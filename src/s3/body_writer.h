@@ -37,7 +37,9 @@ struct WrittenBody {
 
 class BodyWriter {
  public:
-  static StatusOr<std::unique_ptr<BodyWriter>> Start(blobs::BlobStore& blobs, BodyClaims claims);
+  // A new blob sealed with `keys` (which need only outlive this call).
+  static StatusOr<std::unique_ptr<BodyWriter>> Start(blobs::BlobStore& blobs, BodyClaims claims,
+                                                     const blobs::BlobKeys& keys);
   Status Write(std::string_view data);
   // `trailer_checksum`: the value a trailer carried (already checked by the
   // chunk decoder against the bytes); checks the claims and commits the blob.

@@ -28,6 +28,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::CodeOf;
+using testing::Pattern;
 using testing::XmlChild;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
@@ -42,12 +43,6 @@ class AllowAll final : public policy::IdentityPolicySource {
   std::uint64_t Generation() const override { return 0; }
   bool allow = true;
 };
-
-std::string Pattern(std::size_t len, std::uint32_t seed) {
-  std::string out(len, '\0');
-  for (std::size_t i = 0; i < len; ++i) out[i] = static_cast<char>((i * 131 + seed * 7 + (i >> 8)) & 0xff);
-  return out;
-}
 
 std::string QuotedMd5(std::string_view data) {
   crypto::Md5 md5;

@@ -6,9 +6,9 @@
 
 namespace coffer::s3 {
 
-ObjectBody::ObjectBody(blobs::BlobStore& blobs, std::vector<BlobRef> parts, std::uint64_t offset,
-                       std::uint64_t length)
-    : blobs_(blobs), parts_(std::move(parts)), remaining_(length) {
+ObjectBody::ObjectBody(blobs::BlobStore& blobs, std::vector<BlobRef> parts, ObjectKeys keys,
+                       std::uint64_t offset, std::uint64_t length)
+    : blobs_(blobs), parts_(std::move(parts)), keys_(std::move(keys)), remaining_(length) {
   // Skip whole parts before the offset.
   while (part_ < parts_.size() && offset >= parts_[part_].size) {
     offset -= parts_[part_].size;
@@ -18,8 +18,9 @@ ObjectBody::ObjectBody(blobs::BlobStore& blobs, std::vector<BlobRef> parts, std:
 }
 
 StatusOr<std::unique_ptr<ObjectBody>> ObjectBody::Open(blobs::BlobStore& blobs, std::vector<BlobRef> parts,
-                                                       std::uint64_t offset, std::uint64_t length) {
-  std::unique_ptr<ObjectBody> body(new ObjectBody(blobs, std::move(parts), offset, length));
+                                                       ObjectKeys keys, std::uint64_t offset,
+                                                       std::uint64_t length) {
+  std::unique_ptr<ObjectBody> body(new ObjectBody(blobs, std::move(parts), std::move(keys), offset, length));
   if (length > 0) RETURN_IF_ERROR(body->Seek());
   return body;
 }
@@ -32,7 +33,7 @@ Status ObjectBody::Seek() {
   }
   if (part_ >= parts_.size()) return InternalError("object body is shorter than its record says");
   if (!reader_) {
-    ASSIGN_OR_RETURN(reader_, blobs_.Open(parts_[part_].blob));
+    ASSIGN_OR_RETURN(reader_, blobs_.Open(parts_[part_].blob, keys_.view()));
     if (reader_->size() != parts_[part_].size)
       return InternalError("object part size differs from its record");
   }
@@ -52,8 +53,9 @@ StatusOr<std::size_t> ObjectBody::Read(std::span<char> out) {
   return n;
 }
 
-StatusOr<CopiedBody> CopyToNewBlob(blobs::BlobStore& blobs, server::BodySource& source) {
-  ASSIGN_OR_RETURN(auto writer, blobs.Create());
+StatusOr<CopiedBody> CopyToNewBlob(blobs::BlobStore& blobs, server::BodySource& source,
+                                   const blobs::BlobKeys& keys) {
+  ASSIGN_OR_RETURN(auto writer, blobs.Create(keys));
   crypto::Md5 md5;
   std::vector<char> buffer(256 * 1024);
   std::uint64_t total = 0;

@@ -9,6 +9,7 @@
 #include "common/encoding.h"
 #include "s3/body_writer.h"
 #include "s3/conditions.h"
+#include "s3/encryption.h"
 #include "s3/errors.h"
 #include "s3/object_body.h"
 #include "s3/ops.h"
@@ -98,25 +99,31 @@ Status CommitPart(S3Service& s3, const S3Request& req, const PartRecord& part) {
 class UploadPartSink final : public UploadSink {
  public:
   UploadPartSink(S3Service& s3, S3Request req, int number, std::unique_ptr<BodyWriter> body,
-                 bool has_checksum, std::string checksum_header)
+                 bool has_checksum, std::string checksum_header, std::optional<SseState> sse)
       : s3_(s3),
         req_(std::move(req)),
         number_(number),
         body_(std::move(body)),
         has_checksum_(has_checksum),
-        checksum_header_(std::move(checksum_header)) {}
+        checksum_header_(std::move(checksum_header)),
+        sse_(std::move(sse)) {}
 
   Status Write(std::string_view data) override { return body_->Write(data); }
 
   StatusOr<S3Reply> Finish(const std::string& trailer_checksum) override {
     ASSIGN_OR_RETURN(WrittenBody written, body_->Commit(trailer_checksum));
+    StatusOr<std::string> etag = EtagHexFor(sse_, written.md5_hex, s3_.random());
+    if (!etag.ok()) {
+      (void)s3_.blobs().Remove(written.blob);
+      return etag.status();
+    }
     PartRecord part{number_,      written.blob,
-                    written.size, "\"" + written.md5_hex + "\"",
+                    written.size, "\"" + *etag + "\"",
                     s3_.NowMs(),  has_checksum_ ? written.checksum : ""};
     RETURN_IF_ERROR(CommitPart(s3_, req_, part));
     S3Reply reply;
     reply.headers.emplace_back("ETag", part.etag);
-    reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+    AddSseHeaders(sse_, false, reply);
     if (has_checksum_) reply.headers.emplace_back(checksum_header_, part.checksum);
     return reply;
   }
@@ -128,6 +135,7 @@ class UploadPartSink final : public UploadSink {
   std::unique_ptr<BodyWriter> body_;
   bool has_checksum_;
   std::string checksum_header_;
+  std::optional<SseState> sse_;
 };
 
 // The bytes of the source an UploadPartCopy takes.
@@ -211,6 +219,33 @@ StatusOr<std::vector<ChosenPart>> ParseCompletion(std::string_view body) {
   return chosen;
 }
 
+// The keys a part of `upload` is sealed with. Under SSE-C every part must
+// present the key the upload was created with.
+StatusOr<ObjectKeys> PartKeys(S3Service& s3, const S3Request& req, const UploadRecord& upload) {
+  ASSIGN_OR_RETURN(std::optional<CustomerKey> presented, CustomerKeyOf(req, kCustomerKeyHeaders));
+  const bool customer = upload.sse && upload.sse->mode == kSseC;
+  if (customer && !presented) {
+    return InvalidRequest(
+        "The multipart upload initiate requested encryption. Subsequent part requests must include the "
+        "appropriate encryption parameters.");
+  }
+  if (!customer && presented) {
+    return InvalidRequest(
+        "The multipart upload initiate did not request encryption. Subsequent part requests must not "
+        "include encryption parameters.");
+  }
+  StatusOr<ObjectKeys> keys = s3.sealer().Unseal(req, upload.sse, presented);
+  if (customer && !keys.ok() && S3ErrorFor(keys.status()).code == "AccessDenied") {
+    return InvalidRequest("The provided encryption parameters did not match the ones used originally.");
+  }
+  return keys;
+}
+
+StatusOr<UploadRecord> ReadUpload(S3Service& s3, const S3Request& req) {
+  ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+  return ExistingUpload(*txn, req);
+}
+
 Status InvalidPart() {
   return S3Error(
       "InvalidPart",
@@ -222,12 +257,8 @@ Status InvalidPart() {
 
 StatusOr<S3Reply> CreateMultipartUpload(S3Service& s3, const S3Request& req) {
   RETURN_IF_ERROR(ValidateKey(req.key));
-  const std::string_view sse = req.Header("x-amz-server-side-encryption");
-  if (!sse.empty() && sse != "AES256") {
-    return S3Error("NotImplemented",
-                   "Server-side encryption other than AES256 is not available on this server yet");
-  }
-  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
+  ASSIGN_OR_RETURN(BucketRecord bucket, s3.AuthorizedBucket(req, "s3:PutObject", true));
+  ASSIGN_OR_RETURN(SseChoice choice, SseChoiceOf(req, bucket));
   UploadRecord upload;
   upload.upload_id = NewUploadId(s3.random());
   if (upload.upload_id.empty()) return InternalError("no random bytes for an upload id");
@@ -243,13 +274,17 @@ StatusOr<S3Reply> CreateMultipartUpload(S3Service& s3, const S3Request& req) {
     if (!known) return InvalidRequest("Checksum algorithm provided is unsupported.");
     upload.checksum_algorithm = std::string(crypto::ChecksumName(*known));
   }
+  // The upload's data key is made once here; each part blob is bound to it.
+  ASSIGN_OR_RETURN(Sealing sealing,
+                   s3.sealer().Seal(req, choice, BucketArn(req.bucket), ObjectArn(req.bucket, req.key)));
+  upload.sse = std::move(sealing.state);
   ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
   RETURN_IF_ERROR(txn->Put(kUploadsTable, UploadRowKey(req.bucket, upload.upload_id), EncodeUpload(upload)));
   RETURN_IF_ERROR(txn->Commit());
   XmlOut xml("InitiateMultipartUploadResult");
   xml.Leaf("Bucket", req.bucket).Leaf("Key", req.key).Leaf("UploadId", upload.upload_id);
   S3Reply reply = XmlResponse(xml.Finish());
-  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  AddSseHeaders(upload.sse, true, reply);
   if (!upload.checksum_algorithm.empty()) {
     reply.headers.emplace_back("x-amz-checksum-algorithm", upload.checksum_algorithm);
   }
@@ -259,27 +294,24 @@ StatusOr<S3Reply> CreateMultipartUpload(S3Service& s3, const S3Request& req) {
 StatusOr<std::unique_ptr<UploadSink>> UploadPart(S3Service& s3, const S3Request& req) {
   ASSIGN_OR_RETURN(int number, PartNumberOf(req));
   RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
-  {
-    ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
-    RETURN_IF_ERROR(ExistingUpload(*txn, req).status());
-  }
+  ASSIGN_OR_RETURN(UploadRecord upload, ReadUpload(s3, req));
+  ASSIGN_OR_RETURN(ObjectKeys keys, PartKeys(s3, req, upload));
   ASSIGN_OR_RETURN(BodyClaims claims, BodyClaimsOf(req));
   const bool has_checksum = claims.algorithm.has_value();
   const std::string header = has_checksum ? std::string(crypto::ChecksumHeaderName(*claims.algorithm)) : "";
-  ASSIGN_OR_RETURN(auto body, BodyWriter::Start(s3.blobs(), std::move(claims)));
+  ASSIGN_OR_RETURN(auto body, BodyWriter::Start(s3.blobs(), std::move(claims), keys.view()));
   return std::unique_ptr<UploadSink>(
-      std::make_unique<UploadPartSink>(s3, req, number, std::move(body), has_checksum, header));
+      std::make_unique<UploadPartSink>(s3, req, number, std::move(body), has_checksum, header, upload.sse));
 }
 
 StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req) {
   ASSIGN_OR_RETURN(int number, PartNumberOf(req));
   ASSIGN_OR_RETURN(CopySource source, ParseCopySource(req.Header("x-amz-copy-source")));
   RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
-  {
-    ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
-    RETURN_IF_ERROR(ExistingUpload(*txn, req).status());
-  }
+  ASSIGN_OR_RETURN(UploadRecord upload, ReadUpload(s3, req));
   ASSIGN_OR_RETURN(ObjectRecord from, CopySourceObject(s3, req, source));
+  ASSIGN_OR_RETURN(std::optional<CustomerKey> source_key, CustomerKeyOf(req, kCopySourceCustomerKeyHeaders));
+  RETURN_IF_ERROR(ObjectSealer::CheckPresentedKey(from.sse, source_key));
   RETURN_IF_ERROR(CheckCopySourceConditions(req, from));
   ASSIGN_OR_RETURN(CopySpan span, CopySpanOf(req.Header("x-amz-copy-source-range"), from.size));
   if (span.length > kMaxCopyPartBytes) {
@@ -287,15 +319,23 @@ StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req) {
         "The specified copy source is larger than the maximum allowable size for a copy source: "
         "5368709120");
   }
-  ASSIGN_OR_RETURN(auto body, ObjectBody::Open(s3.blobs(), from.parts, span.offset, span.length));
-  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), *body));
-  const PartRecord part{number, copied.blob, copied.size, "\"" + copied.md5_hex + "\"", s3.NowMs(), ""};
+  ASSIGN_OR_RETURN(ObjectKeys keys, PartKeys(s3, req, upload));
+  ASSIGN_OR_RETURN(ObjectKeys source_keys, s3.sealer().Unseal(req, from.sse, source_key));
+  ASSIGN_OR_RETURN(
+      auto body, ObjectBody::Open(s3.blobs(), from.parts, std::move(source_keys), span.offset, span.length));
+  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), *body, keys.view()));
+  StatusOr<std::string> etag = EtagHexFor(upload.sse, copied.md5_hex, s3.random());
+  if (!etag.ok()) {
+    (void)s3.blobs().Remove(copied.blob);
+    return etag.status();
+  }
+  const PartRecord part{number, copied.blob, copied.size, "\"" + *etag + "\"", s3.NowMs(), ""};
   RETURN_IF_ERROR(CommitPart(s3, req, part));
   XmlOut xml("CopyPartResult");
   xml.Leaf("ETag", part.etag).Leaf("LastModified", IsoMillis(part.last_modified_ms));
   S3Reply reply = XmlResponse(xml.Finish());
   if (from.version_id != "null") reply.headers.emplace_back("x-amz-copy-source-version-id", from.version_id);
-  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  AddSseHeaders(upload.sse, false, reply);
   return reply;
 }
 
@@ -313,6 +353,7 @@ StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
   record.content = upload.content;
   record.tags = upload.tags;
   record.storage_class = upload.storage_class;
+  record.sse = upload.sse;
   crypto::Md5 etag_md5;
   std::set<std::string> used;
   for (std::size_t i = 0; i < chosen.size(); ++i) {
@@ -349,7 +390,7 @@ StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
   xml.Leaf("Location", "/" + req.bucket + "/" + req.key).Leaf("Bucket", req.bucket).Leaf("Key", req.key);
   xml.Leaf("ETag", record.etag);
   S3Reply reply = XmlResponse(xml.Finish());
-  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  AddSseHeaders(record.sse, false, reply);
   if (written.versioned) reply.headers.emplace_back("x-amz-version-id", record.version_id);
   return reply;
 }

@@ -6,6 +6,7 @@
 #include "crypto/crypto.h"
 #include "s3/body_writer.h"
 #include "s3/conditions.h"
+#include "s3/encryption.h"
 #include "s3/errors.h"
 #include "s3/object_body.h"
 #include "s3/ops.h"
@@ -20,44 +21,34 @@ namespace {
 constexpr std::size_t kMaxMetadataBytes = 2048;
 constexpr std::uint64_t kMaxCopyBytes = 5ULL << 30;
 
-Status CheckEncryptionHeaders(const S3Request& req) {
-  const std::string_view sse = req.Header("x-amz-server-side-encryption");
-  if (!sse.empty() && sse != "AES256") {
-    if (sse == "aws:kms" || sse == "aws:kms:dsse") {
-      return S3Error("NotImplemented",
-                     "Server-side encryption with KMS keys is not available on this server yet");
-    }
-    return InvalidArgument("The encryption method specified is not supported");
-  }
-  if (req.HasHeader("x-amz-server-side-encryption-customer-algorithm")) {
-    return S3Error("NotImplemented",
-                   "Server-side encryption with customer-provided keys is not available on this "
-                   "server yet");
-  }
-  return Status::Ok();
-}
-
 // Writes the record (replacing the current one), checking the conditional
 // write headers inside the same transaction so two writers cannot both win.
 class PutObjectSink final : public UploadSink {
  public:
   PutObjectSink(S3Service& s3, S3Request req, ContentHeaders content, Tags tags,
-                std::unique_ptr<BodyWriter> body, std::string algorithm)
+                std::unique_ptr<BodyWriter> body, std::string algorithm, std::optional<SseState> sse)
       : s3_(s3),
         req_(std::move(req)),
         content_(std::move(content)),
         tags_(std::move(tags)),
         body_(std::move(body)),
-        algorithm_(std::move(algorithm)) {}
+        algorithm_(std::move(algorithm)),
+        sse_(std::move(sse)) {}
 
   Status Write(std::string_view data) override { return body_->Write(data); }
 
   StatusOr<S3Reply> Finish(const std::string& trailer_checksum) override {
     ASSIGN_OR_RETURN(WrittenBody written, body_->Commit(trailer_checksum));
+    StatusOr<std::string> etag = EtagHexFor(sse_, written.md5_hex, s3_.random());
+    if (!etag.ok()) {
+      (void)s3_.blobs().Remove(written.blob);
+      return etag.status();
+    }
     ObjectRecord record;
     record.bucket = req_.bucket;
     record.key = req_.key;
-    record.etag = "\"" + written.md5_hex + "\"";
+    record.etag = "\"" + *etag + "\"";
+    record.sse = sse_;
     record.size = written.size;
     record.last_modified_ms = s3_.NowMs();
     record.content = std::move(content_);
@@ -77,7 +68,7 @@ class PutObjectSink final : public UploadSink {
     S3Reply reply;
     if (versioned) reply.headers.emplace_back("x-amz-version-id", record.version_id);
     reply.headers.emplace_back("ETag", record.etag);
-    reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+    AddSseHeaders(record.sse, true, reply);
     if (!record.checksum.empty()) {
       reply.headers.emplace_back(std::string("x-amz-checksum-") + Lower(record.checksum_algorithm),
                                  record.checksum);
@@ -106,6 +97,7 @@ class PutObjectSink final : public UploadSink {
   Tags tags_;
   std::unique_ptr<BodyWriter> body_;
   std::string algorithm_;  // "CRC32" ..., empty when no checksum is in play
+  std::optional<SseState> sse_;
 };
 
 std::string HeaderOf(const S3Reply& reply, std::string_view name) {
@@ -210,6 +202,8 @@ Status CheckOverrides(const S3Request& req, S3Reply& reply) {
 
 StatusOr<S3Reply> ObjectReply(S3Service& s3, const S3Request& req, bool with_body) {
   ASSIGN_OR_RETURN(ObjectRecord object, ReadableObject(s3, req, "s3:GetObject"));
+  ASSIGN_OR_RETURN(std::optional<CustomerKey> presented, CustomerKeyOf(req, kCustomerKeyHeaders));
+  RETURN_IF_ERROR(ObjectSealer::CheckPresentedKey(object.sse, presented));
   ASSIGN_OR_RETURN(ReadVerdict verdict, CheckReadConditions(req, object));
   S3Reply reply;
   if (verdict == ReadVerdict::kNotModified) {
@@ -230,7 +224,9 @@ StatusOr<S3Reply> ObjectReply(S3Service& s3, const S3Request& req, bool with_bod
   RETURN_IF_ERROR(CheckOverrides(req, reply));
   reply.content_length = slice.length;
   if (with_body) {
-    ASSIGN_OR_RETURN(auto body, ObjectBody::Open(s3.blobs(), object.parts, slice.offset, slice.length));
+    ASSIGN_OR_RETURN(ObjectKeys keys, s3.sealer().Unseal(req, object.sse, presented));
+    ASSIGN_OR_RETURN(auto body,
+                     ObjectBody::Open(s3.blobs(), object.parts, std::move(keys), slice.offset, slice.length));
     reply.stream = std::move(body);
   }
   return reply;
@@ -293,7 +289,7 @@ void AddObjectHeaders(const ObjectRecord& object, S3Reply& reply) {
   add("Last-Modified", HttpDate(object.last_modified_ms));
   reply.headers.emplace_back("Accept-Ranges", "bytes");
   if (object.version_id != "null") reply.headers.emplace_back("x-amz-version-id", object.version_id);
-  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  AddSseHeaders(object.sse, false, reply);
   for (const auto& [k, v] : object.content.metadata) reply.headers.emplace_back("x-amz-meta-" + k, v);
   if (!object.tags.empty())
     reply.headers.emplace_back("x-amz-tagging-count", std::to_string(object.tags.size()));
@@ -313,16 +309,18 @@ S3Reply XmlResponse(std::string body) {
 
 StatusOr<std::unique_ptr<UploadSink>> PutObject(S3Service& s3, const S3Request& req) {
   RETURN_IF_ERROR(ValidateKey(req.key));
-  RETURN_IF_ERROR(CheckEncryptionHeaders(req));
   RETURN_IF_ERROR(CheckConditionalWriteHeaders(req));
-  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
+  ASSIGN_OR_RETURN(BucketRecord bucket, s3.AuthorizedBucket(req, "s3:PutObject", true));
+  ASSIGN_OR_RETURN(SseChoice choice, SseChoiceOf(req, bucket));
   ASSIGN_OR_RETURN(ContentHeaders content, ContentHeadersOf(req));
   ASSIGN_OR_RETURN(Tags tags, ParseTaggingHeader(req.Header("x-amz-tagging"), kMaxObjectTags));
   ASSIGN_OR_RETURN(BodyClaims claims, BodyClaimsOf(req));
   const std::string algorithm = claims.algorithm ? std::string(crypto::ChecksumName(*claims.algorithm)) : "";
-  ASSIGN_OR_RETURN(auto body, BodyWriter::Start(s3.blobs(), std::move(claims)));
+  ASSIGN_OR_RETURN(Sealing sealing,
+                   s3.sealer().Seal(req, choice, BucketArn(req.bucket), ObjectArn(req.bucket, req.key)));
+  ASSIGN_OR_RETURN(auto body, BodyWriter::Start(s3.blobs(), std::move(claims), sealing.keys.view()));
   return std::unique_ptr<UploadSink>(std::make_unique<PutObjectSink>(
-      s3, req, std::move(content), std::move(tags), std::move(body), algorithm));
+      s3, req, std::move(content), std::move(tags), std::move(body), algorithm, std::move(sealing.state)));
 }
 
 StatusOr<S3Reply> GetObject(S3Service& s3, const S3Request& req) { return ObjectReply(s3, req, true); }
@@ -400,7 +398,6 @@ StatusOr<S3Reply> DeleteObjects(S3Service& s3, const S3Request& req) {
 
 StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   RETURN_IF_ERROR(ValidateKey(req.key));
-  RETURN_IF_ERROR(CheckEncryptionHeaders(req));
   ASSIGN_OR_RETURN(CopySource source, ParseCopySource(req.Header("x-amz-copy-source")));
   S3Request read = req;
   read.bucket = source.bucket;
@@ -413,7 +410,10 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
         "The specified copy source is larger than the maximum allowable size for a copy source: "
         "5368709120");
   }
-  RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
+  ASSIGN_OR_RETURN(std::optional<CustomerKey> source_key, CustomerKeyOf(req, kCopySourceCustomerKeyHeaders));
+  RETURN_IF_ERROR(ObjectSealer::CheckPresentedKey(from.sse, source_key));
+  ASSIGN_OR_RETURN(BucketRecord bucket, s3.AuthorizedBucket(req, "s3:PutObject", true));
+  ASSIGN_OR_RETURN(SseChoice choice, SseChoiceOf(req, bucket));
   const std::string_view directive = req.Header("x-amz-metadata-directive");
   if (!directive.empty() && directive != "COPY" && directive != "REPLACE") {
     return InvalidArgument("Unknown metadata directive.");
@@ -422,7 +422,8 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   const std::string_view tag_directive = req.Header("x-amz-tagging-directive");
   // Copying an older version onto its key is how S3 restores it: allowed.
   if (source.bucket == req.bucket && source.key == req.key && !source.version_id && !replace &&
-      !req.HasHeader("x-amz-storage-class") && !req.HasHeader("x-amz-server-side-encryption")) {
+      !req.HasHeader("x-amz-storage-class") && !HasSseHeaders(req) &&
+      choice.mode == (from.sse ? from.sse->mode : "AES256")) {
     return InvalidRequest(
         "This copy request is illegal because it is trying to copy an object to itself without "
         "changing the object's metadata, storage class, website redirect location or encryption "
@@ -437,10 +438,19 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   if (tag_directive == "REPLACE") {
     ASSIGN_OR_RETURN(record.tags, ParseTaggingHeader(req.Header("x-amz-tagging"), kMaxObjectTags));
   }
-  ASSIGN_OR_RETURN(auto body, ObjectBody::Open(s3.blobs(), from.parts, 0, from.size));
-  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), *body));
+  ASSIGN_OR_RETURN(ObjectKeys source_keys, s3.sealer().Unseal(read, from.sse, source_key));
+  ASSIGN_OR_RETURN(Sealing sealing,
+                   s3.sealer().Seal(req, choice, BucketArn(req.bucket), ObjectArn(req.bucket, req.key)));
+  ASSIGN_OR_RETURN(auto body, ObjectBody::Open(s3.blobs(), from.parts, std::move(source_keys), 0, from.size));
+  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), *body, sealing.keys.view()));
+  record.sse = std::move(sealing.state);
   record.parts = {BlobRef{copied.blob, copied.size}};
-  record.etag = "\"" + copied.md5_hex + "\"";
+  StatusOr<std::string> etag = EtagHexFor(record.sse, copied.md5_hex, s3.random());
+  if (!etag.ok()) {
+    (void)s3.blobs().Remove(copied.blob);
+    return etag.status();
+  }
+  record.etag = "\"" + *etag + "\"";
   record.last_modified_ms = s3.NowMs();
   if (IsMultipart(from)) {
     record.checksum.clear();
@@ -460,7 +470,7 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   XmlOut xml("CopyObjectResult");
   xml.Leaf("ETag", record.etag).Leaf("LastModified", IsoMillis(record.last_modified_ms));
   S3Reply reply = XmlResponse(xml.Finish());
-  reply.headers.emplace_back("x-amz-server-side-encryption", "AES256");
+  AddSseHeaders(record.sse, true, reply);
   if (from.version_id != "null") reply.headers.emplace_back("x-amz-copy-source-version-id", from.version_id);
   if (written->versioned) reply.headers.emplace_back("x-amz-version-id", record.version_id);
   return reply;

@@ -32,6 +32,36 @@ ContentHeaders DecodeContent(const json& j) {
   return c;
 }
 
+json EncodeSse(const SseState& s) {
+  json j = {{"mode", s.mode}};
+  if (!s.kms_key_arn.empty()) j["kms"] = s.kms_key_arn;
+  if (!s.wrapped_key.empty()) j["wk"] = s.wrapped_key;
+  if (s.bucket_key) j["bk"] = true;
+  if (!s.salt.empty()) j["salt"] = s.salt;
+  if (!s.context.empty()) j["ctx"] = s.context;
+  if (s.context_given) j["ctxg"] = true;
+  if (!s.customer_key_md5.empty()) j["cmd5"] = s.customer_key_md5;
+  if (!s.customer_key_hmac.empty()) j["chmac"] = s.customer_key_hmac;
+  return j;
+}
+
+std::optional<SseState> DecodeSse(const json& record) {
+  const auto it = record.find("sse");
+  if (it == record.end()) return std::nullopt;
+  const json& j = *it;
+  SseState s;
+  s.mode = j.at("mode").get<std::string>();
+  s.kms_key_arn = j.value("kms", "");
+  s.wrapped_key = j.value("wk", "");
+  s.bucket_key = j.value("bk", false);
+  s.salt = j.value("salt", "");
+  s.context = j.value("ctx", std::map<std::string, std::string>{});
+  s.context_given = j.value("ctxg", false);
+  s.customer_key_md5 = j.value("cmd5", "");
+  s.customer_key_hmac = j.value("chmac", "");
+  return s;
+}
+
 StatusOr<json> ParseRecord(std::string_view text, std::string_view what) {
   std::optional<json> parsed = ParseJson(text);
   if (!parsed || !parsed->is_object()) return InternalError("corrupt S3 " + std::string(what) + " record");
@@ -98,21 +128,22 @@ StatusOr<BucketRecord> DecodeBucket(std::string_view text) {
 std::string EncodeObject(const ObjectRecord& r) {
   json parts = json::array();
   for (const auto& p : r.parts) parts.push_back({p.blob, p.size});
-  return json{{"bucket", r.bucket},
-              {"key", r.key},
-              {"etag", r.etag},
-              {"size", r.size},
-              {"mtime", r.last_modified_ms},
-              {"content", EncodeContent(r.content)},
-              {"tags", r.tags},
-              {"parts", parts},
-              {"ckalg", r.checksum_algorithm},
-              {"ck", r.checksum},
-              {"class", r.storage_class},
-              {"vid", r.version_id},
-              {"order", r.order},
-              {"dm", r.delete_marker}}
-      .dump();
+  json j = {{"bucket", r.bucket},
+            {"key", r.key},
+            {"etag", r.etag},
+            {"size", r.size},
+            {"mtime", r.last_modified_ms},
+            {"content", EncodeContent(r.content)},
+            {"tags", r.tags},
+            {"parts", parts},
+            {"ckalg", r.checksum_algorithm},
+            {"ck", r.checksum},
+            {"class", r.storage_class},
+            {"vid", r.version_id},
+            {"order", r.order},
+            {"dm", r.delete_marker}};
+  if (r.sse) j["sse"] = EncodeSse(*r.sse);
+  return j.dump();
 }
 
 StatusOr<ObjectRecord> DecodeObject(std::string_view text) {
@@ -133,22 +164,24 @@ StatusOr<ObjectRecord> DecodeObject(std::string_view text) {
     r.version_id = j.value("vid", "null");
     r.order = j.value("order", "");
     r.delete_marker = j.value("dm", false);
+    r.sse = DecodeSse(j);
     return r;
   });
 }
 
 std::string EncodeUpload(const UploadRecord& r) {
-  return json{{"id", r.upload_id},
-              {"bucket", r.bucket},
-              {"key", r.key},
-              {"account", r.account},
-              {"initiator", r.initiator_arn},
-              {"initiated", r.initiated_ms},
-              {"content", EncodeContent(r.content)},
-              {"tags", r.tags},
-              {"ckalg", r.checksum_algorithm},
-              {"class", r.storage_class}}
-      .dump();
+  json j = {{"id", r.upload_id},
+            {"bucket", r.bucket},
+            {"key", r.key},
+            {"account", r.account},
+            {"initiator", r.initiator_arn},
+            {"initiated", r.initiated_ms},
+            {"content", EncodeContent(r.content)},
+            {"tags", r.tags},
+            {"ckalg", r.checksum_algorithm},
+            {"class", r.storage_class}};
+  if (r.sse) j["sse"] = EncodeSse(*r.sse);
+  return j.dump();
 }
 
 StatusOr<UploadRecord> DecodeUpload(std::string_view text) {
@@ -164,6 +197,7 @@ StatusOr<UploadRecord> DecodeUpload(std::string_view text) {
     r.tags = j.value("tags", Tags{});
     r.checksum_algorithm = j.value("ckalg", "");
     r.storage_class = j.value("class", "STANDARD");
+    r.sse = DecodeSse(j);
     return r;
   });
 }

@@ -71,6 +71,23 @@ struct ContentHeaders {
   std::map<std::string, std::string> metadata;  // x-amz-meta-* without the prefix, lower-case names
 };
 
+// How an object (or a multipart upload, and then each of its parts) is
+// sealed beyond the blob store's at-rest layer (s3/encryption.h). An object
+// without one is SSE-S3. No plaintext key is ever here: KMS modes keep the
+// KMS ciphertext of their data key (or of the bucket key plus the salt the
+// object key is derived with), SSE-C keeps a salted HMAC of the customer key.
+struct SseState {
+  std::string mode;         // "aws:kms", "aws:kms:dsse" or "SSE-C"
+  std::string kms_key_arn;  // KMS modes: the key that made the data key
+  std::string wrapped_key;  // base64 KMS ciphertext of the data key (or of the bucket key)
+  bool bucket_key = false;  // wrapped_key is a bucket key; the object key is derived with `salt`
+  std::string salt;         // base64: bucket-key derivation salt, or the SSE-C HMAC salt
+  std::map<std::string, std::string> context;  // the KMS encryption context used (with aws:s3:arn)
+  bool context_given = false;                  // the caller sent x-amz-server-side-encryption-context
+  std::string customer_key_md5;                // SSE-C: base64 MD5 of the key, as S3 echoes it
+  std::string customer_key_hmac;               // SSE-C: base64 HMAC-SHA256(salt, key)
+};
+
 struct BlobRef {
   std::string blob;
   std::uint64_t size = 0;
@@ -91,6 +108,7 @@ struct ObjectRecord {
   std::string version_id = "null";  // "null" unless written while versioning was enabled
   std::string order;                // 16 hex digits, smaller = newer (s3_versions row order)
   bool delete_marker = false;
+  std::optional<SseState> sse;  // none: SSE-S3
 };
 
 struct UploadRecord {
@@ -104,6 +122,7 @@ struct UploadRecord {
   Tags tags;
   std::string checksum_algorithm;
   std::string storage_class = "STANDARD";
+  std::optional<SseState> sse;  // chosen at creation; every part and the object use it
 };
 
 struct PartRecord {

@@ -18,6 +18,7 @@
 #include "common/clock.h"
 #include "common/secret_bytes.h"
 #include "common/status_or.h"
+#include "crypto/checksum.h"
 #include "crypto/crypto.h"
 #include "rootkey/root_key.h"
 #include "s3/errors.h"
@@ -55,6 +56,19 @@ inline S3Request MakeRequest(std::string operation, std::string bucket, std::str
   req.who.caller.arn = "arn:aws:iam::" + account + ":root";
   req.who.principal_type = "Account";
   return req;
+}
+
+// Deterministic content: byte i of a body made with `seed`.
+inline std::string Pattern(std::size_t len, std::uint32_t seed) {
+  std::string out(len, '\0');
+  for (std::size_t i = 0; i < len; ++i) out[i] = static_cast<char>((i * 131 + seed * 7 + (i >> 8)) & 0xff);
+  return out;
+}
+
+inline std::string Md5Hex(std::string_view data) {
+  crypto::Md5 md5;
+  md5.Update(data);
+  return md5.FinishHex();
 }
 
 // A child element's text of an XML reply ("<unparsable>" / "<wrong root>").

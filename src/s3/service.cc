@@ -8,6 +8,7 @@
 #include "policy/global_keys.h"
 #include "policy/policy.h"
 #include "s3/bucket_policy.h"
+#include "s3/encryption.h"
 #include "s3/errors.h"
 #include "s3/uri.h"
 
@@ -64,7 +65,14 @@ const std::string* S3Request::Query(std::string_view name) const {
 
 S3Service::S3Service(store::Store& store, blobs::BlobStore& blobs, policy::IdentityPolicySource& identities,
                      const Clock& clock, RandomSource& random)
-    : store_(store), blobs_(blobs), identities_(identities), clock_(clock), random_(random) {}
+    : store_(store),
+      blobs_(blobs),
+      identities_(identities),
+      clock_(clock),
+      random_(random),
+      sealer_(std::make_unique<ObjectSealer>(clock, random)) {}
+
+S3Service::~S3Service() = default;
 
 std::int64_t S3Service::NowMs() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(clock_.Now().time_since_epoch()).count();

@@ -64,10 +64,19 @@ class UploadSink {
   virtual StatusOr<S3Reply> Finish(const std::string& trailer_checksum) = 0;
 };
 
+class ObjectSealer;
+
 class S3Service {
  public:
   S3Service(store::Store& store, blobs::BlobStore& blobs, policy::IdentityPolicySource& identities,
             const Clock& clock, RandomSource& random);
+  ~S3Service();
+  S3Service(const S3Service&) = delete;
+  S3Service& operator=(const S3Service&) = delete;
+
+  // Server-side encryption with KMS and customer keys (encryption.h); KMS is
+  // attached with sealer().SetKms(...).
+  ObjectSealer& sealer() { return *sealer_; }
 
   store::Store& store() { return store_; }
   blobs::BlobStore& blobs() { return blobs_; }
@@ -93,6 +102,7 @@ class S3Service {
   policy::IdentityPolicySource& identities_;
   const Clock& clock_;
   RandomSource& random_;
+  std::unique_ptr<ObjectSealer> sealer_;
 };
 
 using Handler = std::function<StatusOr<S3Reply>(S3Service&, const S3Request&)>;

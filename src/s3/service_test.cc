@@ -32,6 +32,8 @@ namespace fs = std::filesystem;
 using testing::CodeOf;
 using testing::kAccount;
 using testing::kOtherAccount;
+using testing::Md5Hex;
+using testing::Pattern;
 using testing::XmlChild;
 
 constexpr std::uint64_t kMiB = 1024 * 1024;
@@ -48,19 +50,6 @@ class FakeIdentities final : public policy::IdentityPolicySource {
   bool allow = true;
   std::shared_ptr<const policy::Policy> custom;  // set: the caller's only identity policy
 };
-
-// Deterministic content: byte i of a body made with `seed`.
-std::string Pattern(std::size_t len, std::uint32_t seed) {
-  std::string out(len, '\0');
-  for (std::size_t i = 0; i < len; ++i) out[i] = static_cast<char>((i * 131 + seed * 7 + (i >> 8)) & 0xff);
-  return out;
-}
-
-std::string Md5Hex(std::string_view data) {
-  crypto::Md5 md5;
-  md5.Update(data);
-  return md5.FinishHex();
-}
 
 std::string Md5Base64(std::string_view data) {
   crypto::Md5 md5;

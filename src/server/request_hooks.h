@@ -42,9 +42,10 @@ struct RequestTrace {
   std::string source_ip;
   std::string user_agent;
   bool secure = false;
-  std::string service;    // "kms", "cloudtrail" (from the target; empty when unknown)
-  std::string operation;  // "Encrypt" (empty when the target is unknown)
-  std::string region;     // from the SigV4 scope
+  std::string invoked_by;  // "s3.amazonaws.com" when a service made the call for the caller
+  std::string service;     // "kms", "cloudtrail" (from the target; empty when unknown)
+  std::string operation;   // "Encrypt" (empty when the target is unknown)
+  std::string region;      // from the SigV4 scope
   Caller caller;
   const nlohmann::json* request = nullptr;   // body that passed validation
   const nlohmann::json* response = nullptr;  // success body

@@ -198,7 +198,7 @@ TEST_P(TamperTest, EmptyFile) {
 }
 
 TEST_P(TamperTest, WrongRootKey) {
-  const rootkey::RootKey other(SecretBytes(Bytes(32, 0x43)), random_);
+  const rootkey::SoftwareRootKey other(SecretBytes(Bytes(32, 0x43)), random_);
   auto store = OpenStore(kSmallSegment, &other);
   auto reader = store->Open(id_, Keys());
   ASSERT_FALSE(reader.ok());

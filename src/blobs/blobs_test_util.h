@@ -102,7 +102,7 @@ class BlobTest : public ::testing::Test {
   }
 
   crypto::OsRandom random_;
-  rootkey::RootKey root_;
+  rootkey::SoftwareRootKey root_;
   fs::path dir_;
 };
 

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "cli/envelope_cmd.h"
 #include "cli/ops_commands.h"
@@ -20,8 +21,16 @@ constexpr const char* kVersion = "0.1.0";
 void AddCoreOptions(CLI::App& cmd, CoreOptions& core) {
   cmd.add_option("--data-dir", core.data_dir, "Data directory (store, root key, credentials)")
       ->capture_default_str();
-  cmd.add_option("--root-key-provider", core.root_key_provider, "file | passphrase")
-      ->check(CLI::IsMember({"file", "passphrase"}))
+  cmd.add_option("--root-key-provider", core.root_key_provider, "file | passphrase | pkcs11")
+      ->check(CLI::IsMember({"file", "passphrase", "pkcs11"}))
+      ->capture_default_str();
+  cmd.add_option("--pkcs11-module", core.pkcs11.module,
+                 "pkcs11 provider: the PKCS#11 library (.so) of the HSM");
+  cmd.add_option("--pkcs11-token-label", core.pkcs11.token_label, "pkcs11 provider: label of the token");
+  cmd.add_option("--pkcs11-pin-file", core.pkcs11.pin_file,
+                 "pkcs11 provider: file (mode 0600) holding the user PIN");
+  cmd.add_option("--pkcs11-key-label", core.pkcs11.key_label,
+                 "pkcs11 provider: label of the root key in the token")
       ->capture_default_str();
   cmd.add_option("--passphrase-env", core.passphrase_env, "Environment variable holding the passphrase")
       ->capture_default_str();
@@ -100,7 +109,6 @@ int main(int argc, char** argv) {
   bool tls_self_signed = false;
   int sweep_seconds = 60;
   std::int64_t s3_abort_seconds = 7 * 24 * 3600;
-  std::int64_t s3_bucket_key_seconds = 300;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
   AddCoreOptions(*serve_cmd, serve.core);
   serve_cmd->add_option("--listen", listen, "host:port to listen on (port 0: any free port)")
@@ -127,11 +135,6 @@ int main(int argc, char** argv) {
       ->add_option("--s3-abort-incomplete-after", s3_abort_seconds,
                    "Seconds after which the sweeper aborts an incomplete S3 multipart upload (0: never)")
       ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
-  serve_cmd
-      ->add_option("--s3-bucket-key-ttl", s3_bucket_key_seconds,
-                   "Seconds an S3 Bucket Key from KMS is reused for SSE-KMS uploads and reads")
-      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   serve_cmd->add_option("--rotators", serve.rotators_file,
                         "JSON file of Secrets Manager rotators (built-in PostgreSQL, webhook)");
@@ -213,8 +216,10 @@ int main(int argc, char** argv) {
     serve.server.tls = coffer::server::TlsOptions{tls_cert, tls_key, tls_self_signed};
   }
   serve.sweep_interval = std::chrono::seconds(sweep_seconds);
+  // One token session per io thread (--threads 0: one per core, as the server).
+  serve.core.pkcs11.sessions = serve.server.threads > 0 ? static_cast<std::size_t>(serve.server.threads)
+                                                        : std::max(1u, std::thread::hardware_concurrency());
   serve.s3_abort_incomplete_after = std::chrono::seconds(s3_abort_seconds);
-  serve.s3_bucket_key_ttl = std::chrono::seconds(s3_bucket_key_seconds);
   serve.quota_reload = std::chrono::seconds(std::max(1, quota_reload_seconds));
   serve.observability.audit_digest_interval = std::chrono::seconds(std::max(0, digest_minutes) * 60);
   return coffer::server::Serve(serve);

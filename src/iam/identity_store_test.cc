@@ -53,7 +53,7 @@ class IdentityStoreTest : public ::testing::Test {
   FakeClock clock_{FromEpochMillis(kStartMs)};
   crypto::OsRandom random_;
   std::unique_ptr<store::Store> store_ = store::NewMemoryStore();
-  rootkey::RootKey root_key_{FixedRootKeyBytes(), random_};
+  rootkey::SoftwareRootKey root_key_{FixedRootKeyBytes(), random_};
   IdentityStore identities_{*store_, root_key_, random_, clock_};
 };
 
@@ -201,7 +201,7 @@ TEST_F(IdentityStoreTest, SecretsNeedTheRootKeyTheyWereWrappedUnder) {
   const Account account = MustCreateAccount();
   MustCreateUser(account.id, "alice");
   const NewAccessKey created = MustCreateAccessKey(account.id, "alice");
-  rootkey::RootKey other_root(SecretBytes(Bytes(32, 0x01)), random_);
+  rootkey::SoftwareRootKey other_root(SecretBytes(Bytes(32, 0x01)), random_);
   IdentityStore other(*store_, other_root, random_, clock_);
   auto secret = other.SecretKeyFor(created.key.access_key_id);
   ASSERT_FALSE(secret.ok());

@@ -37,7 +37,7 @@ class SessionsTest : public ::testing::Test {
   FakeClock clock_{FromEpochMillis(kStartMs)};
   crypto::OsRandom random_;
   std::unique_ptr<store::Store> store_ = store::NewMemoryStore();
-  rootkey::RootKey root_key_{RootKeyBytes(), random_};
+  rootkey::SoftwareRootKey root_key_{RootKeyBytes(), random_};
   IdentityStore ids_{*store_, root_key_, random_, clock_};
   std::string account_;
   NewAccessKey key_;

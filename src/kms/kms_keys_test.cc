@@ -236,7 +236,7 @@ TEST_F(KeysTest, KeyMaterialIsStoredOnlyWrapped) {
   ASSERT_EQ(entries->size(), 1u);
   // Another KeyStore under a different root key cannot load the key.
   Bytes other(32, 0xee);
-  rootkey::RootKey other_root(SecretBytes(other), random_);
+  rootkey::SoftwareRootKey other_root(SecretBytes(other), random_);
   KeyStore other_store(*store_, other_root, random_);
   auto loaded = other_store.Load(kRegion, kAccount, key_id);
   ASSERT_FALSE(loaded.ok());

@@ -124,7 +124,7 @@ class KmsTest : public ::testing::Test {
   FakeClock clock_{FromEpochMillis(kStartMs)};
   crypto::OsRandom random_;
   std::unique_ptr<store::Store> store_ = store::NewMemoryStore();
-  rootkey::RootKey root_key_{FixedRootKeyBytes(), random_};
+  rootkey::SoftwareRootKey root_key_{FixedRootKeyBytes(), random_};
   KeyStore keys_{*store_, root_key_, random_};
   KmsService kms_{keys_, random_, clock_};
   RequestContext ctx_ = ContextFor(kAccount, kRegion);

@@ -1,83 +1,26 @@
 #include "rootkey/root_key.h"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <array>
-#include <cerrno>
-#include <cstring>
 #include <fstream>
-#include <sstream>
 
 #include "common/encoding.h"
 #include "crypto/crypto.h"
+#include "rootkey/private_file.h"
 
 namespace coffer::rootkey {
 namespace {
 
-constexpr std::uint8_t kWrapFormat = 1;
 constexpr std::size_t kRootKeyLen = 32;
 constexpr std::size_t kSaltLen = 16;
 constexpr std::string_view kCheckAad = "coffer:root-key-check";
 
-Status ErrnoError(std::string_view what, const std::filesystem::path& path) {
-  return InternalError(std::string(what) + " " + path.string() + ": " + std::strerror(errno));
-}
-
-// Writes a new file with mode 0600 that must not exist yet, and fsyncs it.
-Status WriteNewPrivateFile(const std::filesystem::path& path, ByteView data) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return ErrnoError("cannot create", path);
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      ::close(fd);
-      return ErrnoError("cannot write", path);
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced) return ErrnoError("cannot fsync", path);
-  return Status::Ok();
-}
-
-StatusOr<SecretBytes> ReadPrivateFile(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return ErrnoError("cannot open", path);
-  struct stat st {};
-  if (::fstat(fd, &st) != 0) {
-    ::close(fd);
-    return ErrnoError("cannot stat", path);
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    return InternalError("root key file " + path.string() +
-                         " is accessible by group or others; run: chmod 600 " + path.string());
-  }
-  SecretBytes data(static_cast<std::size_t>(st.st_size));
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::read(fd, data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<std::size_t>(n);
-  }
-  ::close(fd);
-  if (done != data.size()) return InternalError("short read of " + path.string());
-  return data;
-}
-
 }  // namespace
 
-RootKey::RootKey(SecretBytes key, RandomSource& random) : key_(std::move(key)), random_(random) {}
+SoftwareRootKey::SoftwareRootKey(SecretBytes key, RandomSource& random)
+    : key_(std::move(key)), random_(random) {}
 
-StatusOr<Bytes> RootKey::Wrap(ByteView plaintext, std::string_view aad) const {
+StatusOr<Bytes> SoftwareRootKey::Wrap(ByteView plaintext, std::string_view aad) const {
   Bytes out(1 + crypto::kGcmIvLen + plaintext.size() + crypto::kGcmTagLen);
-  out[0] = kWrapFormat;
+  out[0] = kSoftwareWrapFormat;
   std::span<std::uint8_t> iv(out.data() + 1, crypto::kGcmIvLen);
   RETURN_IF_ERROR(random_.Fill(iv));
   std::span<std::uint8_t> ct(out.data() + 1 + crypto::kGcmIvLen, plaintext.size());
@@ -87,12 +30,12 @@ StatusOr<Bytes> RootKey::Wrap(ByteView plaintext, std::string_view aad) const {
   return out;
 }
 
-StatusOr<SecretBytes> RootKey::Unwrap(ByteView wrapped, std::string_view aad) const {
-  constexpr std::size_t kOverhead = 1 + crypto::kGcmIvLen + crypto::kGcmTagLen;
-  if (wrapped.size() < kOverhead || wrapped[0] != kWrapFormat) {
+StatusOr<SecretBytes> SoftwareRootKey::Unwrap(ByteView wrapped, std::string_view aad) const {
+  static_assert(kWrapOverhead == 1 + crypto::kGcmIvLen + crypto::kGcmTagLen);
+  if (wrapped.size() < kWrapOverhead || wrapped[0] != kSoftwareWrapFormat) {
     return InternalError("stored wrapped secret is malformed");
   }
-  const std::size_t ct_len = wrapped.size() - kOverhead;
+  const std::size_t ct_len = wrapped.size() - kWrapOverhead;
   SecretBytes out(ct_len);
   Status st = crypto::AesGcmOpen(key_.view(), wrapped.subspan(1, crypto::kGcmIvLen), AsBytes(aad),
                                  wrapped.subspan(1 + crypto::kGcmIvLen, ct_len),
@@ -108,11 +51,11 @@ StatusOr<std::unique_ptr<RootKey>> LoadOrCreateFileRootKey(const std::filesystem
     ASSIGN_OR_RETURN(SecretBytes fresh, crypto::RandomSecret(random, kRootKeyLen));
     RETURN_IF_ERROR(WriteNewPrivateFile(path, fresh.view()));
   }
-  ASSIGN_OR_RETURN(SecretBytes key, ReadPrivateFile(path));
+  ASSIGN_OR_RETURN(SecretBytes key, ReadPrivateFile(path, "root key file"));
   if (key.size() != kRootKeyLen) {
     return InternalError("root key file " + path.string() + " must hold exactly 32 bytes");
   }
-  return std::make_unique<RootKey>(std::move(key), random);
+  return std::unique_ptr<RootKey>(std::make_unique<SoftwareRootKey>(std::move(key), random));
 }
 
 StatusOr<std::unique_ptr<RootKey>> DeriveRootKeyFromPassphrase(std::string_view passphrase,
@@ -137,7 +80,7 @@ StatusOr<std::unique_ptr<RootKey>> DeriveRootKeyFromPassphrase(std::string_view 
     salt = std::move(*decoded);
   }
   ASSIGN_OR_RETURN(SecretBytes key, crypto::Argon2id(passphrase, salt, params, kRootKeyLen));
-  auto root = std::make_unique<RootKey>(std::move(key), random);
+  std::unique_ptr<RootKey> root = std::make_unique<SoftwareRootKey>(std::move(key), random);
   if (first_start) {
     ASSIGN_OR_RETURN(Bytes check, root->Wrap({}, kCheckAad));
     const std::string text = HexEncode(salt) + "\n" + HexEncode(check) + "\n";

@@ -67,7 +67,7 @@ class RootKeyTest : public ::testing::Test {
 // ---- Wrap and Unwrap ----
 
 TEST_F(RootKeyTest, UnwrapReturnsWhatWrapProtected) {
-  const RootKey root(FixedKey(0x42), random_);
+  const SoftwareRootKey root(FixedKey(0x42), random_);
   auto wrapped = root.Wrap(AsBytes(kSecret), kAad);
   ASSERT_TRUE(wrapped.ok()) << wrapped.status().ToString();
   EXPECT_EQ(wrapped->size(), 1 + crypto::kGcmIvLen + kSecret.size() + crypto::kGcmTagLen);
@@ -78,7 +78,7 @@ TEST_F(RootKeyTest, UnwrapReturnsWhatWrapProtected) {
 }
 
 TEST_F(RootKeyTest, WrappingTwiceUsesFreshIvs) {
-  const RootKey root(FixedKey(0x42), random_);
+  const SoftwareRootKey root(FixedKey(0x42), random_);
   auto a = root.Wrap(AsBytes(kSecret), kAad);
   auto b = root.Wrap(AsBytes(kSecret), kAad);
   ASSERT_TRUE(a.ok() && b.ok());
@@ -86,7 +86,7 @@ TEST_F(RootKeyTest, WrappingTwiceUsesFreshIvs) {
 }
 
 TEST_F(RootKeyTest, EmptySecretRoundTrips) {
-  const RootKey root(FixedKey(0x42), random_);
+  const SoftwareRootKey root(FixedKey(0x42), random_);
   auto wrapped = root.Wrap({}, kAad);
   ASSERT_TRUE(wrapped.ok());
   auto unwrapped = root.Unwrap(*wrapped, kAad);
@@ -95,7 +95,7 @@ TEST_F(RootKeyTest, EmptySecretRoundTrips) {
 }
 
 TEST_F(RootKeyTest, UnwrapWithAnotherAadFails) {
-  const RootKey root(FixedKey(0x42), random_);
+  const SoftwareRootKey root(FixedKey(0x42), random_);
   auto wrapped = root.Wrap(AsBytes(kSecret), kAad);
   ASSERT_TRUE(wrapped.ok());
   auto unwrapped = root.Unwrap(*wrapped, "arn:aws:kms:us-east-1:111122223333:key/k|v2");
@@ -104,15 +104,15 @@ TEST_F(RootKeyTest, UnwrapWithAnotherAadFails) {
 }
 
 TEST_F(RootKeyTest, UnwrapUnderAnotherRootKeyFails) {
-  const RootKey root(FixedKey(0x42), random_);
-  const RootKey other(FixedKey(0x43), random_);
+  const SoftwareRootKey root(FixedKey(0x42), random_);
+  const SoftwareRootKey other(FixedKey(0x43), random_);
   auto wrapped = root.Wrap(AsBytes(kSecret), kAad);
   ASSERT_TRUE(wrapped.ok());
   EXPECT_EQ(other.Unwrap(*wrapped, kAad).status().code(), ErrorCode::kInternal);
 }
 
 TEST_F(RootKeyTest, AnyTamperedByteFailsToUnwrap) {
-  const RootKey root(FixedKey(0x42), random_);
+  const SoftwareRootKey root(FixedKey(0x42), random_);
   auto wrapped = root.Wrap(AsBytes(kSecret), kAad);
   ASSERT_TRUE(wrapped.ok());
   for (std::size_t i = 0; i < wrapped->size(); ++i) {
@@ -125,7 +125,7 @@ TEST_F(RootKeyTest, AnyTamperedByteFailsToUnwrap) {
 }
 
 TEST_F(RootKeyTest, TruncatedBlobsFailToUnwrap) {
-  const RootKey root(FixedKey(0x42), random_);
+  const SoftwareRootKey root(FixedKey(0x42), random_);
   auto wrapped = root.Wrap(AsBytes(kSecret), kAad);
   ASSERT_TRUE(wrapped.ok());
   for (std::size_t len = 0; len < wrapped->size(); ++len) {
@@ -199,7 +199,7 @@ TEST_F(RootKeyTest, FileProviderUsesAnExistingWellFormedFile) {
   auto root = LoadOrCreateFileRootKey(path, random_);
   ASSERT_TRUE(root.ok()) << root.status().ToString();
   // The file's bytes are the key: a RootKey built from the same bytes agrees.
-  const RootKey same(FixedKey(0x42), random_);
+  const SoftwareRootKey same(FixedKey(0x42), random_);
   auto wrapped = same.Wrap(AsBytes(kSecret), kAad);
   ASSERT_TRUE(wrapped.ok());
   EXPECT_TRUE((*root)->Unwrap(*wrapped, kAad).ok());

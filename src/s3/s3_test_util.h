@@ -107,7 +107,7 @@ class S3Fixture : public ::testing::Test {
   }
 
   crypto::OsRandom random_;
-  rootkey::RootKey root_;
+  rootkey::SoftwareRootKey root_;
   FakeClock clock_;
   std::unique_ptr<store::Store> store_;
   std::filesystem::path dir_;

@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "crypto/crypto.h"
 #include "iam/identity_store.h"
+#include "rootkey/pkcs11_root_key.h"
 #include "rootkey/root_key.h"
 #include "server/http_server.h"
 #include "server/observability.h"
@@ -22,7 +23,10 @@ namespace coffer::server {
 
 struct CoreOptions {
   std::filesystem::path data_dir = "data";
-  std::string root_key_provider = "file";  // file | passphrase
+  std::string root_key_provider = "file";  // file | passphrase | pkcs11
+  // The pkcs11 provider's module, token, PIN file and key label; its session
+  // pool is sized to the io threads by `serve`.
+  rootkey::Pkcs11Options pkcs11;
   // The passphrase provider reads this environment variable.
   std::string passphrase_env = "COFFER_ROOT_PASSPHRASE";
 };
@@ -55,8 +59,6 @@ struct ServeOptions {
   std::vector<std::string> s3_domains;
   // Multipart uploads initiated longer ago are aborted by the sweeper; 0: never.
   std::chrono::seconds s3_abort_incomplete_after{7 * 24 * 3600};
-  // How long an S3 Bucket Key from KMS is reused (s3/encryption.h).
-  std::chrono::seconds s3_bucket_key_ttl{300};
   // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
   std::string ssm_policy_webhook;
 };

@@ -28,7 +28,7 @@ class ObservabilityTest : public ::testing::Test {
     return std::move(*o);
   }
   crypto::OsRandom random_;
-  rootkey::RootKey root_key_{SecretBytes(Bytes(32, 1)), random_};
+  rootkey::SoftwareRootKey root_key_{SecretBytes(Bytes(32, 1)), random_};
   FakeClock clock_{std::chrono::system_clock::from_time_t(1'800'000'000)};
 };
 

@@ -68,7 +68,7 @@ class RouterTest : public ::testing::Test {
   crypto::OsRandom random_;
   FakeClock clock_;
   std::unique_ptr<store::Store> store_;
-  rootkey::RootKey root_key_;
+  rootkey::SoftwareRootKey root_key_;
   iam::IdentityStore identities_;
   auth::SigV4Verifier verifier_;
   kms::KeyStore keys_;

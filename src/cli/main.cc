@@ -109,6 +109,7 @@ int main(int argc, char** argv) {
   bool tls_self_signed = false;
   int sweep_seconds = 60;
   std::int64_t s3_abort_seconds = 7 * 24 * 3600;
+  std::int64_t s3_bucket_key_seconds = 300;
   auto* serve_cmd = app.add_subcommand("serve", "Run the server");
   AddCoreOptions(*serve_cmd, serve.core);
   serve_cmd->add_option("--listen", listen, "host:port to listen on (port 0: any free port)")
@@ -135,6 +136,11 @@ int main(int argc, char** argv) {
       ->add_option("--s3-abort-incomplete-after", s3_abort_seconds,
                    "Seconds after which the sweeper aborts an incomplete S3 multipart upload (0: never)")
       ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  serve_cmd
+      ->add_option("--s3-bucket-key-ttl", s3_bucket_key_seconds,
+                   "Seconds an S3 Bucket Key from KMS is reused for SSE-KMS uploads and reads")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   serve_cmd->add_option("--rotators", serve.rotators_file,
                         "JSON file of Secrets Manager rotators (built-in PostgreSQL, webhook)");
@@ -220,6 +226,7 @@ int main(int argc, char** argv) {
   serve.core.pkcs11.sessions = serve.server.threads > 0 ? static_cast<std::size_t>(serve.server.threads)
                                                         : std::max(1u, std::thread::hardware_concurrency());
   serve.s3_abort_incomplete_after = std::chrono::seconds(s3_abort_seconds);
+  serve.s3_bucket_key_ttl = std::chrono::seconds(s3_bucket_key_seconds);
   serve.quota_reload = std::chrono::seconds(std::max(1, quota_reload_seconds));
   serve.observability.audit_digest_interval = std::chrono::seconds(std::max(0, digest_minutes) * 60);
   return coffer::server::Serve(serve);

@@ -6,6 +6,7 @@
 
 #include "iam/simulate.h"
 #include "kms/key_store.h"
+#include "s3/records.h"
 
 namespace coffer::cli {
 namespace {
@@ -21,6 +22,20 @@ StatusOr<std::optional<std::string>> KeyPolicyFor(server::Core& core, const std:
   ASSIGN_OR_RETURN(auto key,
                    keys.Load(rest.substr(0, c1), rest.substr(c1 + 1, c2 - c1 - 1), rest.substr(c2 + 5)));
   return std::optional<std::string>(key->record.policy);
+}
+
+// arn:aws:s3:::<bucket>[/<key>] -> the bucket's policy, and the bucket's
+// account as the resource owner.
+StatusOr<std::optional<std::string>> BucketPolicyFor(server::Core& core, const std::string& resource,
+                                                     std::string* out_owner) {
+  constexpr std::string_view kPrefix = "arn:aws:s3:::";
+  if (!resource.starts_with(kPrefix)) return std::optional<std::string>();
+  const std::string bucket = resource.substr(kPrefix.size(), resource.find('/') - kPrefix.size());
+  ASSIGN_OR_RETURN(auto txn, core.store->BeginRead());
+  ASSIGN_OR_RETURN(std::optional<s3::BucketRecord> record, s3::LoadBucket(*txn, bucket));
+  if (!record) return NotFoundError("No bucket named " + bucket.substr(0, 64));
+  *out_owner = record->account;
+  return record->policy;
 }
 
 StatusOr<std::map<std::string, std::vector<std::string>>> ParseContext(
@@ -60,7 +75,9 @@ int RunPolicySimulate(const server::CoreOptions& options, const SimulateArgs& ar
   in.actions = args.actions;
   in.resources = {args.resource};
   auto context = ParseContext(args.context);
-  auto key_policy = KeyPolicyFor(**core, args.resource);
+  auto key_policy = args.resource.starts_with("arn:aws:s3:::")
+                        ? BucketPolicyFor(**core, args.resource, &in.resource_owner)
+                        : KeyPolicyFor(**core, args.resource);
   if (!context.ok() || !key_policy.ok()) {
     std::cerr << "error: " << (context.ok() ? key_policy.status() : context.status()).message() << "\n";
     return 1;

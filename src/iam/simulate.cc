@@ -46,7 +46,24 @@ std::string Describe(const policy::MatchedStatement& m) {
          (m.sid.empty() ? "" : " (" + m.sid + ")");
 }
 
-SimulationResult Decide(const Subject& s, const std::optional<policy::Policy>& rp, const policy::Request& r) {
+// Whether the resource policy and identity policies together allow. A KMS
+// key policy must allow (directly, or by delegating to the account's IAM
+// policies). For S3 ("How Amazon S3 authorizes a request") within the owner
+// account either one suffices, the bucket policy naming the caller itself;
+// another account needs both.
+bool Allowed(const policy::Request& r, const std::optional<policy::Policy>& rp, const policy::Evaluation& rpe,
+             bool identity_allows, const std::string& owner) {
+  const bool rp_allows = rp && rpe.decision == policy::Decision::kAllow;
+  if (!r.resource.starts_with("arn:aws:s3:::")) {
+    return rp ? (rp_allows && (rpe.allows_directly || identity_allows)) : identity_allows;
+  }
+  const bool same_account = owner.empty() || owner == r.caller.account;
+  if (same_account) return identity_allows || (rp_allows && rpe.allows_directly);
+  return identity_allows && rp_allows;
+}
+
+SimulationResult Decide(const Subject& s, const std::optional<policy::Policy>& rp, const policy::Request& r,
+                        const std::string& owner) {
   SimulationResult out{r.action, r.resource, policy::Decision::kImplicitDeny, {}, ""};
   bool identity_allows = false;
   for (const auto& named : s.policies) {
@@ -67,13 +84,15 @@ SimulationResult Decide(const Subject& s, const std::optional<policy::Policy>& r
     }
   }
   const bool rp_allows = rp && rpe.decision == policy::Decision::kAllow;
-  const bool allowed = rp ? (rp_allows && (rpe.allows_directly || identity_allows)) : identity_allows;
-  if (allowed) {
+  if (Allowed(r, rp, rpe, identity_allows, owner)) {
     out.decision = policy::Decision::kAllow;
     for (const auto& m : out.matched) out.reason += (out.reason.empty() ? "allowed by " : ", ") + Describe(m);
     return out;
   }
-  if (rp && !rp_allows) {
+  if (r.resource.starts_with("arn:aws:s3:::") && !owner.empty() && owner != r.caller.account) {
+    out.reason =
+        "another account's bucket: both the bucket policy and an identity policy must allow " + r.action;
+  } else if (rp && !rp_allows) {
     out.reason = "no statement of the resource policy allows " + r.action + " for this principal";
   } else if (rp) {
     out.reason =
@@ -104,7 +123,7 @@ StatusOr<std::vector<SimulationResult>> Simulate(IdentityStore& ids, const Simul
       r.action = action;
       r.resource = resource;
       for (const auto& [k, v] : in.context) r.keys.SetMulti(k, v);
-      out.push_back(Decide(subject, rp, r));
+      out.push_back(Decide(subject, rp, r, in.resource_owner));
     }
   }
   return out;

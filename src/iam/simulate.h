@@ -1,7 +1,7 @@
 // Policy simulation (IAM SimulatePrincipalPolicy / SimulateCustomPolicy and
 // `coffer policy simulate`): the decision for each (action, resource) with
 // the statements that decided it, using the same combination logic as KMS
-// authorization (kms/authorizer.h).
+// authorization (kms/authorizer.h), or for S3 ARNs S3's (s3/bucket_policy.h).
 #pragma once
 
 #include <map>
@@ -18,7 +18,10 @@ struct SimulationInput {
   std::string principal_arn;  // user/role ARN whose policies apply (empty: none)
   bool use_principal_policies = true;
   std::vector<std::string> extra_policies;     // identity policy documents (PolicyInputList)
-  std::optional<std::string> resource_policy;  // e.g. a key policy
+  std::optional<std::string> resource_policy;  // e.g. a key policy or a bucket policy
+  // The account owning resources whose ARN names none (S3 buckets and
+  // objects) and the resource policy; empty: the caller's account.
+  std::string resource_owner;
   std::vector<std::string> actions;
   std::vector<std::string> resources;  // empty: "*"
   std::map<std::string, std::vector<std::string>> context;

@@ -52,6 +52,11 @@ SimulationInput CommonInput(const FormParams& p) {
   in.context = ContextEntries(p);
   in.extra_policies = Members(p, "PolicyInputList");
   if (auto rp = p.find("ResourcePolicy"); rp != p.end()) in.resource_policy = rp->second;
+  // ResourceOwner: "arn:aws:iam::<account>:root" (or the bare account id).
+  if (auto owner = p.find("ResourceOwner"); owner != p.end()) {
+    const std::string& v = owner->second;
+    in.resource_owner = v.starts_with("arn:aws:iam::") && v.size() >= 25 ? v.substr(13, 12) : v;
+  }
   return in;
 }
 

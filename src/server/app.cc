@@ -27,6 +27,7 @@
 #include "kms/key_store.h"
 #include "kms/service.h"
 #include "kms/service_client.h"
+#include "s3/encryption.h"
 #include "s3/front.h"
 #include "s3/maintenance.h"
 #include "secrets/model.h"
@@ -289,6 +290,16 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   s3::S3Service s3_service(*timed_store, **blob_store, *core.identities, core.clock, core.random);
+  // SSE-KMS / DSSE-KMS: KMS on the caller's behalf; each call goes to the
+  // observers (audit trail, metrics) as a KMS call S3 made for the caller.
+  // Its record precedes the S3 request's own, so the S3 answer's durability
+  // wait covers it.
+  s3::SealerOptions sealer_options;
+  sealer_options.bucket_key_ttl = options.s3_bucket_key_ttl;
+  s3_service.sealer().SetOptions(sealer_options);
+  s3_service.sealer().SetKms(&service_kms, [observers = hooks.observers](const RequestTrace& trace) {
+    for (RequestObserver* observer : observers) (void)observer->Observe(trace);
+  });
   // Before serving, while no request can hold a blob not yet recorded: blobs
   // a crash left without a record (docs/operations.md).
   if (auto orphans = s3::RemoveOrphanBlobs(s3_service); !orphans.ok()) {

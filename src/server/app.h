@@ -59,6 +59,8 @@ struct ServeOptions {
   std::vector<std::string> s3_domains;
   // Multipart uploads initiated longer ago are aborted by the sweeper; 0: never.
   std::chrono::seconds s3_abort_incomplete_after{7 * 24 * 3600};
+  // How long an S3 Bucket Key from KMS is reused (s3/encryption.h).
+  std::chrono::seconds s3_bucket_key_ttl{300};
   // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
   std::string ssm_policy_webhook;
 };

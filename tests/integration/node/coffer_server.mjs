@@ -25,11 +25,13 @@ function credentialsFrom(text) {
   return { accessKeyId: value('aws_access_key_id'), secretAccessKey: value('aws_secret_access_key'), accountId: account[1] };
 }
 
-export async function startCoffer() {
+// `extraArgs` go to `coffer serve` (e.g. ['--tls-self-signed']).
+export async function startCoffer(extraArgs = []) {
   const workDir = mkdtempSync(join(tmpdir(), 'coffer-envelope-'));
   const dataDir = join(workDir, 'data');
   const readyFile = join(workDir, 'ready.json');
-  const proc = spawn(cofferBin, ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--ready-file', readyFile],
+  const proc = spawn(cofferBin, ['serve', '--data-dir', dataDir, '--listen', '127.0.0.1:0', '--ready-file', readyFile,
+    ...extraArgs],
     { stdio: ['ignore', 'ignore', 'inherit'] });
   let spawnError;
   proc.on('error', (err) => { spawnError = err; });

@@ -9,7 +9,7 @@
 namespace coffer::audit {
 namespace {
 
-constexpr std::string_view kWrapAad = "coffer:audit-signing-key:v1";
+constexpr std::string_view kWrapAad = kSigningKeyWrapAad;
 
 StatusOr<std::unique_ptr<crypto::P384SigningKey>> LoadKey(const std::string& text,
                                                           const rootkey::RootKey& root_key) {

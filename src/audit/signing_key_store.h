@@ -12,6 +12,9 @@
 
 namespace coffer::audit {
 
+// The aad of the signing key's wrapped PKCS#8 (kSigningKeyFile, field "wrapped").
+inline constexpr std::string_view kSigningKeyWrapAad = "coffer:audit-signing-key:v1";
+
 StatusOr<std::unique_ptr<crypto::P384SigningKey>> LoadOrCreateSigningKey(const std::filesystem::path& dir,
                                                                          const rootkey::RootKey& root_key);
 

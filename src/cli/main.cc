@@ -1,5 +1,6 @@
 // `coffer`: serve | admin | encrypt | decrypt | policy | audit | version.
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -10,6 +11,7 @@
 #include "cli/ops_commands.h"
 #include "cli/policy_simulate.h"
 #include "server/app.h"
+#include "server/root_key_migration.h"
 
 namespace {
 
@@ -93,6 +95,15 @@ int RunAdmin(const std::string& action, const CoreOptions& core_options, const s
       out.push_back({{"AccessKeyId", k.access_key_id}, {"Status", k.status}, {"UserName", k.user_name}});
     }
     return json{{"AccessKeys", out}};
+  });
+}
+
+// Rewraps the data directory under another root key provider; a progress bar
+// when stderr is a terminal, a JSON summary on stdout.
+int RunMigrateRootKey(const CoreOptions& core, const std::string& to) {
+  auto report = coffer::server::MigrateRootKey(core, to, ::isatty(STDERR_FILENO) != 0 ? &std::cerr : nullptr);
+  return Emit(report, [&to](const coffer::server::MigrationReport& r) {
+    return json{{"RootKeyProvider", to}, {"Rewrapped", r.moved}, {"AlreadyRewrapped", r.already_moved}};
   });
 }
 
@@ -181,6 +192,12 @@ int main(int argc, char** argv) {
   simulate_cmd->add_option("--context", simulate.context, "Condition key=value (repeatable)");
   coffer::cli::QuotaCommand quota_cmd;
   coffer::cli::AddQuotaCommands(*admin_cmd, quota_cmd);
+  std::string migrate_to;
+  auto* migrate_cmd = admin_cmd->add_subcommand(
+      "migrate-root-key", "Rewrap every stored secret under another root key provider (server stopped)");
+  migrate_cmd->add_option("--to", migrate_to, "file | pkcs11 (its --pkcs11-* options on admin)")
+      ->required()
+      ->check(CLI::IsMember({"file", "pkcs11"}));
   coffer::cli::AuditCommand audit_cmd;
   coffer::cli::AddAuditCommand(app, audit_cmd);
   app.add_subcommand("version", "Print the version");
@@ -202,6 +219,7 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("admin")) {
     spdlog::set_level(spdlog::level::warn);
     if (quota_cmd.Selected()) return quota_cmd.Run(admin_core);
+    if (migrate_cmd->parsed()) return RunMigrateRootKey(admin_core, migrate_to);
     return RunAdmin(admin_cmd->get_subcommands().front()->get_name(), admin_core, account_id, user_name,
                     account_name);
   }

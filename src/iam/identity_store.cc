@@ -12,7 +12,7 @@ using nlohmann::json;
 
 constexpr std::string_view kAccounts = "accounts";
 constexpr std::string_view kUsers = "users";
-constexpr std::string_view kAccessKeys = "access_keys";
+constexpr std::string_view kAccessKeys = kAccessKeysTable;
 constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 constexpr std::string_view kDigits = "0123456789";
 constexpr std::string_view kSecretAlphabet =
@@ -54,6 +54,8 @@ bool ValidUserName(std::string_view name) {
 }
 
 }  // namespace
+
+std::string AccessKeySecretAad(std::string_view access_key_id) { return SecretAad(access_key_id); }
 
 IdentityStore::IdentityStore(store::Store& store, const rootkey::RootKey& root_key, RandomSource& random,
                              const Clock& clock)

@@ -90,6 +90,14 @@ struct SessionCredentials {
   Principal principal;  // who the credentials act as
 };
 
+// Where secrets wrapped under the root key are kept, and the aad each is
+// bound to (`coffer admin migrate-root-key` rewraps them).
+inline constexpr std::string_view kAccessKeysTable = "access_keys";  // wrapped_secret
+inline constexpr std::string_view kSessionsTable = "sessions";       // wrapped_secret, wrapped_token
+std::string AccessKeySecretAad(std::string_view access_key_id);
+std::string SessionSecretAad(std::string_view access_key_id);
+std::string SessionTokenAad(std::string_view access_key_id);
+
 class IdentityStore final : public auth::SecretKeySource, public policy::IdentityPolicySource {
  public:
   IdentityStore(store::Store& store, const rootkey::RootKey& root_key, RandomSource& random,

@@ -11,7 +11,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kSessions = "sessions";
+constexpr std::string_view kSessions = kSessionsTable;
 constexpr std::string_view kBase32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 constexpr std::string_view kSecretAlphabet =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -55,6 +55,9 @@ Principal DecodePrincipal(const json& j) {
 }
 
 }  // namespace
+
+std::string SessionSecretAad(std::string_view access_key_id) { return SecretAad(access_key_id); }
+std::string SessionTokenAad(std::string_view access_key_id) { return TokenAad(access_key_id); }
 
 StatusOr<SessionCredentials> IdentityStore::NewSession(const Principal& acting_as, std::int64_t duration_s) {
   SessionCredentials out;

@@ -68,6 +68,8 @@ struct KeyRecord {
 
 // Store location of a key: "<region>/<account>/<key id>".
 std::string KeyStoreKey(std::string_view region, std::string_view account, std::string_view key_id);
+// The Store table of key records (EncodeKeyRecord).
+inline constexpr std::string_view kKeysTable = "keys";
 // AAD that binds wrapped material to its key and version.
 std::string MaterialAad(std::string_view key_arn, std::string_view version_id);
 // AAD that binds an import wrapping key to its KMS key.

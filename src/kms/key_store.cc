@@ -10,7 +10,7 @@
 namespace coffer::kms {
 namespace {
 
-constexpr std::string_view kKeys = "keys";
+constexpr std::string_view kKeys = kKeysTable;
 constexpr std::string_view kAliases = "aliases";
 constexpr std::size_t kMaxCachedPerShard = 4096;
 

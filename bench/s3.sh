@@ -188,3 +188,6 @@ fi
 
 "$PY" "$BENCH/s3_report.py" --out-dir "$OUT" --duration "$DURATION" --threads "$THREADS" \
   --wrk-threads "$WRK_THREADS" --get-connections "$GET_CONNECTIONS" --put-connections "$PUT_CONNECTIONS"
+
+# Encryption modes: 64 KiB PUTs per SSE mode as ratios to SSE-S3, KMS calls per 1,000 PUTs.
+COFFER_BIN="$COFFER" bash "$BENCH/s3_sse.sh" || die "S3 encryption benchmark failed"

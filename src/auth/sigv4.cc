@@ -225,6 +225,12 @@ void SigV4Verifier::Forget(std::string_view access_key_id) {
   });
 }
 
+void SigV4Verifier::ForgetAll() {
+  std::lock_guard<std::mutex> lock(cache_->mu);
+  ++cache_->generation;
+  cache_->keys.clear();
+}
+
 StatusOr<VerifiedIdentity> SigV4Verifier::Verify(const HttpRequest& request) {
   return Verify(request, VerifyOptions{});
 }

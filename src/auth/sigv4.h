@@ -103,6 +103,8 @@ class SigV4Verifier {
   StatusOr<VerifiedIdentity> Verify(const HttpRequest& request, const VerifyOptions& options);
   // Drops cached signing keys of one access key (after it is deleted/deactivated).
   void Forget(std::string_view access_key_id);
+  // Drops every cached signing key (another cluster node changed access keys).
+  void ForgetAll();
 
  private:
   struct Cache;

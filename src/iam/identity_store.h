@@ -177,6 +177,8 @@ class IdentityStore final : public auth::SecretKeySource, public policy::Identit
   // policy::IdentityPolicySource
   StatusOr<std::vector<policy::NamedPolicy>> PoliciesFor(const policy::CallerInfo& who) override;
   std::uint64_t Generation() const override { return generation_.load(std::memory_order_relaxed); }
+  // Drops cached principals and policies (another cluster node wrote IAM state).
+  void ForgetCached() { Changed(); }
 
  private:
   StatusOr<AccessKey> LoadAccessKey(std::string_view access_key_id, std::string* out_wrapped);

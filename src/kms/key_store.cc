@@ -133,6 +133,16 @@ void KeyStore::Invalidate(const std::set<std::string>& keys, const std::set<std:
   if (!aliases.empty()) alias_generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
+void KeyStore::ForgetAll() {
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mu);
+    ++shard.generation;
+    shard.keys.clear();
+    shard.aliases.clear();
+  }
+  alias_generation_.fetch_add(1, std::memory_order_acq_rel);
+}
+
 StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Unwrap(KeyRecord record) {
   auto loaded = std::make_shared<LoadedKey>();
   const std::string arn = record.Arn();

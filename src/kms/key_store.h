@@ -97,6 +97,9 @@ class KeyStore {
   // Every alias of the account and region (for ListAliases filtered by key).
   StatusOr<std::vector<AliasRecord>> AllAliases(std::string_view region, std::string_view account);
 
+  // Drops every cached key and alias (another cluster node wrote them).
+  void ForgetAll();
+
   // Moves on every committed alias write (AliasIndex rebuilds after it).
   std::uint64_t alias_generation() const { return alias_generation_.load(std::memory_order_acquire); }
 

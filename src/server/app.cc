@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdlib>
 #include <fstream>
@@ -19,6 +21,7 @@
 #include "api/service_model.h"
 #include "auth/sigv4.h"
 #include "blobs/blob_store.h"
+#include "common/encoding.h"
 #include "common/files.h"
 #include "common/secret_bytes.h"
 #include "kms/alias_index.h"
@@ -34,6 +37,7 @@
 #include "secrets/rotation/runner.h"
 #include "secrets/service.h"
 #include "secrets/ssm_references.h"
+#include "server/cluster.h"
 #include "server/periodic.h"
 #include "server/query_front.h"
 #include "server/router.h"
@@ -143,6 +147,29 @@ HttpResponse AuditFailureResponse(const HttpResponse& original) {
 
 }  // namespace
 
+bool IsPostgresSpec(const std::string& spec) {
+  return spec.starts_with("postgres://") || spec.starts_with("postgresql://");
+}
+
+StatusOr<std::unique_ptr<store::Store>> OpenStoreFromSpec(const std::string& spec,
+                                                          const std::filesystem::path& data_dir,
+                                                          const std::string& node_id) {
+  constexpr std::string_view kSqlite = "sqlite:";
+  if (spec.empty() || spec.starts_with(kSqlite)) {
+    store::SqliteOptions sqlite;
+    sqlite.path = spec.empty() ? (data_dir / "coffer.db").string() : spec.substr(kSqlite.size());
+    if (sqlite.path.empty()) return ValidationError("--store sqlite: needs a path (sqlite:PATH)");
+    return store::OpenSqliteStore(sqlite);
+  }
+  if (IsPostgresSpec(spec)) {
+    store::PostgresOptions postgres;
+    postgres.conninfo = spec;
+    postgres.node_id = node_id;
+    return store::OpenPostgresStore(postgres);
+  }
+  return ValidationError("--store must be sqlite:PATH, postgres://... or postgresql://...");
+}
+
 StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
   auto core = std::make_unique<Core>();
   std::error_code ec;
@@ -167,9 +194,13 @@ StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
     return InternalError("unknown root key provider '" + options.root_key_provider +
                          "' (file | passphrase | pkcs11)");
   }
-  store::SqliteOptions sqlite;
-  sqlite.path = (options.data_dir / "coffer.db").string();
-  ASSIGN_OR_RETURN(core->store, store::OpenSqliteStore(sqlite));
+  if (IsPostgresSpec(options.store)) {
+    core->postgres_conninfo = options.store;
+    std::array<std::uint8_t, 8> id{};
+    RETURN_IF_ERROR(core->random.Fill(id));
+    core->node_id = HexEncode(id);
+  }
+  ASSIGN_OR_RETURN(core->store, OpenStoreFromSpec(options.store, options.data_dir, core->node_id));
   core->identities =
       std::make_unique<iam::IdentityStore>(*core->store, *core->root_key, core->random, core->clock);
   return core;
@@ -302,7 +333,10 @@ int Serve(const ServeOptions& options) {
   });
   // Before serving, while no request can hold a blob not yet recorded: blobs
   // a crash left without a record (docs/operations.md).
-  if (auto orphans = s3::RemoveOrphanBlobs(s3_service); !orphans.ok()) {
+  if (!core.postgres_conninfo.empty()) {
+    // Another node may hold a blob whose record is about to commit.
+    spdlog::info("S3 orphan blob pass skipped in cluster mode (docs/operations.md)");
+  } else if (auto orphans = s3::RemoveOrphanBlobs(s3_service); !orphans.ok()) {
     spdlog::error("S3 orphan blob pass: {}", orphans.status().message());
   } else {
     spdlog::info("S3 orphan blob pass removed {} blobs", *orphans);
@@ -341,7 +375,24 @@ int Serve(const ServeOptions& options) {
   if (auto waiter = obs.Waiter()) server.SetDurabilityWaiter(std::move(waiter));
   server.SetUndurableHandler([](const HttpResponse& original) { return AuditFailureResponse(original); });
 
+  // Cluster mode: caches follow other nodes' writes, and one node sweeps.
+  NodeCaches caches{keys, *core.identities, verifier, authorizer, [&server, &obs, &core] {
+                      boost::asio::post(server.io(), [&obs, &core] { obs.ReloadQuotas(*core.store); });
+                    }};
+  std::unique_ptr<store::ChangeWatcher> change_watcher;
+  std::unique_ptr<store::LeaderLock> sweeper_lock;
+  if (!core.postgres_conninfo.empty()) {
+    change_watcher = store::WatchPostgresChanges(
+        {.conninfo = core.postgres_conninfo,
+         .node_id = core.node_id,
+         .check_interval = options.cluster_check_interval},
+        [&caches](const store::ChangeNotice& notice) { ForgetChanged(notice, caches); });
+    sweeper_lock = store::NewPostgresSweeperLock(core.postgres_conninfo);
+    spdlog::info("cluster mode: node {} on PostgreSQL", core.node_id);
+  }
+  SweeperGate sweeper_gate(std::move(sweeper_lock));
   Periodic sweeper(server.io(), options.sweep_interval, [&] {
+    if (!sweeper_gate.ShouldSweep()) return;
     auto changed = kms.RunSweeper();
     if (!changed.ok())
       spdlog::error("sweeper: {}", changed.status().message());

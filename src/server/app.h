@@ -29,7 +29,21 @@ struct CoreOptions {
   rootkey::Pkcs11Options pkcs11;
   // The passphrase provider reads this environment variable.
   std::string passphrase_env = "COFFER_ROOT_PASSPHRASE";
+  // Where the durable state lives (OpenStoreFromSpec): empty or "sqlite:PATH"
+  // for SQLite (default <data_dir>/coffer.db), "postgres://..." or
+  // "postgresql://..." for PostgreSQL (cluster mode, docs/operations.md).
+  std::string store;
 };
+
+// The store named by `spec` (CoreOptions::store), opened and migrated.
+// kValidation for a spec of no known kind.
+// `node_id` names this process in PostgreSQL change announcements.
+StatusOr<std::unique_ptr<store::Store>> OpenStoreFromSpec(const std::string& spec,
+                                                          const std::filesystem::path& data_dir,
+                                                          const std::string& node_id);
+
+// Whether `spec` selects the PostgreSQL store.
+bool IsPostgresSpec(const std::string& spec);
 
 // The durable core: everything but the network.
 struct Core {
@@ -38,6 +52,10 @@ struct Core {
   std::unique_ptr<rootkey::RootKey> root_key;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<iam::IdentityStore> identities;
+  // Cluster mode (a PostgreSQL store): its conninfo and this process's node
+  // id among the nodes; both empty on SQLite.
+  std::string postgres_conninfo;
+  std::string node_id;
 };
 
 StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options);
@@ -63,6 +81,9 @@ struct ServeOptions {
   std::chrono::seconds s3_bucket_key_ttl{300};
   // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
   std::string ssm_policy_webhook;
+  // Cluster mode: how often the cluster generation is read, which bounds how
+  // long a missed change announcement can leave a cache stale.
+  std::chrono::milliseconds cluster_check_interval{1000};
 };
 
 // Runs the server until SIGTERM/SIGINT. Returns the process exit code.

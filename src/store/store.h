@@ -12,7 +12,10 @@
 // - Scan returns keys in ascending byte order.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +79,9 @@ struct PostgresOptions {
   int lock_timeout_ms = 5000;
   // Default libpq connect_timeout; one set in `conninfo` wins.
   int connect_timeout_seconds = 5;
+  // This process among the nodes sharing the database (no spaces): named in
+  // every change announcement so its own ChangeWatcher can skip them.
+  std::string node_id = "-";
 };
 
 // Opens the PostgreSQL store, migrating the schema under an advisory lock so
@@ -86,6 +92,57 @@ struct PostgresOptions {
 // machines). A lost server or database makes calls fail with kUnavailable;
 // the connection is re-established on a later transaction.
 StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& options);
+
+// Cluster mode: what other nodes sharing a PostgreSQL database committed, so
+// each node's caches forget what another node changed. Every write
+// transaction that changed something bumps one generation counter and
+// announces (node, generation, tables) on a LISTEN/NOTIFY channel in the same
+// transaction. The watcher hears announcements at once, and also reads the
+// counter every `check_interval`: a generation it did not hear of (a lost
+// notification), a gap, a lost or new connection all say "everything". So a
+// cache entry another node made stale is dropped at most one check interval
+// (plus a query) after the commit, or is never served at all once the watcher
+// cannot confirm the generation (it then says "everything" each interval).
+struct ChangeNotice {
+  bool everything = false;          // the caller cannot know what changed
+  std::vector<std::string> tables;  // else: the tables another node wrote
+};
+
+struct ChangeWatchOptions {
+  std::string conninfo = "";
+  std::string node_id = "-";  // this node's PostgresOptions::node_id: its own writes are skipped
+  std::chrono::milliseconds check_interval{1000};
+  int connect_timeout_seconds = 5;
+};
+
+// Listens until destroyed; `on_change` runs on the watcher's own thread.
+class ChangeWatcher {
+ public:
+  virtual ~ChangeWatcher() = default;
+  // Generation counter confirmed by the last check or announcement.
+  virtual std::int64_t confirmed_generation() const = 0;
+};
+
+// Starts watching; the first notice (everything) comes once it listens. The
+// database must already be migrated (OpenPostgresStore does it).
+std::unique_ptr<ChangeWatcher> WatchPostgresChanges(const ChangeWatchOptions& options,
+                                                    std::function<void(const ChangeNotice&)> on_change);
+
+// Cluster mode: work that one node at a time must do (the sweeper), guarded
+// by a PostgreSQL session advisory lock on a connection of its own. The lock
+// goes with the session, so when the holder dies (or loses the database) the
+// server releases it and another node's next HeldNow() takes it.
+class LeaderLock {
+ public:
+  virtual ~LeaderLock() = default;
+  // True while this process holds the lock: takes it when free, confirms a
+  // held one with a round trip (a lost connection lost the lock). Never
+  // waits for another holder.
+  virtual bool HeldNow() = 0;
+};
+
+std::unique_ptr<LeaderLock> NewPostgresSweeperLock(const std::string& conninfo,
+                                                   int connect_timeout_seconds = 5);
 
 // In-memory store for unit tests only: defined in coffer_store_memory, which
 // only test binaries link.

@@ -57,10 +57,12 @@ std::string Int8Param(long long value) {
   return out;
 }
 
-Connection::Connection(std::string conninfo, int connect_timeout_seconds, SessionSettings settings)
+Connection::Connection(std::string conninfo, int connect_timeout_seconds, SessionSettings settings,
+                       const char* application_name)
     : conninfo_(std::move(conninfo)),
       connect_timeout_(std::to_string(connect_timeout_seconds)),
-      settings_(settings) {}
+      settings_(settings),
+      application_name_(application_name) {}
 
 Connection::~Connection() { PQfinish(conn_); }
 
@@ -69,7 +71,7 @@ Status Connection::Connect() {
   // conninfo is expanded where "dbname" stands, so its own settings win
   // over the defaults before it.
   const char* keys[] = {"connect_timeout", "fallback_application_name", "dbname", nullptr};
-  const char* values[] = {connect_timeout_.c_str(), "coffer", conninfo_.c_str(), nullptr};
+  const char* values[] = {connect_timeout_.c_str(), application_name_, conninfo_.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
   if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
     return Status(ErrorCode::kUnavailable, "postgres store cannot connect: " +
@@ -168,5 +170,21 @@ bool Connection::InTransaction() const {
 }
 
 std::string_view Connection::CommandTag(PGresult* res) { return PQcmdStatus(res); }
+
+int Connection::Socket() const { return Lost() ? -1 : PQsocket(conn_); }
+
+Status Connection::ConsumeInput() {
+  if (Lost() || PQconsumeInput(conn_) == 0 || Lost()) {
+    return Status(ErrorCode::kUnavailable, "postgres store notification read failed: connection lost");
+  }
+  return Status::Ok();
+}
+
+std::optional<std::string> Connection::NextNotification() {
+  if (conn_ == nullptr) return std::nullopt;
+  std::unique_ptr<PGnotify, decltype(&PQfreemem)> notice(PQnotifies(conn_), &PQfreemem);
+  if (!notice) return std::nullopt;
+  return std::string(notice->extra == nullptr ? "" : notice->extra);
+}
 
 }  // namespace coffer::store::postgres

@@ -6,6 +6,7 @@
 #include <libpq-fe.h>
 
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -43,7 +44,8 @@ struct SessionSettings {
 class Connection {
  public:
   // Does not connect yet: EnsureReady does, so a pool can start lazily.
-  Connection(std::string conninfo, int connect_timeout_seconds, SessionSettings settings);
+  Connection(std::string conninfo, int connect_timeout_seconds, SessionSettings settings,
+             const char* application_name = "coffer");
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
@@ -65,6 +67,15 @@ class Connection {
   // The command tag of a completed statement ("COMMIT", "ROLLBACK", ...).
   static std::string_view CommandTag(PGresult* res);
 
+  // LISTEN support (change_watcher.cc). The socket to poll for input; -1
+  // when not connected.
+  int Socket() const;
+  // Reads what the server sent without blocking; kUnavailable when the
+  // connection is gone.
+  Status ConsumeInput();
+  // The payload of the next received notification on any channel, oldest first.
+  std::optional<std::string> NextNotification();
+
  private:
   Status Connect();
   Status CheckResult(const PGresult* res, std::string_view what) const;
@@ -72,6 +83,7 @@ class Connection {
   std::string conninfo_;
   std::string connect_timeout_;
   SessionSettings settings_;
+  const char* application_name_;
   PGconn* conn_ = nullptr;
 };
 

@@ -20,6 +20,14 @@ constexpr std::array kMigrations = {
               "  v bytea NOT NULL,"
               "  PRIMARY KEY (tbl, k)"
               ")"},
+    // One row counting committed write transactions that changed something;
+    // each bump is announced on the coffer_changes channel (change_watcher.h).
+    Migration{2,
+              "CREATE TABLE cluster_generation("
+              "  id integer PRIMARY KEY CHECK (id = 1),"
+              "  generation bigint NOT NULL"
+              ");"
+              "INSERT INTO cluster_generation VALUES (1, 0)"},
 };
 
 static_assert(VersionsAreConsecutive(kMigrations), "migration versions must be 1, 2, 3, ... in order");

@@ -11,6 +11,7 @@ namespace coffer::store::postgres {
 // then which lock. Anything else in the database must not use them.
 inline constexpr long long kMigrationLockKey = 0x436f66666572'0001;
 inline constexpr long long kWriterLockKey = 0x436f66666572'0002;
+inline constexpr long long kSweeperLockKey = 0x436f66666572'0003;
 
 // The newest schema version this binary knows.
 int LatestSchemaVersion();

@@ -9,12 +9,14 @@
 #include <limits>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "store/key_range.h"
 #include "store/lease_pool.h"
+#include "store/postgres/change_watcher.h"
 #include "store/postgres/pg_connection.h"
 #include "store/postgres/pg_migrations.h"
 #include "store/store.h"
@@ -57,9 +59,18 @@ std::string Column(const PGresult* res, int row, int col) {
   return std::string(PQgetvalue(res, row, col), static_cast<std::size_t>(PQgetlength(res, row, col)));
 }
 
+// Bumps the cluster generation and announces the change in the same
+// transaction: a NOTIFY is delivered on commit only, so listeners never hear
+// of a write that rolled back. Payload (change_watcher.h): node, generation,
+// tables.
+constexpr const char* kAnnounceSql =
+    "WITH g AS (UPDATE cluster_generation SET generation = generation + 1 RETURNING generation) "
+    "SELECT pg_notify('coffer_changes', $1 || ' ' || g.generation::text || ' ' || $2) FROM g";
+
 class PostgresTxn final : public Txn {
  public:
-  PostgresTxn(Pool::Lease lease, bool writable) : lease_(std::move(lease)), use_(writable) {}
+  PostgresTxn(Pool::Lease lease, bool writable, const std::string& node_id)
+      : lease_(std::move(lease)), use_(writable), node_id_(node_id) {}
   PostgresTxn(const PostgresTxn&) = delete;
   PostgresTxn& operator=(const PostgresTxn&) = delete;
 
@@ -82,6 +93,7 @@ class PostgresTxn final : public Txn {
 
   Status Put(std::string_view table, std::string_view key, std::string_view value) override {
     RETURN_IF_ERROR(use_.CheckWritable());
+    touched_.emplace(table);
     const Param params[] = {{kTextOid, table}, {kByteaOid, key}, {kByteaOid, value}};
     return lease_
         ->Query(
@@ -92,6 +104,7 @@ class PostgresTxn final : public Txn {
 
   Status Delete(std::string_view table, std::string_view key) override {
     RETURN_IF_ERROR(use_.CheckWritable());
+    touched_.emplace(table);
     const Param params[] = {{kTextOid, table}, {kByteaOid, key}};
     return lease_->Query("DELETE FROM kv WHERE tbl = $1 AND k = $2", params, "delete").status();
   }
@@ -122,6 +135,11 @@ class PostgresTxn final : public Txn {
 
   Status Commit() override {
     RETURN_IF_ERROR(use_.CheckActive());
+    if (!touched_.empty()) {
+      const std::string tables = ChangedTablesPayload(touched_);
+      const Param params[] = {{kTextOid, node_id_}, {kTextOid, tables}};
+      RETURN_IF_ERROR(lease_->Query(kAnnounceSql, params, "change announcement").status());
+    }
     // With synchronous_commit on, COMMIT returns once the WAL is flushed
     // (and, with a synchronous standby, on the standby too). A connection
     // lost during COMMIT leaves the outcome unknown: kUnavailable says so.
@@ -138,6 +156,8 @@ class PostgresTxn final : public Txn {
  private:
   Pool::Lease lease_;  // null once committed
   TxnUse use_;
+  const std::string& node_id_;
+  std::set<std::string, std::less<>> touched_;  // tables written
 };
 
 // A pooled connection may have died with the server since its last use,
@@ -156,8 +176,10 @@ Status StartTransaction(Connection& conn, const char* begin_sql) {
 class PostgresStore final : public Store {
  public:
   PostgresStore(std::vector<std::unique_ptr<Connection>> connections,
-                std::chrono::milliseconds acquire_timeout, int schema_version)
-      : pool_(std::move(connections), acquire_timeout, "postgres"), schema_version_(schema_version) {}
+                std::chrono::milliseconds acquire_timeout, int schema_version, std::string node_id)
+      : pool_(std::move(connections), acquire_timeout, "postgres"),
+        schema_version_(schema_version),
+        node_id_(std::move(node_id)) {}
 
   StatusOr<std::unique_ptr<Txn>> BeginRead() override { return Begin(kBeginReadSql, /*writable=*/false); }
   StatusOr<std::unique_ptr<Txn>> BeginWrite() override {
@@ -169,11 +191,12 @@ class PostgresStore final : public Store {
   StatusOr<std::unique_ptr<Txn>> Begin(const char* begin_sql, bool writable) {
     ASSIGN_OR_RETURN(Pool::Lease lease, pool_.Acquire());
     RETURN_IF_ERROR(StartTransaction(*lease, begin_sql));
-    return std::unique_ptr<Txn>(std::make_unique<PostgresTxn>(std::move(lease), writable));
+    return std::unique_ptr<Txn>(std::make_unique<PostgresTxn>(std::move(lease), writable, node_id_));
   }
 
   Pool pool_;
   int schema_version_;
+  std::string node_id_;
 };
 
 }  // namespace
@@ -194,7 +217,8 @@ StatusOr<std::unique_ptr<Store>> OpenPostgresStore(const PostgresOptions& option
     connections.push_back(make());
   }
   return std::unique_ptr<Store>(std::make_unique<postgres::PostgresStore>(
-      std::move(connections), std::chrono::milliseconds(options.acquire_timeout_ms), version));
+      std::move(connections), std::chrono::milliseconds(options.acquire_timeout_ms), version,
+      options.node_id));
 }
 
 }  // namespace coffer::store

@@ -5,6 +5,8 @@
 // exists only in the test binary.
 #pragma once
 
+#include <gtest/gtest.h>
+
 #include <string>
 
 #include "common/status_or.h"
@@ -42,6 +44,23 @@ class TestPostgres {
   int port_ = 0;
   bool running_ = false;
   int databases_ = 0;
+};
+
+// A fixture with a fresh database on the test server for each test.
+class PostgresDatabaseTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    pg_ = TestPostgres::Get();
+    ASSERT_NE(pg_, nullptr) << TestPostgres::StartError();
+    StatusOr<std::string> conninfo = pg_->NewDatabase();
+    ASSERT_TRUE(conninfo.ok()) << conninfo.status().ToString();
+    conninfo_ = *conninfo;
+    database_ = conninfo_.substr(conninfo_.rfind('=') + 1);
+  }
+
+  TestPostgres* pg_ = nullptr;
+  std::string conninfo_;
+  std::string database_;
 };
 
 }  // namespace coffer::store::test_support

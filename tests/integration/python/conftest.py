@@ -43,6 +43,24 @@ if not (KMS_MODEL_DIR / "kms" / "2014-11-01" / "service-2.json").is_file():
     raise RuntimeError(f"oracle service models not found under {KMS_MODEL_DIR} "
                        "(set COFFER_ORACLES_DIR to the shared/oracles directory)")
 
+# Opt-in: with COFFER_TEST_POSTGRES set to a PostgreSQL server URL
+# ("postgresql://coffer@127.0.0.1:PORT", a superuser), every server the
+# fixtures start gets a database of its own there (`--store`) instead of
+# SQLite: test_cluster_suites.py runs existing suites that way.
+TEST_POSTGRES = os.environ.get("COFFER_TEST_POSTGRES", "")
+_postgres_databases = [0]
+
+
+def _postgres_store_args(extra_args):
+    if not TEST_POSTGRES or "--store" in extra_args:
+        return []
+    _postgres_databases[0] += 1
+    name = f"coffer_fixture_{os.getpid()}_{_postgres_databases[0]}"
+    subprocess.run(["psql", "-d", TEST_POSTGRES + "/postgres", "-v", "ON_ERROR_STOP=1", "-c",
+                    f"CREATE DATABASE {name}"], check=True, capture_output=True, timeout=60)
+    return ["--store", f"{TEST_POSTGRES}/{name}"]
+
+
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
 POLL_INTERVAL_S = 0.02
@@ -134,6 +152,8 @@ class CofferServer:
         self.data_dir = Path(data_dir)
         self.tls = tls
         self.extra_args = list(extra_args)
+        self.store_args = _postgres_store_args(self.extra_args)
+        self.extra_args += self.store_args
         self.proc = None
         self.endpoint = None
         self.port = None
@@ -233,7 +253,7 @@ class CofferServer:
 
     def admin(self, *args):
         """Runs `coffer admin --data-dir DIR ARGS...` and parses its JSON output."""
-        out = subprocess.run([COFFER_BIN, "admin", "--data-dir", str(self.data_dir), *args],
+        out = subprocess.run([COFFER_BIN, "admin", "--data-dir", str(self.data_dir), *self.store_args, *args],
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, f"coffer admin {args} failed: {out.stdout}\n{out.stderr}"
         return json.loads(out.stdout)

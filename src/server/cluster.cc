@@ -1,0 +1,83 @@
+#include "server/cluster.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <string>
+
+namespace coffer::server {
+namespace {
+
+enum class Forget { kNothing, kKeys, kDecisions, kQuotas };
+
+struct TableRule {
+  std::string_view table;
+  Forget forget;
+};
+
+// Tables whose rows no cache holds are listed as kNothing, so a busy
+// Secrets Manager, Parameter Store or S3 on another node leaves this node's
+// KMS and IAM caches warm. IAM's many tables and anything new fall through
+// to "everything".
+constexpr std::array kTableRules = {
+    TableRule{"keys", Forget::kKeys},
+    TableRule{"aliases", Forget::kKeys},
+    TableRule{"grants", Forget::kDecisions},
+    TableRule{"quotas", Forget::kQuotas},
+    TableRule{"sm_secrets", Forget::kNothing},
+    TableRule{"sm_values", Forget::kNothing},
+    TableRule{"ssm_parameters", Forget::kNothing},
+    TableRule{"s3_buckets", Forget::kNothing},
+    TableRule{"s3_objects", Forget::kNothing},
+    TableRule{"s3_versions", Forget::kNothing},
+    TableRule{"s3_uploads", Forget::kNothing},
+    TableRule{"s3_parts", Forget::kNothing},
+};
+
+void ForgetEverything(NodeCaches& caches) {
+  caches.keys.ForgetAll();
+  caches.identities.ForgetCached();
+  caches.verifier.ForgetAll();
+  caches.authorizer.Invalidate();
+  caches.reload_quotas();
+}
+
+}  // namespace
+
+void ForgetChanged(const store::ChangeNotice& notice, NodeCaches& caches) {
+  if (notice.everything) return ForgetEverything(caches);
+  for (const std::string& table : notice.tables) {
+    const auto rule = std::find_if(kTableRules.begin(), kTableRules.end(),
+                                   [&](const TableRule& r) { return r.table == table; });
+    if (rule == kTableRules.end()) return ForgetEverything(caches);
+    switch (rule->forget) {
+      case Forget::kKeys:
+        // A key policy is part of its record: decisions go with it.
+        caches.keys.ForgetAll();
+        caches.authorizer.Invalidate();
+        break;
+      case Forget::kDecisions:
+        caches.authorizer.Invalidate();
+        break;
+      case Forget::kQuotas:
+        caches.reload_quotas();
+        break;
+      case Forget::kNothing:
+        break;
+    }
+  }
+}
+
+bool SweeperGate::ShouldSweep() {
+  if (!lock_) return true;
+  const bool leading = lock_->HeldNow();
+  if (leading != leading_) {
+    spdlog::info(leading ? "sweeper: this node now leads the cluster's sweeps"
+                         : "sweeper: another node leads the cluster's sweeps");
+  }
+  leading_ = leading;
+  return leading;
+}
+
+}  // namespace coffer::server

@@ -23,6 +23,8 @@
 #   S3_ONLY [0]           1: only the S3 GET/PUT vs nginx / write+fsync part
 #                         (bench/s3.sh; installs tools, builds only coffer)
 #   SKIP_S3 [0]           1: skip that part
+#   SKIP_HSM [0]          1: skip Encrypt/CreateKey on the pkcs11 root key provider
+#                         (SoftHSM2) vs the file provider (bench/hsm_encrypt.py)
 set -euo pipefail
 if [ "${ASYM_ONLY:-0}" = 1 ]; then exec bash "$(dirname "${BASH_SOURCE[0]}")/asym.sh"; fi
 if [ "${SERVICES_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
@@ -50,6 +52,7 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 "$PY" -c 'import botocore' >/dev/null 2>&1 || need+=(python3-botocore)
 [ "${SKIP_S3:-0}" = 1 ] || "$PY" -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
 [ -e /usr/include/benchmark/benchmark.h ] || need+=(libbenchmark-dev)
+[ "${SKIP_HSM:-0}" = 1 ] || [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2 python3-boto3)
 if [ "${#need[@]}" -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -169,6 +172,11 @@ fi
 # ---------------------------------------------------------------- s3
 if [ "${SKIP_S3:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" bash "$BENCH/s3.sh" || die "S3 benchmark failed"
+fi
+
+# ---------------------------------------------------------------- hsm
+if [ "${SKIP_HSM:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" "$PY" "$BENCH/hsm_encrypt.py" || die "HSM benchmark failed"
 fi
 
 # ---------------------------------------------------------------- report

@@ -76,6 +76,17 @@ TEST(BucketPolicyParse, MissingPrincipal) {
   EXPECT_EQ(MessageOf(r), "Missing required field Principal");
 }
 
+TEST(BucketPolicyParse, MissingActionResourceOrStatement) {
+  EXPECT_EQ(MessageOf(ParseBucketPolicy(
+                Doc(R"({"Effect":"Allow","Principal":"*","Resource":"arn:aws:s3:::b1/*"})"), "b1")),
+            "Missing required field Action");
+  EXPECT_EQ(MessageOf(ParseBucketPolicy(Doc(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject"})"),
+                                        "b1")),
+            "Missing required field Resource");
+  EXPECT_EQ(MessageOf(ParseBucketPolicy(R"({"Version":"2012-10-17"})", "b1")),
+            "Missing required field Statement");
+}
+
 TEST(BucketPolicyParse, UnknownField) {
   auto r = ParseBucketPolicy(
       Doc(R"({"Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b1/*","Foo":1})"),

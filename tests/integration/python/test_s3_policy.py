@@ -6,8 +6,10 @@ docs/s3-encryption.md ("## Bucket policies"), each with the outcome AWS's
 documented policy evaluation gives.
 """
 
+import http.client
 import json
 import subprocess
+import urllib.parse
 import uuid
 
 import pytest
@@ -165,6 +167,23 @@ def test_aws_cli_no_sign_request(aws_cli, s3, bucket, tmp_path):
     denied = aws_cli("s3api", "delete-object", "--no-sign-request", "--bucket", bucket, "--key", "up.txt",
                      check=False)
     assert denied.returncode != 0 and "AccessDenied" in denied.stderr
+
+
+def test_anonymous_signed_chunks_are_refused(server, s3, bucket):
+    # Chunk signatures cannot be checked without a signing key: refused
+    # before any byte is stored, even where the policy lets anonymous writes in.
+    s3.put_bucket_policy(Bucket=bucket, Policy=policy(bucket, {
+        "Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*"}))
+    url = urllib.parse.urlsplit(server.endpoint)
+    conn = http.client.HTTPConnection(url.hostname, url.port, timeout=30)
+    conn.request("PUT", f"/{bucket}/chunked", body=b"0;chunk-signature=" + b"0" * 64 + b"\r\n\r\n",
+                 headers={"x-amz-content-sha256": "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+                          "x-amz-decoded-content-length": "0", "Content-Encoding": "aws-chunked"})
+    r = conn.getresponse()
+    body = r.read().decode()
+    assert r.status == 403 and "<Code>AccessDenied</Code>" in body, body
+    assert "signed aws-chunked body" in body
+    s3_error("NoSuchKey", 404, s3.get_object, Bucket=bucket, Key="chunked")
 
 
 def test_block_public_policy_refuses_a_public_policy(s3, bucket):

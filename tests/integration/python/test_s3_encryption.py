@@ -247,3 +247,36 @@ def test_sse_c_over_tls(fresh_server):
 def test_sse_c_refused_over_plain_http(s3, bucket):
     s3_error("InvalidRequest", 400, s3.put_object, Bucket=bucket, Key="c", Body=b"x",
              SSECustomerAlgorithm="AES256", SSECustomerKey=os.urandom(32))
+
+
+def test_coffer_s3_reencrypt_resumes_and_reports(server, s3, kms, tmp_path):
+    from conftest import COFFER_BIN
+    import subprocess
+    bucket = new_bucket(s3)
+    for i in range(5):
+        s3.put_object(Bucket=bucket, Key=f"data/{i}", Body=f"v{i}".encode())
+    s3.put_object(Bucket=bucket, Key="other", Body=b"o")
+    key_arn = kms.create_key()["KeyMetadata"]["Arn"]
+    state, report = tmp_path / "state.json", tmp_path / "report.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_ACCESS_KEY_ID": server.creds.access_key_id, "AWS_SECRET_ACCESS_KEY": server.creds.secret_access_key,
+                "AWS_REGION": REGION, "HOME": str(tmp_path)})
+    cmd = [COFFER_BIN, "s3", "reencrypt", "--endpoint", server.endpoint, "--bucket", bucket, "--prefix", "data/",
+           "--to", "aws:kms", "--key", key_arn, "--state", str(state), "--report", str(report)]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == {"reencrypted": 5, "failed": 0}
+    for i in range(5):
+        head = s3.head_object(Bucket=bucket, Key=f"data/{i}")
+        assert head["ServerSideEncryption"] == "aws:kms" and head["SSEKMSKeyId"] == key_arn
+        assert s3.get_object(Bucket=bucket, Key=f"data/{i}")["Body"].read() == f"v{i}".encode()
+    assert s3.head_object(Bucket=bucket, Key="other")["ServerSideEncryption"] == "AES256"
+    assert json.loads(state.read_text()) == {"last_key": "data/4"}
+    lines = [json.loads(line) for line in report.read_text().splitlines()]
+    assert [line["key"] for line in lines] == [f"data/{i}" for i in range(5)]
+    assert all(line["status"] == "reencrypted" and line["kms_key"] == key_arn for line in lines)
+    again = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=60)
+    assert again.returncode == 0 and json.loads(again.stdout) == {"reencrypted": 0, "failed": 0}, "resumed after data/4"
+    bad = subprocess.run(cmd[:-8] + ["--to", "aws:kms", "--key", "alias/none"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert bad.returncode == 1 and "KMS.NotFoundException" in bad.stderr

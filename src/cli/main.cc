@@ -37,10 +37,10 @@ void AddCoreOptions(CLI::App& cmd, CoreOptions& core) {
       ->capture_default_str();
   cmd.add_option("--passphrase-env", core.passphrase_env, "Environment variable holding the passphrase")
       ->capture_default_str();
-}
   cmd.add_option("--store", core.store,
                  "sqlite:PATH (default: <data-dir>/coffer.db) or postgres://user@host:port/db?... "
                  "(cluster mode: every node on the same database)");
+}
 
 // Prints a Status error or the JSON value; returns the exit code.
 template <typename T, typename Fn>
@@ -161,7 +161,6 @@ int main(int argc, char** argv) {
                         "JSON file of Secrets Manager rotators (built-in PostgreSQL, webhook)");
   serve_cmd->add_option("--ssm-policy-webhook", serve.ssm_policy_webhook,
                         "http:// URL receiving Parameter Store policy events (EventBridge shape)");
-  serve_cmd->add_option("--test-clock", serve.test_clock_file,
   int cluster_check_ms = 1000;
   serve_cmd
       ->add_option("--cluster-check-ms", cluster_check_ms,
@@ -169,6 +168,7 @@ int main(int argc, char** argv) {
                    "missed change notification leaves a cache stale)")
       ->check(CLI::Range(50, 60000))
       ->capture_default_str();
+  serve_cmd->add_option("--test-clock", serve.test_clock_file,
                         "TESTS ONLY: clock = system time + the offset (seconds) in this file; loopback only");
   int quota_reload_seconds = 5, digest_minutes = 15;
   coffer::cli::AddObservabilityOptions(*serve_cmd, serve, quota_reload_seconds, digest_minutes);
@@ -267,6 +267,7 @@ int main(int argc, char** argv) {
     serve.server.tls = coffer::server::TlsOptions{tls_cert, tls_key, tls_self_signed};
   }
   serve.sweep_interval = std::chrono::seconds(sweep_seconds);
+  serve.cluster_check_interval = std::chrono::milliseconds(cluster_check_ms);
   // One token session per io thread (--threads 0: one per core, as the server).
   serve.core.pkcs11.sessions = serve.server.threads > 0 ? static_cast<std::size_t>(serve.server.threads)
                                                         : std::max(1u, std::thread::hardware_concurrency());
@@ -276,4 +277,3 @@ int main(int argc, char** argv) {
   serve.observability.audit_digest_interval = std::chrono::seconds(std::max(0, digest_minutes) * 60);
   return coffer::server::Serve(serve);
 }
-  serve.cluster_check_interval = std::chrono::milliseconds(cluster_check_ms);

@@ -12,7 +12,6 @@
 namespace coffer::store {
 namespace {
 
-
 // Polls (no sleep stands in for the server noticing a session end) until
 // `lock` is held or a generous deadline passes.
 bool TakenWithin(LeaderLock& lock, std::chrono::seconds limit) {

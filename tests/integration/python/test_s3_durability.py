@@ -196,12 +196,13 @@ def test_restart_removes_a_blob_no_record_names(fresh_server, tmp_path):
 
 
 def segment_layout(blob_path):
-    """(header length, segment bytes) of a blob file (docs/blobs.md format v1)."""
-    head = blob_path.read_bytes()[:11]
-    assert head[:4] == b"CFBL" and head[4] == 1, head
-    (segment_bytes,) = struct.unpack(">I", head[5:9])
-    (wrapped_len,) = struct.unpack(">H", head[9:11])
-    return 4 + 1 + 4 + 2 + wrapped_len + 8, segment_bytes
+    """(header length, segment bytes) of an SSE-S3 blob file: docs/blobs.md
+    format v2 with layer 0 (root key only), which is what the server writes."""
+    head = blob_path.read_bytes()[:12]
+    assert head[:4] == b"CFBL" and head[4] == 2 and head[5] == 0, head
+    (segment_bytes,) = struct.unpack(">I", head[6:10])
+    (wrapped_len,) = struct.unpack(">H", head[10:12])
+    return 4 + 1 + 1 + 4 + 2 + wrapped_len + 8, segment_bytes
 
 
 def flip_byte(path, offset):

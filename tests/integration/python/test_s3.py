@@ -27,6 +27,7 @@ import pytest
 from boto3.s3.transfer import TransferConfig
 from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
+from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -43,13 +44,20 @@ NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 # --------------------------------------------------------------------------
 
 
-def make_s3(server, creds=None, region=REGION, **config):
-    creds = creds or server.creds
-    cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}, signature_version="s3v4",
+def make_s3(server, creds=None, region=REGION, unsigned=False, **config):
+    """A boto3 S3 client for `server` (path-style, no retries): signed with
+    `creds` (the server's admin by default) or, with unsigned=True, anonymous.
+    Over HTTPS it accepts the server's self-signed certificate."""
+    cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"},
+                 signature_version=UNSIGNED if unsigned else "s3v4",
                  connect_timeout=10, read_timeout=120, **config)
-    return boto_session().client(
-        "s3", region_name=region, endpoint_url=server.endpoint,
-        aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key, config=cfg)
+    keys = {}
+    if not unsigned:
+        creds = creds or server.creds
+        keys = {"aws_access_key_id": creds.access_key_id, "aws_secret_access_key": creds.secret_access_key}
+    verify = False if server.endpoint.startswith("https") else None
+    return boto_session().client("s3", region_name=region, endpoint_url=server.endpoint, config=cfg,
+                                 verify=verify, **keys)
 
 
 def s3_error(code, status, fn, *args, **kwargs):

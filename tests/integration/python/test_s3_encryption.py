@@ -13,21 +13,12 @@ import uuid
 
 import pytest
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 
 from audit_helpers import FAST_LOOKUP, cloudtrail_events, make_cloudtrail, write_config
 from conftest import REGION, Credentials, boto_session, make_kms
 from test_s3 import make_s3, s3_error
 
 MiB = 1024 * 1024
-
-
-def make_tls_s3(server, creds=None):
-    creds = creds or server.creds
-    cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"}, signature_version="s3v4")
-    return boto_session().client(
-        "s3", region_name=REGION, endpoint_url=server.endpoint, verify=False,
-        aws_access_key_id=creds.access_key_id, aws_secret_access_key=creds.secret_access_key, config=cfg)
 
 
 def new_bucket(s3):
@@ -209,7 +200,7 @@ def test_bucket_keys_cut_kms_calls_in_the_trail(fresh_server, tmp_path):
 
 def test_sse_c_over_tls(fresh_server):
     server = fresh_server(tls=True)
-    s3 = make_tls_s3(server)
+    s3 = make_s3(server)
     bucket = new_bucket(s3)
     key = os.urandom(32)
     body = os.urandom(150 * 1024)

@@ -13,37 +13,14 @@ import urllib.parse
 import uuid
 
 import pytest
-from botocore import UNSIGNED
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from conftest import COFFER_BIN, REGION, boto_session, make_kms
 # Fixtures: a signed client, a fresh bucket, a user of another account.
 from test_s3 import bucket, s3, second_account  # noqa: F401
+from test_s3 import make_s3, s3_error
 
-
-
-def make_s3(server, creds=None, unsigned=False):
-    cfg = Config(retries={"max_attempts": 1}, s3={"addressing_style": "path"},
-                 signature_version=UNSIGNED if unsigned else "s3v4", connect_timeout=10, read_timeout=60)
-    creds = creds or server.creds
-    verify = False if server.endpoint.startswith("https") else None
-    if unsigned:
-        return boto_session().client("s3", region_name=REGION, endpoint_url=server.endpoint, config=cfg,
-                                     verify=verify)
-    return boto_session().client("s3", region_name=REGION, endpoint_url=server.endpoint, config=cfg,
-                                 verify=verify, aws_access_key_id=creds.access_key_id,
-                                 aws_secret_access_key=creds.secret_access_key)
-
-
-def s3_error(code, status, fn, *args, **kwargs):
-    """Calls fn, asserts S3 error `code` with HTTP `status`; returns the error response."""
-    with pytest.raises(ClientError) as info:
-        fn(*args, **kwargs)
-    r = info.value.response
-    assert r["Error"]["Code"] == code, f"expected {code}, got {r['Error']}"
-    assert r["ResponseMetadata"]["HTTPStatusCode"] == status, r["ResponseMetadata"]["HTTPStatusCode"]
-    return r
 
 
 def outcome(fn, *args, **kwargs):

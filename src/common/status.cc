@@ -54,6 +54,16 @@ constexpr std::array kNames = {
     NameEntry{ErrorCode::kExpiredToken, "ExpiredTokenException"},
     NameEntry{ErrorCode::kMethodNotAllowed, "MethodNotAllowed"},
     NameEntry{ErrorCode::kNotImplemented, "NotImplemented"},
+    NameEntry{ErrorCode::kCustomKeyStoreNotFound, "CustomKeyStoreNotFoundException"},
+    NameEntry{ErrorCode::kCustomKeyStoreInvalidState, "CustomKeyStoreInvalidStateException"},
+    NameEntry{ErrorCode::kCustomKeyStoreNameInUse, "CustomKeyStoreNameInUseException"},
+    NameEntry{ErrorCode::kCustomKeyStoreHasCmks, "CustomKeyStoreHasCMKsException"},
+    NameEntry{ErrorCode::kCloudHsmClusterInUse, "CloudHsmClusterInUseException"},
+    NameEntry{ErrorCode::kCloudHsmClusterNotFound, "CloudHsmClusterNotFoundException"},
+    NameEntry{ErrorCode::kCloudHsmClusterNotRelated, "CloudHsmClusterNotRelatedException"},
+    NameEntry{ErrorCode::kCloudHsmClusterInvalidConfiguration,
+              "CloudHsmClusterInvalidConfigurationException"},
+    NameEntry{ErrorCode::kIncorrectTrustAnchor, "IncorrectTrustAnchorException"},
 };
 
 }  // namespace

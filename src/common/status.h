@@ -62,6 +62,16 @@ enum class ErrorCode : std::uint8_t {
   // and a request shape the server does not implement (501).
   kMethodNotAllowed,  // MethodNotAllowed
   kNotImplemented,    // NotImplemented
+  // KMS custom key stores (AWS_CLOUDHSM and EXTERNAL_KEY_STORE management).
+  kCustomKeyStoreNotFound,               // CustomKeyStoreNotFoundException
+  kCustomKeyStoreInvalidState,           // CustomKeyStoreInvalidStateException
+  kCustomKeyStoreNameInUse,              // CustomKeyStoreNameInUseException
+  kCustomKeyStoreHasCmks,                // CustomKeyStoreHasCMKsException
+  kCloudHsmClusterInUse,                 // CloudHsmClusterInUseException
+  kCloudHsmClusterNotFound,              // CloudHsmClusterNotFoundException
+  kCloudHsmClusterNotRelated,            // CloudHsmClusterNotRelatedException
+  kCloudHsmClusterInvalidConfiguration,  // CloudHsmClusterInvalidConfigurationException
+  kIncorrectTrustAnchor,                 // IncorrectTrustAnchorException
 };
 
 class [[nodiscard]] Status {

@@ -52,11 +52,15 @@ void ExternalToJson(const KeyRecord& r, json& j) {
   if (r.valid_to_ms) j["valid_to_ms"] = *r.valid_to_ms;
   if (r.import) j["import"] = ImportToJson(*r.import);
   if (!r.imported_material_id.empty()) j["imported_material_id"] = r.imported_material_id;
+  if (!r.custom_key_store_id.empty()) j["custom_key_store_id"] = r.custom_key_store_id;
+  if (!r.xks_key_id.empty()) j["xks_key_id"] = r.xks_key_id;
 }
 
 Status ExternalFromJson(const json& j, KeyRecord& r) {
   r.expiration_model = j.value("expiration_model", "");
   r.imported_material_id = j.value("imported_material_id", "");
+  r.custom_key_store_id = j.value("custom_key_store_id", "");
+  r.xks_key_id = j.value("xks_key_id", "");
   if (j.contains("valid_to_ms")) r.valid_to_ms = j["valid_to_ms"].get<std::int64_t>();
   if (j.contains("import")) {
     ASSIGN_OR_RETURN(ImportParameters p, ImportFromJson(j["import"]));

@@ -60,6 +60,10 @@ struct KeyRecord {
   std::optional<std::int64_t> valid_to_ms;
   std::optional<ImportParameters> import;
   std::string imported_material_id;  // first material ever imported: re-imports must match
+  // Keys in a custom key store (Origin AWS_CLOUDHSM or EXTERNAL_KEY_STORE):
+  // the store's id, and for EXTERNAL_KEY_STORE the key's id in the proxy.
+  std::string custom_key_store_id;
+  std::string xks_key_id;
 
   std::string Arn() const;
   const KeyVersion* FindVersion(std::string_view id) const;

@@ -31,11 +31,13 @@ struct RequestContext {
   // kms:ViaService ("secretsmanager.us-east-1.amazonaws.com") when another
   // service of this server calls KMS for the caller (kms/service_client.h).
   std::string via_service{};
+  std::string request_id{};  // x-amzn-RequestId (custom key store backends pass it on)
 };
 
 class Authorizer;
 class GrantStore;
 class KeyUsageSource;
+class CustomKeyStores;
 
 class KmsService;
 using OperationFn = StatusOr<Json> (*)(KmsService& kms, const RequestContext& ctx, const Json& request);
@@ -79,6 +81,10 @@ class KmsService {
   // GetKeyLastUsage's source (the audit trail); without one it is unsupported.
   void SetKeyUsage(KeyUsageSource* usage) { usage_ = usage; }
   KeyUsageSource* key_usage() { return usage_; }
+  // Custom key stores (AWS_CLOUDHSM, EXTERNAL_KEY_STORE); without them the
+  // operations and CustomKeyStoreId answer UnsupportedOperationException.
+  void SetCustomKeyStores(CustomKeyStores* stores) { custom_key_stores_ = stores; }
+  CustomKeyStores* custom_key_stores() { return custom_key_stores_; }
   Status AuthorizeKey(const RequestContext& ctx, const KeyRecord& key);
   Status AuthorizeAccount(const RequestContext& ctx);
 
@@ -109,6 +115,7 @@ class KmsService {
   Authorizer* authorizer_ = nullptr;
   GrantStore* grants_ = nullptr;
   KeyUsageSource* usage_ = nullptr;
+  CustomKeyStores* custom_key_stores_ = nullptr;
   SweepListener sweep_listener_;
 };
 

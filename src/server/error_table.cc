@@ -58,6 +58,15 @@ constexpr std::array kRows = {
     Row{ErrorCode::kExpiredToken, 400},
     Row{ErrorCode::kMethodNotAllowed, 405},
     Row{ErrorCode::kNotImplemented, 501},
+    Row{ErrorCode::kCustomKeyStoreNotFound, 400},
+    Row{ErrorCode::kCustomKeyStoreInvalidState, 400},
+    Row{ErrorCode::kCustomKeyStoreNameInUse, 400},
+    Row{ErrorCode::kCustomKeyStoreHasCmks, 400},
+    Row{ErrorCode::kCloudHsmClusterInUse, 400},
+    Row{ErrorCode::kCloudHsmClusterNotFound, 400},
+    Row{ErrorCode::kCloudHsmClusterNotRelated, 400},
+    Row{ErrorCode::kCloudHsmClusterInvalidConfiguration, 400},
+    Row{ErrorCode::kIncorrectTrustAnchor, 400},
 };
 
 }  // namespace

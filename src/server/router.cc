@@ -268,6 +268,7 @@ StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_vi
   kms::RequestContext ctx{principal.account_id, identity.region, principal.arn, route.action};
   ctx.who = CallerFor(principal, connection);
   ctx.request = &body;
+  ctx.request_id = trace.request_id;
   try {
     return route.fn(kms_, ctx, body);
   } catch (const std::exception&) {

@@ -5,6 +5,11 @@
 // On disk (FileBlobStore, format version 2; docs/blobs.md):
 //   dir/<first 2 hex of id>/<id>    a committed blob, mode 0600
 //   dir/tmp/<id>.partial             a blob being written; removed on open
+// Several processes may share one directory (cluster nodes on shared storage,
+// FileBlobStoreOptions::shared): ids are 128 random bits, a writer creates its
+// .partial with O_EXCL, fsyncs it and renames it into place (atomic), and the
+// 256 shard directories exist from open on, so a reader sees a whole committed
+// blob or nothing, and no commit depends on another process's mkdir.
 // A blob file is a header followed by its segments:
 //   "CFBL" | u8 version (2) | u8 layer | u32 segment_bytes | u16 wrapped_len |
 //   wrapped data key | u64 plaintext size
@@ -30,6 +35,7 @@
 // the whole blob.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -114,12 +120,19 @@ struct FileBlobStoreOptions {
   std::string dir;
   // Plaintext bytes per segment: 1 byte to 16 MiB.
   std::size_t segment_bytes = std::size_t{64} * 1024;
+  // Other processes write to `dir` too: open removes only the .partial files
+  // older than kSharedPartialAge, since a younger one may be another
+  // process's upload in progress.
+  bool shared = false;
 };
+
+inline constexpr std::chrono::hours kSharedPartialAge{24};
 
 inline constexpr std::size_t kMaxSegmentBytes = std::size_t{16} * 1024 * 1024;
 
-// Creates `dir` (mode 0700) and `dir/tmp` when missing and removes `.partial`
-// files a crash left behind. `root` and `random` must outlive the store and
+// Creates `dir` (mode 0700), `dir/tmp` and the shard directories when missing
+// and removes `.partial` files a crash left behind (in a shared directory,
+// those older than kSharedPartialAge). `root` and `random` must outlive the store and
 // every reader and writer it hands out.
 StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOptions& options,
                                                        const rootkey::RootKey& root, RandomSource& random);

@@ -138,6 +138,44 @@ TEST_F(BlobTest, PartialFilesLeftByACrashAreRemovedOnOpen) {
   EXPECT_THAT(store->List().value(), IsEmpty());
 }
 
+// Cluster nodes sharing one directory: a node starting up must not remove
+// another node's upload in progress, only partials abandoned for a day.
+TEST_F(BlobTest, ASharedStoreRemovesOnlyAbandonedPartialsOnOpen) {
+  OpenStore();
+  const fs::path fresh = dir_ / "tmp" / "0123456789abcdef0123456789abcdef.partial";
+  const fs::path stale = dir_ / "tmp" / "fedcba9876543210fedcba9876543210.partial";
+  WriteFileBytes(fresh, "an upload in progress");
+  WriteFileBytes(stale, "left by a crash");
+  fs::last_write_time(stale, fs::file_time_type::clock::now() - kSharedPartialAge - std::chrono::minutes(1));
+  FileBlobStoreOptions options{dir_.string(), kSmallSegment};
+  options.shared = true;
+  ASSERT_TRUE(OpenFileBlobStore(options, root_, random_).ok());
+  EXPECT_TRUE(fs::exists(fresh));
+  EXPECT_FALSE(fs::exists(stale));
+}
+
+TEST_F(BlobTest, TwoStoresOnOneDirectorySeeEachOthersBlobs) {
+  FileBlobStoreOptions options{dir_.string(), kSmallSegment};
+  options.shared = true;
+  auto a = OpenFileBlobStore(options, root_, random_);
+  ASSERT_TRUE(a.ok());
+  auto writer = (*a)->Create();
+  ASSERT_TRUE(writer.ok());
+  ASSERT_TRUE((*writer)->Write(Pattern(100, 6)).ok());
+  // B opens while A's blob is still being written: it must not see it, nor
+  // remove its partial.
+  auto b = OpenFileBlobStore(options, root_, random_);
+  ASSERT_TRUE(b.ok());
+  EXPECT_THAT((*b)->List().value(), IsEmpty());
+  auto info = (*writer)->Commit();
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  auto reader = (*b)->Open(info->id);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(ReadAll(**reader), Pattern(100, 6));
+  ASSERT_TRUE((*b)->Remove(info->id).ok());
+  EXPECT_EQ((*a)->Open(info->id).status().code(), ErrorCode::kNotFound);
+}
+
 TEST_F(BlobTest, SegmentSizeOutOfRangeIsRefused) {
   EXPECT_FALSE(OpenFileBlobStore({dir_.string(), 0}, root_, random_).ok());
   EXPECT_FALSE(OpenFileBlobStore({dir_.string(), kMaxSegmentBytes + 1}, root_, random_).ok());

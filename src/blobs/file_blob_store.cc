@@ -3,6 +3,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <string>
+#include <string_view>
 #include <system_error>
 
 #include "blobs/blob_store.h"
@@ -85,18 +88,40 @@ StatusOr<std::vector<std::string>> FileBlobStore::List() {
   return ids;
 }
 
+// Whether a .partial may be removed: any of them when this process owns the
+// directory; in a shared one, only those untouched for kSharedPartialAge.
+bool Abandoned(const fs::directory_entry& entry, bool shared) {
+  if (!shared) return true;
+  std::error_code error;
+  const auto written = entry.last_write_time(error);
+  return !error && fs::file_time_type::clock::now() - written > kSharedPartialAge;
+}
+
 // Removes what writers interrupted by a crash left in tmp/.
-Status RemovePartials(const fs::path& tmp) {
+Status RemovePartials(const fs::path& tmp, bool shared) {
   std::error_code error;
   bool removed = false;
   for (fs::directory_iterator it(tmp, error), end; !error && it != end; it.increment(error)) {
-    if (it->path().extension() != ".partial") continue;
+    if (it->path().extension() != ".partial" || !Abandoned(*it, shared)) continue;
     if (::unlink(it->path().c_str()) != 0 && errno != ENOENT)
       return internal::IoError("cannot remove", it->path());
     removed = true;
   }
   if (error) return InternalError("cannot list " + tmp.string() + ": " + error.message());
   return removed ? internal::FsyncDir(tmp) : Status::Ok();
+}
+
+// Every shard directory, made durable once here: a Commit then never renames
+// into a directory whose own entry another process has not fsynced yet.
+Status EnsureShards(const internal::StorePaths& paths) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (const char high : std::string_view(kHex)) {
+    for (const char low : std::string_view(kHex)) {
+      const std::string prefix{high, low};
+      RETURN_IF_ERROR(internal::EnsureDir(paths.ShardDir(prefix)));
+    }
+  }
+  return internal::FsyncDir(paths.dir);
 }
 
 }  // namespace
@@ -110,7 +135,8 @@ StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOption
   internal::StorePaths paths{fs::path(options.dir)};
   RETURN_IF_ERROR(internal::EnsureDir(paths.dir));
   RETURN_IF_ERROR(internal::EnsureDir(paths.TmpDir()));
-  RETURN_IF_ERROR(RemovePartials(paths.TmpDir()));
+  RETURN_IF_ERROR(EnsureShards(paths));
+  RETURN_IF_ERROR(RemovePartials(paths.TmpDir(), options.shared));
   return std::unique_ptr<BlobStore>(std::make_unique<FileBlobStore>(
       std::move(paths), static_cast<std::uint32_t>(options.segment_bytes), root, random));
 }

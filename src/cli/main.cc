@@ -157,6 +157,9 @@ int main(int argc, char** argv) {
                    "Seconds an S3 Bucket Key from KMS is reused for SSE-KMS uploads and reads")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
+  serve_cmd->add_option("--s3-blob-dir", serve.s3_blob_dir,
+                        "Directory of S3 object bytes (default <data-dir>/s3/blobs); cluster nodes share one "
+                        "on shared storage");
   serve_cmd->add_option("--rotators", serve.rotators_file,
                         "JSON file of Secrets Manager rotators (built-in PostgreSQL, webhook)");
   serve_cmd->add_option("--ssm-policy-webhook", serve.ssm_policy_webhook,

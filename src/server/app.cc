@@ -312,7 +312,10 @@ int Serve(const ServeOptions& options) {
     return 1;
   }
   blobs::FileBlobStoreOptions blob_options;
-  blob_options.dir = (options.core.data_dir / "s3" / "blobs").string();
+  blob_options.dir = options.s3_blob_dir.empty() ? (options.core.data_dir / "s3" / "blobs").string()
+                                                  : options.s3_blob_dir.string();
+  // Cluster nodes may share the directory: another node's upload in progress stays.
+  blob_options.shared = !core.postgres_conninfo.empty();
   std::error_code mkdir_error;
   std::filesystem::create_directories(options.core.data_dir / "s3", mkdir_error);
   auto blob_store = blobs::OpenFileBlobStore(blob_options, *core.root_key, core.random);

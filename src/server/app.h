@@ -90,3 +90,6 @@ struct ServeOptions {
 int Serve(const ServeOptions& options);
 
 }  // namespace coffer::server
+  // Where S3 object bytes live; empty: <data-dir>/s3/blobs. In cluster mode a
+  // directory every node mounts (docs/operations.md, "Shared blob directory").
+  std::filesystem::path s3_blob_dir;

@@ -160,6 +160,33 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--s3-blob-dir", serve.s3_blob_dir,
                         "Directory of S3 object bytes (default <data-dir>/s3/blobs); cluster nodes share one "
                         "on shared storage");
+  int xks_timeout_seconds = 2;
+  serve_cmd->add_option("--xks-ca-bundle", serve.xks_client.ca_bundle,
+                        "PEM trust anchors for the certificates of the XKS proxies of external key stores "
+                        "(default: the system store)");
+  serve_cmd
+      ->add_option("--xks-endpoint-map", serve.xks_client.endpoint_map,
+                   "FROM=TO: reach the XKS proxy of stores whose XksProxyUriEndpoint is FROM at the URL TO "
+                   "(another host or port; repeatable)")
+      ->check([](const std::string& spec) {
+        const coffer::Status st = coffer::xks::CheckEndpointMapping(spec);
+        return st.ok() ? std::string() : std::string(st.message());
+      });
+  serve_cmd->add_option("--xks-timeout", xks_timeout_seconds, "Seconds before a call to an XKS proxy fails")
+      ->check(CLI::Range(1, 60))
+      ->capture_default_str();
+  serve_cmd->add_flag("--xks-proxy", serve.xks_proxy.enabled,
+                      "Also serve the AWS KMS XKS Proxy API, backed by this server's KMS keys");
+  serve_cmd
+      ->add_option("--xks-proxy-uri-path", serve.xks_proxy.uri_path,
+                   "XksProxyUriPath the proxy answers under: [/prefix]/kms/xks/v1")
+      ->capture_default_str();
+  serve_cmd->add_option("--xks-proxy-credential-file", serve.xks_proxy.credential_file,
+                        "JSON {\"AccessKeyId\", \"RawSecretAccessKey\"} (mode 0600): the SigV4 credential "
+                        "KMS signs its XKS requests with");
+  serve_cmd->add_option("--xks-proxy-account", serve.xks_proxy.account,
+                        "Account whose symmetric KMS keys are the proxy's external keys (default: the only "
+                        "account)");
   serve_cmd->add_option("--rotators", serve.rotators_file,
                         "JSON file of Secrets Manager rotators (built-in PostgreSQL, webhook)");
   serve_cmd->add_option("--ssm-policy-webhook", serve.ssm_policy_webhook,
@@ -270,6 +297,7 @@ int main(int argc, char** argv) {
     serve.server.tls = coffer::server::TlsOptions{tls_cert, tls_key, tls_self_signed};
   }
   serve.sweep_interval = std::chrono::seconds(sweep_seconds);
+  serve.xks_client.timeout = std::chrono::seconds(xks_timeout_seconds);
   serve.cluster_check_interval = std::chrono::milliseconds(cluster_check_ms);
   // One token session per io thread (--threads 0: one per core, as the server).
   serve.core.pkcs11.sessions = serve.server.threads > 0 ? static_cast<std::size_t>(serve.server.threads)

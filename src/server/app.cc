@@ -145,6 +145,16 @@ HttpResponse AuditFailureResponse(const HttpResponse& original) {
   return response;
 }
 
+// An XKS proxy answer as HTTP (JSON, as the XKS specification requires).
+HttpResponse XksResponse(xks::XksProxy& proxy, const auth::HttpRequest& request) {
+  xks::ProxyResponse answer = proxy.Handle({request.method, request.target, request.headers, request.body});
+  HttpResponse response;
+  response.status = answer.status;
+  response.body = std::move(answer.body);
+  response.headers = {{"Content-Type", "application/json"}};
+  return response;
+}
+
 }  // namespace
 
 bool IsPostgresSpec(const std::string& spec) {
@@ -352,9 +362,27 @@ int Serve(const ServeOptions& options) {
       s3_options);
   s3_front.SetHooks(&hooks);
 
+  // `--xks-proxy`: the XKS Proxy API under its URI path, ahead of every other front.
+  std::unique_ptr<xks::ProxyService> xks_proxy;
+  if (options.xks_proxy.enabled) {
+    std::string account = options.xks_proxy.account;
+    auto accounts = core.identities->ListAccounts();
+    if (account.empty() && accounts.ok() && accounts->size() == 1) account = accounts->front().id;
+    auto opened =
+        xks::OpenProxyService(options.xks_proxy, keys, core.random, core.clock, options.region, account);
+    if (!opened.ok()) {
+      spdlog::critical("{}", opened.status().message());
+      return 1;
+    }
+    xks_proxy = std::move(*opened);
+  }
+
   auto server_or = HttpServer::Create(
       options.server,
-      [&router](const auth::HttpRequest& r, const ConnectionInfo& c) { return router.Handle(r, c); },
+      [&router, &xks_proxy](const auth::HttpRequest& r, const ConnectionInfo& c) {
+        if (xks_proxy && xks_proxy->proxy.Claims(r.target)) return XksResponse(xks_proxy->proxy, r);
+        return router.Handle(r, c);
+      },
       [&core](const Status& st) { return Router::ErrorResponse(st, NewRequestId(core.random)); });
   if (!server_or.ok()) {
     spdlog::critical("{}", server_or.status().message());
@@ -366,8 +394,9 @@ int Serve(const ServeOptions& options) {
   // (/metrics stays off S3 even with --metrics off).
   std::vector<std::string> plain_paths = {"/healthz", "/ping", "/metrics"};
   for (const auto& page : hooks.pages) plain_paths.push_back(page.path);
-  server.SetStreamRouter([&s3_front, plain_paths](const RequestHead& head,
-                                                  const ConnectionInfo& c) -> std::optional<StreamStart> {
+  server.SetStreamRouter([&s3_front, &xks_proxy, plain_paths](
+                             const RequestHead& head, const ConnectionInfo& c) -> std::optional<StreamStart> {
+    if (xks_proxy && xks_proxy->proxy.Claims(head.target())) return std::nullopt;
     if (head.method() == "GET" &&
         std::find(plain_paths.begin(), plain_paths.end(), head.target()) != plain_paths.end()) {
       return std::nullopt;

@@ -18,6 +18,8 @@
 #include "server/observability.h"
 #include "server/test_clock.h"
 #include "store/store.h"
+#include "xks/backend.h"
+#include "xks/serve.h"
 
 namespace coffer::server {
 
@@ -80,6 +82,11 @@ struct ServeOptions {
   // How long an S3 Bucket Key from KMS is reused (s3/encryption.h).
   std::chrono::seconds s3_bucket_key_ttl{300};
   // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
+  // KMS custom key stores of type EXTERNAL_KEY_STORE: how this server calls
+  // XKS proxies (deadline per call, trust anchors of their certificates).
+  xks::BackendOptions xks_client;
+  // `--xks-proxy`: this server is also an XKS proxy for its own KMS keys.
+  xks::ProxyServeOptions xks_proxy;
   std::string ssm_policy_webhook;
   // Cluster mode: how often the cluster generation is read, which bounds how
   // long a missed change announcement can leave a cache stale.

@@ -24,14 +24,19 @@ CALLS = int(os.environ.get("HSM_BENCH_CALLS", "300"))  # per thread per round
 ROUNDS = int(os.environ.get("HSM_BENCH_ROUNDS", "3"))
 
 
-def softhsm(root):
+def softhsm_token(root, label, pin):
+    """A SoftHSM2 token store of its own under `root` (SOFTHSM2_CONF is set) with one token."""
     tokens = root / "tokens"
     tokens.mkdir(parents=True)
     conf = root / "softhsm2.conf"
     conf.write_text(f"directories.tokendir = {tokens}\nobjectstore.backend = file\nlog.level = ERROR\n")
     os.environ["SOFTHSM2_CONF"] = str(conf)
-    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", "bench", "--so-pin", "12345678",
-                    "--pin", "87654321"], check=True, capture_output=True)
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", label, "--so-pin", "12345678",
+                    "--pin", pin], check=True, capture_output=True)
+
+
+def softhsm(root):
+    softhsm_token(root, "bench", "87654321")
     pin = root / "pin"
     pin.write_text("87654321\n")
     pin.chmod(0o600)
@@ -39,16 +44,13 @@ def softhsm(root):
             "--pkcs11-pin-file", str(pin)]
 
 
-def rate(srv, op, calls):
+def threaded_rate(srv, call, calls):
+    """Calls per second of `call(client)`, `calls` times on each of THREADS threads."""
     clients = [make_kms(srv) for _ in range(THREADS)]
-    key = clients[0].create_key()["KeyMetadata"]["KeyId"]
 
     def work(client):
         for _ in range(calls):
-            if op == "Encrypt":
-                client.encrypt(KeyId=key, Plaintext=b"x" * 64)
-            else:
-                client.create_key()
+            call(client)
     threads = [threading.Thread(target=work, args=(c,)) for c in clients]
     start = time.perf_counter()
     for t in threads:
@@ -56,6 +58,13 @@ def rate(srv, op, calls):
     for t in threads:
         t.join()
     return THREADS * calls / (time.perf_counter() - start)
+
+
+def rate(srv, op, calls):
+    key = make_kms(srv).create_key()["KeyMetadata"]["KeyId"]
+    if op == "Encrypt":
+        return threaded_rate(srv, lambda client: client.encrypt(KeyId=key, Plaintext=b"x" * 64), calls)
+    return threaded_rate(srv, lambda client: client.create_key(), calls)
 
 
 def main():

@@ -24,7 +24,9 @@
 #                         (bench/s3.sh; installs tools, builds only coffer)
 #   SKIP_S3 [0]           1: skip that part
 #   SKIP_HSM [0]          1: skip Encrypt/CreateKey on the pkcs11 root key provider
-#                         (SoftHSM2) vs the file provider (bench/hsm_encrypt.py)
+#                         (SoftHSM2) vs the file provider (bench/hsm_encrypt.py), and
+#                         Encrypt on an AWS_CLOUDHSM custom key store key vs a software
+#                         key (bench/cloudhsm_encrypt.py)
 set -euo pipefail
 if [ "${ASYM_ONLY:-0}" = 1 ]; then exec bash "$(dirname "${BASH_SOURCE[0]}")/asym.sh"; fi
 if [ "${SERVICES_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
@@ -177,6 +179,7 @@ fi
 # ---------------------------------------------------------------- hsm
 if [ "${SKIP_HSM:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" "$PY" "$BENCH/hsm_encrypt.py" || die "HSM benchmark failed"
+  COFFER_BIN="$COFFER" "$PY" "$BENCH/cloudhsm_encrypt.py" || die "CloudHSM key store benchmark failed"
 fi
 
 # ---------------------------------------------------------------- report

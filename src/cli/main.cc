@@ -187,6 +187,9 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--xks-proxy-account", serve.xks_proxy.account,
                         "Account whose symmetric KMS keys are the proxy's external keys (default: the only "
                         "account)");
+  serve_cmd->add_option("--cloudhsm-cluster", serve.cloudhsm_clusters,
+                        "KMS custom key stores: ID=MODULE_PATH:TOKEN_LABEL, a PKCS#11 token standing for the "
+                        "CloudHSM cluster ID (repeatable)");
   serve_cmd->add_option("--rotators", serve.rotators_file,
                         "JSON file of Secrets Manager rotators (built-in PostgreSQL, webhook)");
   serve_cmd->add_option("--ssm-policy-webhook", serve.ssm_policy_webhook,

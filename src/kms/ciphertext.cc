@@ -18,14 +18,7 @@ void AppendU16Prefixed(Bytes& out, std::string_view s) {
   out.insert(out.end(), s.begin(), s.end());
 }
 
-struct ParsedBlob {
-  CiphertextHeader header;
-  ByteView header_bytes;
-  ByteView salt;
-  ByteView iv;
-  ByteView ciphertext;
-  ByteView tag;
-};
+using ParsedBlob = CiphertextParts;
 
 StatusOr<ParsedBlob> Parse(ByteView blob) {
   Cursor cursor(blob);
@@ -87,12 +80,8 @@ StatusOr<Bytes> SealCiphertext(const CiphertextHeader& header, const SecretBytes
   Bytes blob;
   blob.reserve(3 + header.account.size() + header.key_id.size() + kVersionIdLen + kSaltLen +
                crypto::kGcmIvLen + plaintext.size() + crypto::kGcmTagLen);
-  blob.push_back(kCiphertextFormat);
-  blob.push_back(static_cast<std::uint8_t>(header.account.size()));
-  blob.insert(blob.end(), header.account.begin(), header.account.end());
-  blob.push_back(static_cast<std::uint8_t>(header.key_id.size()));
-  blob.insert(blob.end(), header.key_id.begin(), header.key_id.end());
-  blob.insert(blob.end(), header.version_id.begin(), header.version_id.end());
+  const Bytes header_bytes = EncodeCiphertextHeader(header);
+  blob.insert(blob.end(), header_bytes.begin(), header_bytes.end());
   const std::size_t header_len = blob.size();
   blob.resize(header_len + kSaltLen + crypto::kGcmIvLen);
   RETURN_IF_ERROR(random.Fill(std::span(blob.data() + header_len, kSaltLen + crypto::kGcmIvLen)));
@@ -110,6 +99,23 @@ StatusOr<Bytes> SealCiphertext(const CiphertextHeader& header, const SecretBytes
                                      std::span<std::uint8_t, crypto::kGcmTagLen>(
                                          blob.data() + ct_offset + plaintext.size(), crypto::kGcmTagLen)));
   return blob;
+}
+
+Bytes EncodeCiphertextHeader(const CiphertextHeader& header) {
+  Bytes out;
+  out.push_back(kCiphertextFormat);
+  out.push_back(static_cast<std::uint8_t>(header.account.size()));
+  out.insert(out.end(), header.account.begin(), header.account.end());
+  out.push_back(static_cast<std::uint8_t>(header.key_id.size()));
+  out.insert(out.end(), header.key_id.begin(), header.key_id.end());
+  out.insert(out.end(), header.version_id.begin(), header.version_id.end());
+  return out;
+}
+
+StatusOr<CiphertextParts> SplitCiphertext(ByteView blob) { return Parse(blob); }
+
+Bytes CiphertextAad(ByteView header_bytes, ByteView salt, ByteView iv, const EncryptionContext& context) {
+  return BuildAad(header_bytes, salt, iv, context);
 }
 
 StatusOr<CiphertextHeader> ParseCiphertextHeader(ByteView blob) {

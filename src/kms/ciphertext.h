@@ -51,4 +51,20 @@ StatusOr<CiphertextHeader> ParseCiphertextHeader(ByteView blob);
 StatusOr<SecretBytes> OpenCiphertext(ByteView blob, const SecretBytes& backing_key,
                                      const EncryptionContext& context);
 
+// For blobs of the same layout sealed elsewhere (a custom key store's token
+// does the AES-GCM itself): the header bytes, the parts of a blob, and the
+// AAD of a blob (header bytes | salt | IV | canonical context).
+Bytes EncodeCiphertextHeader(const CiphertextHeader& header);
+struct CiphertextParts {
+  CiphertextHeader header;
+  ByteView header_bytes;
+  ByteView salt;
+  ByteView iv;
+  ByteView ciphertext;
+  ByteView tag;
+};
+// kInvalidCiphertext when malformed. The views point into `blob`.
+StatusOr<CiphertextParts> SplitCiphertext(ByteView blob);
+Bytes CiphertextAad(ByteView header_bytes, ByteView salt, ByteView iv, const EncryptionContext& context);
+
 }  // namespace coffer::kms

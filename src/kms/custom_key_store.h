@@ -68,7 +68,6 @@
 #include <vector>
 
 #include "common/bytes.h"
-#include "common/clock.h"
 #include "common/random.h"
 #include "common/secret_bytes.h"
 #include "common/status_or.h"
@@ -189,7 +188,8 @@ StatusOr<CloudHsmCluster> ParseCloudHsmCluster(std::string_view spec);
 // Records, factories and the live backends of every custom key store.
 class CustomKeyStores {
  public:
-  CustomKeyStores(store::Store& store, KeyStore& keys, RandomSource& random, const Clock& clock);
+  // `keys` wraps and unwraps the stores' secrets under the root key.
+  CustomKeyStores(store::Store& store, KeyStore& keys);
   ~CustomKeyStores();
 
   void RegisterFactory(std::string_view type, BackendFactory factory);
@@ -202,6 +202,10 @@ class CustomKeyStores {
   StatusOr<std::vector<CustomKeyStoreRecord>> List(std::string_view region, std::string_view account);
   // Inserts or replaces a record in one durable write.
   Status Put(const CustomKeyStoreRecord& record);
+  // Put after `check` accepted it, in the same write transaction; `check`
+  // sees every other store of every account (names, clusters, proxy URIs).
+  Status PutChecked(const CustomKeyStoreRecord& record,
+                    const std::function<Status(const std::vector<CustomKeyStoreRecord>& others)>& check);
   Status Delete(const CustomKeyStoreRecord& record);
 
   StatusOr<Bytes> WrapSecret(const CustomKeyStoreRecord& record, ByteView secret);
@@ -220,6 +224,10 @@ class CustomKeyStores {
   StatusOr<std::shared_ptr<KeyStoreBackend>> BackendFor(const KeyRecord& key);
   // The live backend of a CONNECTED store (GenerateRandom, CreateKey).
   StatusOr<std::shared_ptr<KeyStoreBackend>> Connected(const CustomKeyStoreRecord& record);
+  // A key of a custom key store was deleted: its material goes from the
+  // backend too when the store is connected; otherwise it stays there (as on
+  // AWS) and this is logged.
+  void DestroyKeyMaterial(const KeyRecord& key);
 
  private:
   StatusOr<std::shared_ptr<KeyStoreBackend>> Build(const CustomKeyStoreRecord& record,
@@ -227,8 +235,6 @@ class CustomKeyStores {
 
   store::Store& store_;
   KeyStore& keys_;
-  RandomSource& random_;
-  const Clock& clock_;
   std::map<std::string, BackendFactory, std::less<>> factories_;
   std::map<std::string, CloudHsmCluster, std::less<>> clusters_;
   std::mutex mu_;

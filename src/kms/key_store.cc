@@ -147,6 +147,8 @@ StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Unwrap(KeyRecord record) {
   auto loaded = std::make_shared<LoadedKey>();
   const std::string arn = record.Arn();
   for (const auto& version : record.versions) {
+    // A custom key store's token holds this version's material (kms/cloudhsm_backend.h).
+    if (version.wrapped.empty() && !record.custom_key_store_id.empty()) continue;
     ASSIGN_OR_RETURN(SecretBytes material, root_key_.Unwrap(version.wrapped, MaterialAad(arn, version.id)));
     if (SpecInfo(record.key_spec).asym) {
       ASSIGN_OR_RETURN(std::shared_ptr<const crypto::PrivateKey> key,

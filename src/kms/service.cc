@@ -6,6 +6,7 @@
 #include "common/encoding.h"
 #include "common/tags.h"
 #include "kms/authorizer.h"
+#include "kms/custom_key_store.h"
 #include "kms/grants.h"
 #include "kms/key_spec.h"
 
@@ -190,12 +191,14 @@ Status KmsService::AddFirstMaterial(KeyRecord& draft) {
   return Status::Ok();
 }
 
-StatusOr<KeyRecord> KmsService::CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft) {
+StatusOr<KeyRecord> KmsService::CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft,
+                                                   const std::function<Status(KeyRecord&)>& prepare) {
   RETURN_IF_ERROR(Identify(ctx, draft));
   if (draft.policy.empty()) draft.policy = DefaultKeyPolicy(ctx.account);
+  if (prepare) RETURN_IF_ERROR(prepare(draft));
   if (draft.origin == "EXTERNAL") {
     draft.state = std::string(kStatePendingImport);  // material comes with ImportKeyMaterial
-  } else {
+  } else if (draft.versions.empty()) {
     RETURN_IF_ERROR(AddFirstMaterial(draft));
   }
   ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
@@ -272,6 +275,11 @@ StatusOr<int> KmsService::RunSweeper() {
       RETURN_IF_ERROR(grants_->DeleteForKey(record.region, record.account, record.key_id));
   }
   if (deleted_any && authorizer_ != nullptr) authorizer_->Invalidate();
+  for (const auto& [name, record] : actions) {
+    if (name == "DeleteKey" && !record.custom_key_store_id.empty() && custom_key_stores_ != nullptr) {
+      custom_key_stores_->DestroyKeyMaterial(record);
+    }
+  }
   if (sweep_listener_) {
     for (const auto& [name, record] : actions) sweep_listener_(name, record);
   }
@@ -311,6 +319,8 @@ Json KeyMetadata(const KeyRecord& r) {
   if (r.valid_to_ms) m["ValidTo"] = static_cast<double>(*r.valid_to_ms) / 1000.0;
   if (r.deletion_ms) m["DeletionDate"] = static_cast<double>(*r.deletion_ms) / 1000.0;
   if (!r.versions.empty()) m["CurrentKeyMaterialId"] = r.Current().id;
+  if (!r.custom_key_store_id.empty()) m["CustomKeyStoreId"] = r.custom_key_store_id;
+  if (!r.xks_key_id.empty()) m["XksKeyConfiguration"] = {{"Id", r.xks_key_id}};
   return m;
 }
 

@@ -99,7 +99,10 @@ class KmsService {
 
   // Creates and stores a new key record of the draft's KeySpec, with its first
   // material unless its origin is EXTERNAL (then PendingImport, no material).
-  StatusOr<KeyRecord> CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft);
+  // `prepare` (keys of a custom key store) runs once the draft has its id and
+  // may add the first version itself.
+  StatusOr<KeyRecord> CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft,
+                                         const std::function<Status(KeyRecord&)>& prepare = {});
 
  private:
   // A fresh key id, the caller's account and region, and the creation time.

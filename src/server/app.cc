@@ -26,6 +26,7 @@
 #include "common/secret_bytes.h"
 #include "kms/alias_index.h"
 #include "kms/authorizer.h"
+#include "kms/custom_key_store.h"
 #include "kms/grants.h"
 #include "kms/key_store.h"
 #include "kms/service.h"
@@ -258,6 +259,20 @@ int Serve(const ServeOptions& options) {
   authorizer.SetAliases(&alias_index);
   kms.SetAuthorizer(&authorizer);
   kms.SetGrants(&grants);
+  // Custom key stores: AWS_CLOUDHSM on configured PKCS#11 tokens; each other
+  // store type registers its factory on `custom_key_stores` here.
+  kms::CustomKeyStores custom_key_stores(*timed_store, keys);
+  std::vector<kms::CloudHsmCluster> cloudhsm_clusters;
+  for (const std::string& spec : options.cloudhsm_clusters) {
+    auto cluster = kms::ParseCloudHsmCluster(spec);
+    if (!cluster.ok()) {
+      spdlog::critical("{}", cluster.status().message());
+      return 1;
+    }
+    cloudhsm_clusters.push_back(std::move(*cluster));
+  }
+  kms::RegisterCloudHsm(custom_key_stores, cloudhsm_clusters, core.random);
+  kms.SetCustomKeyStores(&custom_key_stores);
   Router router(**model, verifier, *core.identities, kms, core.random);
   QueryFront query(verifier, *core.identities);
   router.SetQueryFront(&query);

@@ -81,6 +81,9 @@ struct ServeOptions {
   std::chrono::seconds s3_abort_incomplete_after{7 * 24 * 3600};
   // How long an S3 Bucket Key from KMS is reused (s3/encryption.h).
   std::chrono::seconds s3_bucket_key_ttl{300};
+  // KMS custom key stores of type AWS_CLOUDHSM: "ID=MODULE_PATH:TOKEN_LABEL",
+  // one PKCS#11 token standing for each CloudHSM cluster id (--cloudhsm-cluster).
+  std::vector<std::string> cloudhsm_clusters;
   // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
   // KMS custom key stores of type EXTERNAL_KEY_STORE: how this server calls
   // XKS proxies (deadline per call, trust anchors of their certificates).

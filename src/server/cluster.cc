@@ -33,6 +33,9 @@ constexpr std::array kTableRules = {
     TableRule{"s3_versions", Forget::kNothing},
     TableRule{"s3_uploads", Forget::kNothing},
     TableRule{"s3_parts", Forget::kNothing},
+    // Custom key store records are read from the store on every use (the live
+    // backend follows the stored ConnectionState), so no cache holds them.
+    TableRule{"custom_key_stores", Forget::kNothing},
 };
 
 void ForgetEverything(NodeCaches& caches) {

@@ -40,7 +40,7 @@ struct SymmetricSeal {
   Bytes blob;
   std::string version_id;
 };
-StatusOr<SymmetricSeal> SealSymmetric(KmsService& kms, const LoadedKey& key, const EncryptionContext& context,
-                                      ByteView plaintext);
+StatusOr<SymmetricSeal> SealSymmetric(KmsService& kms, const RequestContext& ctx, const LoadedKey& key,
+                                      const EncryptionContext& context, ByteView plaintext);
 
 }  // namespace coffer::kms::ops

@@ -25,14 +25,29 @@ Status CheckSymmetricKey(const KeyRecord& r) {
                                            r.key_spec + "."};
 }
 
-StatusOr<Sealed> SealWith(KmsService& kms, const LoadedKey& key, const EncryptionContext& context,
-                          ByteView plaintext) {
+// A key of a custom key store: its store's backend does the crypto, while
+// the store is connected (KMSInvalidStateException otherwise).
+StatusOr<std::shared_ptr<KeyStoreBackend>> StoreBackend(KmsService& kms, const KeyRecord& key) {
+  if (kms.custom_key_stores() == nullptr) {
+    return Status(ErrorCode::kInvalidState,
+                  key.Arn() + " is in a custom key store this server does not serve.");
+  }
+  return kms.custom_key_stores()->BackendFor(key);
+}
+
+StatusOr<Sealed> SealWith(KmsService& kms, const RequestContext& ctx, const LoadedKey& key,
+                          const EncryptionContext& context, ByteView plaintext) {
   RETURN_IF_ERROR(CheckUsableForCrypto(key.record));
   RETURN_IF_ERROR(CheckSymmetricKey(key.record));
   const KeyVersion& current = key.record.Current();
+  CiphertextHeader header{key.record.account, key.record.key_id, *HexDecode(current.id)};
+  if (!key.record.custom_key_store_id.empty()) {
+    ASSIGN_OR_RETURN(auto backend, StoreBackend(kms, key.record));
+    ASSIGN_OR_RETURN(Bytes blob, backend->Seal(key, header, context, plaintext, CallFor(ctx, key.record)));
+    return Sealed{std::move(blob), key.record.Arn(), current.id};
+  }
   const SecretBytes* material = key.Material(current.id);
   if (material == nullptr) return InternalError("key material missing");
-  CiphertextHeader header{key.record.account, key.record.key_id, *HexDecode(current.id)};
   ASSIGN_OR_RETURN(Bytes blob, SealCiphertext(header, *material, context, plaintext, kms.random()));
   return Sealed{std::move(blob), key.record.Arn(), current.id};
 }
@@ -75,11 +90,17 @@ StatusOr<Opened> OpenBlob(KmsService& kms, const RequestContext& ctx, ByteView b
   RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
   RETURN_IF_ERROR(CheckSymmetricKey(key->record));
   const std::string version_id = HexEncode(header.version_id);
-  const SecretBytes* material = key->Material(version_id);
-  if (material == nullptr) {
+  if (key->record.FindVersion(version_id) == nullptr) {
     return Status(ErrorCode::kInvalidCiphertext,
                   "The ciphertext is invalid or was not produced by this service");
   }
+  if (!key->record.custom_key_store_id.empty()) {
+    ASSIGN_OR_RETURN(auto backend, StoreBackend(kms, key->record));
+    ASSIGN_OR_RETURN(SecretBytes plaintext, backend->Open(*key, blob, context, CallFor(ctx, key->record)));
+    return Opened{std::move(plaintext), std::move(key), version_id};
+  }
+  const SecretBytes* material = key->Material(version_id);
+  if (material == nullptr) return InternalError("key material missing");
   ASSIGN_OR_RETURN(SecretBytes plaintext, OpenCiphertext(blob, *material, context));
   return Opened{std::move(plaintext), std::move(key), version_id};
 }
@@ -137,7 +158,7 @@ StatusOr<Json> GenerateDataKeyImpl(KmsService& kms, const RequestContext& ctx, c
   RETURN_IF_ERROR(CheckDryRun(req));
   ASSIGN_OR_RETURN(SecretBytes data_key, crypto::RandomSecret(kms.random(), len));
   ASSIGN_OR_RETURN(Sealed sealed,
-                   SealWith(kms, *key, ReadContext(req, "EncryptionContext"), data_key.view()));
+                   SealWith(kms, ctx, *key, ReadContext(req, "EncryptionContext"), data_key.view()));
   Json out = {{"CiphertextBlob", Base64Encode(sealed.blob)},
               {"KeyId", sealed.key_arn},
               {"KeyMaterialId", sealed.version_id}};
@@ -147,9 +168,9 @@ StatusOr<Json> GenerateDataKeyImpl(KmsService& kms, const RequestContext& ctx, c
 
 }  // namespace
 
-StatusOr<SymmetricSeal> SealSymmetric(KmsService& kms, const LoadedKey& key, const EncryptionContext& context,
-                                      ByteView plaintext) {
-  ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, key, context, plaintext));
+StatusOr<SymmetricSeal> SealSymmetric(KmsService& kms, const RequestContext& ctx, const LoadedKey& key,
+                                      const EncryptionContext& context, ByteView plaintext) {
+  ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, ctx, key, context, plaintext));
   return SymmetricSeal{std::move(sealed.blob), std::move(sealed.version_id)};
 }
 
@@ -165,7 +186,7 @@ StatusOr<Json> Encrypt(KmsService& kms, const RequestContext& ctx, const Json& r
   SecretBytes plaintext(plaintext_bytes);
   SecureWipe(plaintext_bytes.data(), plaintext_bytes.size());
   ASSIGN_OR_RETURN(Sealed sealed,
-                   SealWith(kms, *key, ReadContext(req, "EncryptionContext"), plaintext.view()));
+                   SealWith(kms, ctx, *key, ReadContext(req, "EncryptionContext"), plaintext.view()));
   return Json{{"CiphertextBlob", Base64Encode(sealed.blob)},
               {"KeyId", sealed.key_arn},
               {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"}};
@@ -219,9 +240,9 @@ StatusOr<Json> ReEncrypt(KmsService& kms, const RequestContext& ctx, const Json&
   }
   RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "DestinationEncryptionAlgorithm"));
   RETURN_IF_ERROR(CheckDryRun(req));
-  ASSIGN_OR_RETURN(
-      Sealed sealed,
-      SealWith(kms, *destination, ReadContext(req, "DestinationEncryptionContext"), source.plaintext.view()));
+  ASSIGN_OR_RETURN(Sealed sealed,
+                   SealWith(kms, to, *destination, ReadContext(req, "DestinationEncryptionContext"),
+                            source.plaintext.view()));
   out["CiphertextBlob"] = Base64Encode(sealed.blob);
   out["DestinationEncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
   out["DestinationKeyMaterialId"] = sealed.version_id;
@@ -238,9 +259,6 @@ StatusOr<Json> GenerateDataKeyWithoutPlaintext(KmsService& kms, const RequestCon
 
 StatusOr<Json> GenerateRandom(KmsService& kms, const RequestContext& ctx, const Json& req) {
   RETURN_IF_ERROR(kms.AuthorizeAccount(ctx));
-  if (req.contains("CustomKeyStoreId")) {
-    return Status(ErrorCode::kUnsupportedOperation, "Custom key stores are not supported by this server");
-  }
   if (req.contains("Recipient")) {
     return Status(ErrorCode::kUnsupportedOperation,
                   "Nitro Enclaves attestation (Recipient) is not supported");
@@ -251,9 +269,13 @@ StatusOr<Json> GenerateRandom(KmsService& kms, const RequestContext& ctx, const 
         "must not be "
         "null");
   }
-  ASSIGN_OR_RETURN(
-      SecretBytes random,
-      crypto::RandomSecret(kms.random(), static_cast<std::size_t>(req["NumberOfBytes"].get<std::int64_t>())));
+  const auto n = static_cast<std::size_t>(req["NumberOfBytes"].get<std::int64_t>());
+  if (req.contains("CustomKeyStoreId") && !req["CustomKeyStoreId"].is_null()) {
+    ASSIGN_OR_RETURN(SecretBytes random,
+                     GenerateRandomInCustomKeyStore(kms, ctx, req["CustomKeyStoreId"].get<std::string>(), n));
+    return Json{{"Plaintext", Base64Encode(random.view())}};
+  }
+  ASSIGN_OR_RETURN(SecretBytes random, crypto::RandomSecret(kms.random(), n));
   return Json{{"Plaintext", Base64Encode(random.view())}};
 }
 

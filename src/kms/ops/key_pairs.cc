@@ -27,7 +27,7 @@ StatusOr<Json> GenerateDataKeyPairImpl(KmsService& kms, const RequestContext& ct
   ASSIGN_OR_RETURN(SecretBytes pkcs8, crypto::GeneratePrivateKey(*info->asym));
   ASSIGN_OR_RETURN(auto pair, crypto::PrivateKey::FromPkcs8(pkcs8.view()));
   ASSIGN_OR_RETURN(SymmetricSeal sealed,
-                   SealSymmetric(kms, *key, ReadContext(req, "EncryptionContext"), pkcs8.view()));
+                   SealSymmetric(kms, ctx, *key, ReadContext(req, "EncryptionContext"), pkcs8.view()));
   Json out = {{"PrivateKeyCiphertextBlob", Base64Encode(sealed.blob)},
               {"PublicKey", Base64Encode(pair->PublicKeyDer())},
               {"KeyId", key->record.Arn()},

@@ -32,11 +32,10 @@ Status CheckCreateKeyOptions(const Json& req, const std::string& spec) {
     return ValidationError("KeyUsage " + usage + " is not compatible with KeySpec " + spec);
   }
   const std::string origin = StringMember(req, "Origin", "AWS_KMS");
-  if (origin != "AWS_KMS" && origin != "EXTERNAL") {
+  // AWS_CLOUDHSM and EXTERNAL_KEY_STORE: CreateKeyInCustomKeyStore checks the rest.
+  if (origin != "AWS_KMS" && origin != "EXTERNAL" && origin != "AWS_CLOUDHSM" &&
+      origin != "EXTERNAL_KEY_STORE") {
     return {ErrorCode::kUnsupportedOperation, "Origin " + origin + " is not supported by this server"};
-  }
-  if (req.contains("CustomKeyStoreId") || req.contains("XksKeyId")) {
-    return {ErrorCode::kUnsupportedOperation, "Custom key stores are not supported by this server"};
   }
   if (req.value("MultiRegion", false)) {
     return {ErrorCode::kUnsupportedOperation, "Multi-Region keys are not supported by this server yet"};
@@ -79,6 +78,12 @@ StatusOr<Json> CreateKey(KmsService& kms, const RequestContext& ctx, const Json&
   ASSIGN_OR_RETURN(draft.tags, ReadTags(req));
   if (draft.tags.size() > kMaxTags)
     return Status(ErrorCode::kLimitExceeded, "A key can have at most 50 tags");
+  if (WantsCustomKeyStore(req)) {
+    ASSIGN_OR_RETURN(KeyRecord created, CreateKeyInCustomKeyStore(kms, ctx, req, std::move(draft)));
+    Json metadata = KeyMetadata(created);
+    AddCustomKeyStoreMetadata(kms, created, metadata);
+    return Json{{"KeyMetadata", std::move(metadata)}};
+  }
   ASSIGN_OR_RETURN(KeyRecord created, kms.CreateSymmetricKey(ctx, std::move(draft)));
   return Json{{"KeyMetadata", KeyMetadata(created)}};
 }
@@ -86,7 +91,9 @@ StatusOr<Json> CreateKey(KmsService& kms, const RequestContext& ctx, const Json&
 StatusOr<Json> DescribeKey(KmsService& kms, const RequestContext& ctx, const Json& req) {
   ASSIGN_OR_RETURN(auto key,
                    kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
-  return Json{{"KeyMetadata", KeyMetadata(key->record)}};
+  Json metadata = KeyMetadata(key->record);
+  AddCustomKeyStoreMetadata(kms, key->record, metadata);
+  return Json{{"KeyMetadata", std::move(metadata)}};
 }
 
 StatusOr<Json> ListKeys(KmsService& kms, const RequestContext& ctx, const Json& req) {

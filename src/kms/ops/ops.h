@@ -2,6 +2,7 @@
 // the model cannot express, execute, encode the response.
 #pragma once
 
+#include "kms/custom_key_store.h"
 #include "kms/service.h"
 
 namespace coffer::kms::ops {
@@ -68,7 +69,29 @@ COFFER_KMS_OP(GetParametersForImport);
 COFFER_KMS_OP(ImportKeyMaterial);
 COFFER_KMS_OP(DeleteImportedKeyMaterial);
 
+// custom_key_stores.cc
+COFFER_KMS_OP(CreateCustomKeyStore);
+COFFER_KMS_OP(DescribeCustomKeyStores);
+COFFER_KMS_OP(UpdateCustomKeyStore);
+COFFER_KMS_OP(DeleteCustomKeyStore);
+COFFER_KMS_OP(ConnectCustomKeyStore);
+COFFER_KMS_OP(DisconnectCustomKeyStore);
+
 #undef COFFER_KMS_OP
+
+// Keys in custom key stores (custom_key_stores.cc).
+// Whether a CreateKey request asks for a key in a custom key store.
+bool WantsCustomKeyStore(const Json& req);
+// CreateKey's custom key store path: checks and the backend's material.
+StatusOr<KeyRecord> CreateKeyInCustomKeyStore(KmsService& kms, const RequestContext& ctx, const Json& req,
+                                              KeyRecord draft);
+// DescribeKey's CloudHsmClusterId for a key in an AWS_CLOUDHSM store.
+void AddCustomKeyStoreMetadata(KmsService& kms, const KeyRecord& key, Json& metadata);
+// GenerateRandom with a CustomKeyStoreId: random bytes from the store's token.
+StatusOr<SecretBytes> GenerateRandomInCustomKeyStore(KmsService& kms, const RequestContext& ctx,
+                                                     const std::string& store_id, std::size_t n);
+// What a backend call is made for: caller, key, operation, request id.
+KeyStoreCall CallFor(const RequestContext& ctx, const KeyRecord& key);
 
 // Shared by CreateKey and PutKeyPolicy.
 Status CheckPolicyDocument(const std::string& policy);

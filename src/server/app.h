@@ -81,16 +81,16 @@ struct ServeOptions {
   std::chrono::seconds s3_abort_incomplete_after{7 * 24 * 3600};
   // How long an S3 Bucket Key from KMS is reused (s3/encryption.h).
   std::chrono::seconds s3_bucket_key_ttl{300};
-  // KMS custom key stores of type AWS_CLOUDHSM: "ID=MODULE_PATH:TOKEN_LABEL",
-  // one PKCS#11 token standing for each CloudHSM cluster id (--cloudhsm-cluster).
-  std::vector<std::string> cloudhsm_clusters;
+  // Where S3 object bytes live; empty: <data-dir>/s3/blobs. In cluster mode a
+  // directory every node mounts (docs/operations.md, "Shared blob directory").
+  std::filesystem::path s3_blob_dir;
   // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
+  std::string ssm_policy_webhook;
   // KMS custom key stores of type EXTERNAL_KEY_STORE: how this server calls
   // XKS proxies (deadline per call, trust anchors of their certificates).
   xks::BackendOptions xks_client;
   // `--xks-proxy`: this server is also an XKS proxy for its own KMS keys.
   xks::ProxyServeOptions xks_proxy;
-  std::string ssm_policy_webhook;
   // Cluster mode: how often the cluster generation is read, which bounds how
   // long a missed change announcement can leave a cache stale.
   std::chrono::milliseconds cluster_check_interval{1000};
@@ -100,6 +100,3 @@ struct ServeOptions {
 int Serve(const ServeOptions& options);
 
 }  // namespace coffer::server
-  // Where S3 object bytes live; empty: <data-dir>/s3/blobs. In cluster mode a
-  // directory every node mounts (docs/operations.md, "Shared blob directory").
-  std::filesystem::path s3_blob_dir;

@@ -84,6 +84,9 @@ struct ServeOptions {
   // Where S3 object bytes live; empty: <data-dir>/s3/blobs. In cluster mode a
   // directory every node mounts (docs/operations.md, "Shared blob directory").
   std::filesystem::path s3_blob_dir;
+  // KMS custom key stores of type AWS_CLOUDHSM: "ID=MODULE_PATH:TOKEN_LABEL",
+  // one PKCS#11 token standing for each CloudHSM cluster id (--cloudhsm-cluster).
+  std::vector<std::string> cloudhsm_clusters;
   // Parameter Store policy events (ssm/webhook.h) are POSTed here; empty: trail only.
   std::string ssm_policy_webhook;
   // KMS custom key stores of type EXTERNAL_KEY_STORE: how this server calls

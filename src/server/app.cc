@@ -272,6 +272,8 @@ int Serve(const ServeOptions& options) {
     cloudhsm_clusters.push_back(std::move(*cluster));
   }
   kms::RegisterCloudHsm(custom_key_stores, cloudhsm_clusters, core.random);
+  custom_key_stores.RegisterFactory(
+      kms::kTypeExternalKeyStore, xks::XksBackendFactory(keys, core.random, core.clock, options.xks_client));
   kms.SetCustomKeyStores(&custom_key_stores);
   Router router(**model, verifier, *core.identities, kms, core.random);
   QueryFront query(verifier, *core.identities);

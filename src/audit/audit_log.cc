@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <spdlog/spdlog.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -84,6 +85,22 @@ AuditLog::~AuditLog() {
   Close();
   if (events_fd_ >= 0) ::close(events_fd_);
   if (digests_fd_ >= 0) ::close(digests_fd_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
+}
+
+// One writer per chain: two processes appending to one events.jsonl (two
+// nodes given the same --node-id on a shared --audit-dir, or two servers on
+// one data dir) would fork the chain. The lock goes with the process.
+Status AuditLog::LockDir() {
+  const std::filesystem::path path = options_.dir / kLockFile;
+  lock_fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd_ < 0) return InternalError("cannot open " + path.string());
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    return Status(ErrorCode::kConflict,
+                  "audit directory " + options_.dir.string() +
+                      " is in use by another process (two nodes with the same --node-id?)");
+  }
+  return Status::Ok();
 }
 
 StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const AuditLogOptions& options,
@@ -93,6 +110,7 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const AuditLogOptions& option
   std::filesystem::create_directories(options.dir, ec);
   if (ec) return InternalError("cannot create audit directory " + options.dir.string());
   std::unique_ptr<AuditLog> log(new AuditLog(options, std::move(key), clock));
+  RETURN_IF_ERROR(log->LockDir());
   RETURN_IF_ERROR(log->Recover());
   ASSIGN_OR_RETURN(log->events_fd_, OpenAppend(options.dir / kEventsFile));
   ASSIGN_OR_RETURN(log->digests_fd_, OpenAppend(options.dir / kDigestsFile));
@@ -317,6 +335,7 @@ Status AuditLog::WriteDigest() {
   d.head_hash = head_hash_;
   d.previous_digest_hash = last_digest_line_hash_;
   d.public_key_fingerprint = key_fingerprint_;
+  d.node_id = options_.node_id;
   ASSIGN_OR_RETURN(Bytes signature, key_->Sign(AsBytes(DigestSignedText(d))));
   d.signature = Base64Encode(signature);
   const std::string line = FormatDigest(d);

@@ -37,6 +37,8 @@ enum class Durability { kStrict, kBatched };
 
 struct AuditLogOptions {
   std::filesystem::path dir;
+  // Cluster mode: the node whose chain this is, written into every digest.
+  std::string node_id;
   Durability durability = Durability::kStrict;
   std::chrono::milliseconds batch_interval{200};
   std::chrono::seconds digest_interval{900};  // 0: only SignDigest() and Close()
@@ -68,6 +70,8 @@ class AuditLog {
   AuditLog& operator=(const AuditLog&) = delete;
 
   Durability durability() const { return options_.durability; }
+  // The digest signing key's public half (DER).
+  const Bytes& public_key_der() const { return key_->PublicKeyDer(); }
   // Queues an event (its compact JSON text, one object); returns its
   // sequence number (the durability ticket).
   std::uint64_t Append(std::string event_text);
@@ -93,6 +97,7 @@ class AuditLog {
     std::string event_text;
   };
   AuditLog(const AuditLogOptions& options, std::unique_ptr<crypto::P384SigningKey> key, const Clock& clock);
+  Status LockDir();
   Status Recover();
   void Run();
   void SyncThrough(std::uint64_t target);
@@ -109,6 +114,7 @@ class AuditLog {
   std::string key_fingerprint_;
   int events_fd_ = -1;
   int digests_fd_ = -1;
+  int lock_fd_ = -1;
 
   // Writer-thread state (also read under mu_ by Stats()).
   std::string head_hash_{kGenesisHash};

@@ -10,6 +10,7 @@
 #include <future>
 #include <random>
 
+#include "audit/audit_test_util.h"
 #include "audit/signing_key_store.h"
 #include "audit/verify.h"
 #include "common/encoding.h"
@@ -20,17 +21,8 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<std::string> ReadLines(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-void WriteLines(const std::filesystem::path& path, const std::vector<std::string>& lines) {
-  std::ofstream out(path, std::ios::trunc);
-  for (const auto& line : lines) out << line << "\n";
-}
+using test_util::ReadLines;
+using test_util::WriteLines;
 
 class AuditLogTest : public ::testing::Test {
  protected:

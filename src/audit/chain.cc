@@ -42,17 +42,19 @@ StatusOr<std::uint64_t> ParseSeq(std::string_view digits) {
 }
 
 json DigestBody(const Digest& d) {
-  return {{"digestVersion", 1},
-          {"number", d.number},
-          {"startTime", d.start_time},
-          {"endTime", d.end_time},
-          {"firstSeq", d.first_seq},
-          {"lastSeq", d.last_seq},
-          {"count", d.count},
-          {"headHash", d.head_hash},
-          {"previousDigestHash", d.previous_digest_hash},
-          {"signatureAlgorithm", "ECDSA_P384_SHA384"},
-          {"publicKeyFingerprint", d.public_key_fingerprint}};
+  json body = {{"digestVersion", 1},
+               {"number", d.number},
+               {"startTime", d.start_time},
+               {"endTime", d.end_time},
+               {"firstSeq", d.first_seq},
+               {"lastSeq", d.last_seq},
+               {"count", d.count},
+               {"headHash", d.head_hash},
+               {"previousDigestHash", d.previous_digest_hash},
+               {"signatureAlgorithm", "ECDSA_P384_SHA384"},
+               {"publicKeyFingerprint", d.public_key_fingerprint}};
+  if (!d.node_id.empty()) body["nodeId"] = d.node_id;
+  return body;
 }
 
 StatusOr<std::uint64_t> ReadCount(const json& doc, const char* name) {
@@ -135,6 +137,9 @@ StatusOr<Digest> ParseDigest(std::string_view line) {
   ASSIGN_OR_RETURN(d.previous_digest_hash, ReadString(doc, "previousDigestHash"));
   ASSIGN_OR_RETURN(d.public_key_fingerprint, ReadString(doc, "publicKeyFingerprint"));
   ASSIGN_OR_RETURN(d.signature, ReadString(doc, "signature"));
+  if (doc.contains("nodeId")) {
+    ASSIGN_OR_RETURN(d.node_id, ReadString(doc, "nodeId"));
+  }
   return d;
 }
 

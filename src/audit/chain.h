@@ -9,7 +9,7 @@
 //     previous record's hash (64 zeros for seq 1).
 //   digest: {"digestVersion":1,"number":K,"startTime","endTime","firstSeq",
 //     "lastSeq","count","headHash","previousDigestHash","signatureAlgorithm",
-//     "publicKeyFingerprint","signature"}
+//     "publicKeyFingerprint",["nodeId",]"signature"}
 //     signature = ECDSA P-384 / SHA-384 over the digest's JSON text without
 //     "signature"; previousDigestHash = SHA-256 of the previous digest line.
 #pragma once
@@ -30,6 +30,8 @@ inline constexpr std::string_view kEventsFile = "events.jsonl";
 inline constexpr std::string_view kDigestsFile = "digests.jsonl";
 inline constexpr std::string_view kPublicKeyFile = "public-key.pem";
 inline constexpr std::string_view kSigningKeyFile = "signing-key.json";
+// Held (flock) by the process writing the chain.
+inline constexpr std::string_view kLockFile = "writer.lock";
 
 struct ChainRecord {
   std::uint64_t seq = 0;
@@ -61,6 +63,9 @@ struct Digest {
   std::string previous_digest_hash;    // SHA-256 hex of the previous digest line (zeros for the first)
   std::string public_key_fingerprint;  // SHA-256 hex of the public key DER
   std::string signature;               // base64 DER
+  // The node whose chain this is (cluster mode, signed with the rest);
+  // empty for a single node's log and for digests written before node ids.
+  std::string node_id;
 };
 
 // The text that is signed: the digest as JSON without "signature".

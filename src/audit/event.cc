@@ -189,15 +189,17 @@ void WriteUserIdentity(const server::Caller& caller, std::string_view invoked_by
   out.EndObject();
 }
 
-// The members every record ends with.
+// The members every record ends with. `node_id` (cluster mode) names the node
+// whose chain holds the record; CloudTrail has no such member.
 void WriteTrailer(std::string_view event_id, bool read_only, std::string_view event_type,
-                  std::string_view account_id, bool data_event, JsonOut& out) {
+                  std::string_view account_id, bool data_event, std::string_view node_id, JsonOut& out) {
   out.Member("eventID", event_id)
       .Member("readOnly", read_only)
       .Member("eventType", event_type)
       .Member("managementEvent", !data_event)
       .Member("recipientAccountId", account_id)
       .Member("eventCategory", data_event ? "Data" : "Management");
+  if (!node_id.empty()) out.Member(kNodeIdMember, node_id);
 }
 
 // S3's object-level operations are CloudTrail data events; bucket operations
@@ -258,7 +260,7 @@ std::string SanitizedJson(const json& members) {
 }
 
 std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view event_id,
-                          std::string_view default_region) {
+                          std::string_view default_region, std::string_view node_id) {
   const std::string_view operation =
       trace.operation.empty() ? std::string_view("UnknownOperation") : std::string_view(trace.operation);
   const bool read_only = IsReadOnly(operation);
@@ -288,7 +290,7 @@ std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view ev
     out.BeginArray().EndArray();
   }
   WriteTrailer(event_id, read_only, "AwsApiCall", trace.caller.account_id, IsDataEvent(service, operation),
-               out);
+               node_id, out);
   if (!trace.status.ok()) {
     out.Member("errorCode", WireName(trace.status)).Member("errorMessage", trace.status.message());
   }
@@ -296,7 +298,8 @@ std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view ev
   return text;
 }
 
-std::string BuildServiceEvent(const ServiceAction& action, std::string_view event_id) {
+std::string BuildServiceEvent(const ServiceAction& action, std::string_view event_id,
+                              std::string_view node_id) {
   const std::string source = EventSource(action.service);
   std::string text;
   JsonOut out(text);
@@ -319,7 +322,7 @@ std::string BuildServiceEvent(const ServiceAction& action, std::string_view even
   out.EndObject().Key("resources").BeginArray();
   if (!action.key_arn.empty()) WriteKeyResource(action.account_id, action.key_arn, out, action.resource_type);
   out.EndArray();
-  WriteTrailer(event_id, false, "AwsServiceEvent", action.account_id, false, out);
+  WriteTrailer(event_id, false, "AwsServiceEvent", action.account_id, false, node_id, out);
   out.EndObject();
   return text;
 }

@@ -24,11 +24,16 @@ struct ServiceAction {
   std::string resource_type = "AWS::KMS::Key";  // "AWS::SecretsManager::Secret"
 };
 
+// The member naming the node whose chain holds a record (cluster mode only).
+inline constexpr std::string_view kNodeIdMember = "cofferNodeId";
+
 // Each returns the record's compact JSON text, written member by member
-// (no DOM: this runs once per request).
+// (no DOM: this runs once per request). A non-empty `node_id` is written as
+// kNodeIdMember.
 std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view event_id,
-                          std::string_view default_region);
-std::string BuildServiceEvent(const ServiceAction& action, std::string_view event_id);
+                          std::string_view default_region, std::string_view node_id = {});
+std::string BuildServiceEvent(const ServiceAction& action, std::string_view event_id,
+                              std::string_view node_id = {});
 
 // "kms" -> "kms.amazonaws.com".
 std::string EventSource(std::string_view service);

@@ -1,10 +1,12 @@
 #include "audit/lookup.h"
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <optional>
 
 #include "audit/chain.h"
+#include "audit/node_dirs.h"
 #include "common/encoding.h"
 
 namespace coffer::audit {
@@ -14,7 +16,18 @@ using nlohmann::json;
 
 constexpr std::size_t kDefaultMaxResults = 50;
 constexpr auto kDefaultWindow = std::chrono::hours(24 * 90);
-constexpr std::string_view kTokenPrefix = "coffer-lookup-v1:";
+constexpr std::string_view kTokenPrefix = "coffer-lookup-v2:";
+
+// An event's place in the merged order: newest first by event time, then
+// node id, then the node's sequence number (descending). A total order that
+// never changes once an event is written, so a NextToken (the last place
+// returned) resumes exactly after it whichever node serves the next page.
+struct Place {
+  std::int64_t time = 0;  // epoch seconds (eventTime has second precision)
+  std::string node;
+  std::uint64_t seq = 0;
+  auto operator<=>(const Place&) const = default;
+};
 
 struct Query {
   std::string key;  // empty: no attribute
@@ -22,7 +35,7 @@ struct Query {
   TimePoint start;
   TimePoint end;
   std::size_t max_results = kDefaultMaxResults;
-  std::uint64_t before_seq = UINT64_MAX;  // from NextToken
+  std::optional<Place> after;  // from NextToken: only events after this place
 };
 
 // Clamped to +-3000 years so the conversion to the clock's ticks cannot overflow.
@@ -31,15 +44,33 @@ TimePoint FromJsonTime(const json& value) {
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(std::chrono::duration<double>(seconds)));
 }
 
-StatusOr<std::uint64_t> DecodeToken(const std::string& token) {
+std::string EncodeToken(const Place& p) {
+  const std::string text =
+      std::string(kTokenPrefix) + std::to_string(p.time) + ":" + std::to_string(p.seq) + ":" + p.node;
+  return Base64Encode(AsBytes(text));
+}
+
+StatusOr<Place> DecodeToken(const std::string& token) {
+  const Status invalid(ErrorCode::kInvalidNextToken, "Invalid NextToken");
   const auto raw = Base64Decode(token);
   const std::string text = raw ? std::string(AsChars(*raw)) : "";
-  if (!text.starts_with(kTokenPrefix)) return Status(ErrorCode::kInvalidNextToken, "Invalid NextToken");
-  try {
-    return std::stoull(text.substr(kTokenPrefix.size()));
-  } catch (const std::exception&) {
-    return Status(ErrorCode::kInvalidNextToken, "Invalid NextToken");
+  if (!text.starts_with(kTokenPrefix)) return invalid;
+  const std::string rest = text.substr(kTokenPrefix.size());
+  const std::size_t first = rest.find(':');
+  const std::size_t second = first == std::string::npos ? first : rest.find(':', first + 1);
+  if (second == std::string::npos) return invalid;
+  Place p;
+  p.node = rest.substr(second + 1);
+  if (!p.node.empty() && !IsValidNodeId(p.node)) return invalid;
+  const std::string time = rest.substr(0, first);
+  const std::string seq = rest.substr(first + 1, second - first - 1);
+  const auto [time_end, time_ec] = std::from_chars(time.data(), time.data() + time.size(), p.time);
+  const auto [seq_end, seq_ec] = std::from_chars(seq.data(), seq.data() + seq.size(), p.seq);
+  if (time.empty() || seq.empty() || time_ec != std::errc() || seq_ec != std::errc() ||
+      time_end != time.data() + time.size() || seq_end != seq.data() + seq.size()) {
+    return invalid;
   }
+  return p;
 }
 
 StatusOr<Query> ReadQuery(const json& request, TimePoint now) {
@@ -58,7 +89,7 @@ StatusOr<Query> ReadQuery(const json& request, TimePoint now) {
     q.value = attrs[0]["AttributeValue"].get<std::string>();
   }
   if (request.contains("NextToken")) {
-    ASSIGN_OR_RETURN(q.before_seq, DecodeToken(request["NextToken"].get<std::string>()));
+    ASSIGN_OR_RETURN(q.after, DecodeToken(request["NextToken"].get<std::string>()));
   }
   return q;
 }
@@ -111,48 +142,63 @@ json ToLookupEvent(const json& event) {
 }
 
 struct Candidate {
-  std::uint64_t seq;
+  Place place;
   json event;
 };
 
-// Records of the account in the window and before the token, oldest first.
-std::vector<Candidate> Scan(const std::filesystem::path& dir, std::string_view account, const Query& q) {
-  std::vector<Candidate> out;
-  std::ifstream in(dir / kEventsFile);
+// Whole lines only: a line another process is writing right now has no
+// newline yet and is skipped (it is there at the next lookup).
+std::vector<std::string> CompleteLines(const std::filesystem::path& path) {
+  std::vector<std::string> lines;
+  std::ifstream in(path, std::ios::binary);
   std::string line;
   while (std::getline(in, line)) {
+    if (in.eof()) break;  // no newline after it
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+// One node's records of the account in the window and after the token.
+void Scan(const NodeDir& node, std::string_view account, const Query& q, std::vector<Candidate>& out) {
+  for (const std::string& line : CompleteLines(node.dir / kEventsFile)) {
     auto record = ParseRecord(line);
-    if (!record.ok() || record->seq >= q.before_seq) continue;
+    if (!record.ok()) continue;
     const json& event = record->event;
     if (event.value("recipientAccountId", "") != account) continue;
     // LookupEvents shows management events only, as CloudTrail does.
     if (!event.value("managementEvent", true)) continue;
     auto t = ParseIsoTime(event.value("eventTime", ""));
     if (!t.ok() || *t < q.start || *t > q.end || !Matches(q, event)) continue;
-    out.push_back(Candidate{record->seq, std::move(record->event)});
+    Place place{std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count(), node.node_id,
+                record->seq};
+    if (q.after && place >= *q.after) continue;
+    out.push_back(Candidate{std::move(place), std::move(record->event)});
   }
-  return out;
 }
 
 }  // namespace
 
-StatusOr<json> LookupEvents(const std::filesystem::path& dir, std::string_view account_id,
+StatusOr<json> LookupEvents(const std::vector<NodeDir>& nodes, std::string_view account_id,
                             const json& request, TimePoint now) {
   ASSIGN_OR_RETURN(Query q, ReadQuery(request, now));
   // Insights events are never recorded here.
   if (request.value("EventCategory", "") == "insight") return json{{"Events", json::array()}};
-  std::vector<Candidate> found = Scan(dir, account_id, q);
+  std::vector<Candidate> found;
+  for (const NodeDir& node : nodes) Scan(node, account_id, q, found);
+  const std::size_t taken = std::min(q.max_results, found.size());
+  std::partial_sort(found.begin(), found.begin() + static_cast<std::ptrdiff_t>(taken), found.end(),
+                    [](const Candidate& a, const Candidate& b) { return a.place > b.place; });
   json events = json::array();
-  std::size_t taken = 0;
-  for (auto it = found.rbegin(); it != found.rend() && taken < q.max_results; ++it, ++taken) {
-    events.push_back(ToLookupEvent(it->event));
-  }
+  for (std::size_t i = 0; i < taken; ++i) events.push_back(ToLookupEvent(found[i].event));
   json response = {{"Events", events}};
-  if (taken < found.size()) {
-    const std::uint64_t next = found[found.size() - taken].seq;
-    response["NextToken"] = Base64Encode(AsBytes(std::string(kTokenPrefix) + std::to_string(next)));
-  }
+  if (taken < found.size() && taken > 0) response["NextToken"] = EncodeToken(found[taken - 1].place);
   return response;
+}
+
+StatusOr<json> LookupEvents(const std::filesystem::path& dir, std::string_view account_id,
+                            const json& request, TimePoint now) {
+  return LookupEvents(std::vector<NodeDir>{NodeDir{"", dir}}, account_id, request, now);
 }
 
 }  // namespace coffer::audit

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "audit/audit_test_util.h"
 #include "audit/chain.h"
 
 namespace coffer::audit {
@@ -49,11 +50,7 @@ class LookupTest : public ::testing::Test {
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : json();
   }
-  static std::vector<std::string> Ids(const json& response) {
-    std::vector<std::string> ids;
-    for (const auto& e : response["Events"]) ids.push_back(e["EventId"]);
-    return ids;
-  }
+  static std::vector<std::string> Ids(const json& response) { return test_util::EventIds(response); }
   static json Attr(const std::string& key, const std::string& value) {
     return {{"LookupAttributes", json::array({{{"AttributeKey", key}, {"AttributeValue", value}}})}};
   }

@@ -35,12 +35,13 @@ std::string AuditTrail::NewEventId() {
 std::uint64_t AuditTrail::Observe(const server::RequestTrace& trace) {
   const std::string event_id = NewEventId();
   key_usage_.Observe(trace, event_id);
-  const std::uint64_t seq = log_->Append(BuildApiEvent(trace, event_id, options_.default_region));
+  const std::uint64_t seq =
+      log_->Append(BuildApiEvent(trace, event_id, options_.default_region, options_.log.node_id));
   return log_->durability() == Durability::kStrict ? seq : 0;
 }
 
 void AuditTrail::RecordServiceAction(const ServiceAction& action) {
-  log_->Append(BuildServiceEvent(action, NewEventId()));
+  log_->Append(BuildServiceEvent(action, NewEventId(), options_.log.node_id));
 }
 
 server::ServiceFront AuditTrail::CloudTrailFront() {
@@ -52,7 +53,11 @@ server::ServiceFront AuditTrail::CloudTrailFront() {
       return Status(ErrorCode::kUnknownOperation,
                     "The operation " + std::string(call.operation) + " is not supported by this server.");
     }
-    return LookupEvents(options_.log.dir, call.caller.account_id, call.body, clock_.Now());
+    // Listed at every call: a node that joined since is seen at once.
+    const std::vector<NodeDir> nodes =
+        options_.shared_dir.empty() ? std::vector<NodeDir>{NodeDir{options_.log.node_id, options_.log.dir}}
+                                    : ListNodeDirs(options_.shared_dir);
+    return LookupEvents(nodes, call.caller.account_id, call.body, clock_.Now());
   };
   return front;
 }

@@ -17,8 +17,11 @@
 namespace coffer::audit {
 
 struct TrailOptions {
-  AuditLogOptions log;
+  AuditLogOptions log;  // log.node_id (cluster mode) is also written into every event
   std::string default_region = "us-east-1";
+  // Cluster mode: the shared audit directory whose node subdirectories
+  // (log.dir is one of them) LookupEvents reads; empty: log.dir only.
+  std::filesystem::path shared_dir;
 };
 
 class AuditTrail final : public server::RequestObserver {

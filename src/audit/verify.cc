@@ -3,6 +3,7 @@
 #include <map>
 
 #include "audit/chain.h"
+#include "audit/event.h"
 #include "audit/retention.h"
 #include "audit/signing_key_store.h"
 #include "common/encoding.h"
@@ -86,6 +87,12 @@ class Verifier {
     if (RecordHash(record->seq, record->prev, record->event_text) != record->hash) {
       RecordProblem(line, "seq " + seq + ": hash does not match the record's content (edited)", in_range);
     }
+    if (options_.node_id && record->event.value(kNodeIdMember, "") != *options_.node_id) {
+      RecordProblem(line,
+                    "seq " + seq + ": record of another node (" + record->event.value(kNodeIdMember, "none") +
+                        ") in the chain of node " + *options_.node_id,
+                    in_range);
+    }
     if (first_seq_ == 0) first_seq_ = record->seq;
     last_seq_ = record->seq;
     last_hash_ = record->hash;
@@ -105,6 +112,11 @@ class Verifier {
     } else if (!signature ||
                !crypto::VerifyP384(public_der_, AsBytes(DigestSignedText(*d)), *signature).ok()) {
       DigestProblem(line, label + "signature does not verify (digest edited or forged)", in_range);
+    } else if (options_.node_id && d->node_id != *options_.node_id) {
+      DigestProblem(line,
+                    label + "signed for another node (" + (d->node_id.empty() ? "none" : d->node_id) +
+                        ") in the chain of node " + *options_.node_id,
+                    in_range);
     } else {
       CheckDigestPlace(line, *d, label, in_range);
     }
@@ -190,7 +202,12 @@ json VerifyReport::ToJson() const {
 }
 
 StatusOr<VerifyReport> VerifyAuditDir(const VerifyOptions& options) {
-  ASSIGN_OR_RETURN(std::string pem, ReadWholeFile(options.public_key.value_or(options.dir / kPublicKeyFile)));
+  std::string pem;
+  if (options.public_key_pem) {
+    pem = *options.public_key_pem;
+  } else {
+    ASSIGN_OR_RETURN(pem, ReadWholeFile(options.public_key.value_or(options.dir / kPublicKeyFile)));
+  }
   ASSIGN_OR_RETURN(Bytes public_der, crypto::PublicKeyFromPem(pem));
   auto events = ReadWholeFile(options.dir / kEventsFile);
   if (!events.ok()) return NotFoundError("no " + std::string(kEventsFile) + " in " + options.dir.string());

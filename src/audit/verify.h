@@ -18,7 +18,11 @@ namespace coffer::audit {
 struct VerifyOptions {
   std::filesystem::path dir;                        // holds events.jsonl, digests.jsonl
   std::optional<std::filesystem::path> public_key;  // PEM; default <dir>/public-key.pem
-  std::optional<TimePoint> from;                    // only report problems of records in [from, to]
+  std::optional<std::string> public_key_pem;        // the key itself (cluster register); wins over both
+  // Cluster mode: the node whose chain this must be. Every record's
+  // cofferNodeId and every digest's nodeId must name it.
+  std::optional<std::string> node_id;
+  std::optional<TimePoint> from;  // only report problems of records in [from, to]
   std::optional<TimePoint> to;
 };
 

@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audit/chain.h"
+#include "audit/cluster_verify.h"
 #include "audit/export.h"
 #include "audit/signing_key_store.h"
 #include "audit/verify.h"
@@ -21,6 +22,18 @@ StatusOr<std::optional<TimePoint>> OptionalTime(const std::string& text) {
   return std::optional<TimePoint>(t);
 }
 
+struct TimeRange {
+  std::optional<TimePoint> from;
+  std::optional<TimePoint> to;
+};
+
+// --from / --to; kValidation naming a malformed one.
+StatusOr<TimeRange> ReadRange(const AuditCommand& a) {
+  ASSIGN_OR_RETURN(std::optional<TimePoint> from, OptionalTime(a.from));
+  ASSIGN_OR_RETURN(std::optional<TimePoint> to, OptionalTime(a.to));
+  return TimeRange{from, to};
+}
+
 int Fail(const Status& status) {
   std::cerr << "error: " << status.message() << "\n";
   return 2;
@@ -30,13 +43,32 @@ int RunVerify(const AuditCommand& a, const std::filesystem::path& dir) {
   audit::VerifyOptions options;
   options.dir = dir;
   if (!a.public_key.empty()) options.public_key = a.public_key;
-  auto from = OptionalTime(a.from);
-  auto to = OptionalTime(a.to);
-  if (!from.ok()) return Fail(from.status());
-  if (!to.ok()) return Fail(to.status());
-  options.from = *from;
-  options.to = *to;
+  auto range = ReadRange(a);
+  if (!range.ok()) return Fail(range.status());
+  options.from = range->from;
+  options.to = range->to;
   auto report = audit::VerifyAuditDir(options);
+  if (!report.ok()) return Fail(report.status());
+  std::cout << report->ToJson().dump(2) << "\n";
+  return report->ok() ? 0 : 1;
+}
+
+int RunClusterVerify(const AuditCommand& a) {
+  audit::ClusterVerifyOptions options;
+  options.shared_dir = a.cluster_dir;
+  auto range = ReadRange(a);
+  if (!range.ok()) return Fail(range.status());
+  options.from = range->from;
+  options.to = range->to;
+  if (!a.store.empty()) {
+    // Only the register is read (opening migrates the schema, as a node's start does).
+    auto store = server::OpenStoreFromSpec(a.store, a.data_dir, "audit-verify");
+    if (!store.ok()) return Fail(store.status());
+    auto registered = audit::ListRegisteredNodes(**store);
+    if (!registered.ok()) return Fail(registered.status());
+    options.registered = std::move(*registered);
+  }
+  auto report = audit::VerifyCluster(options);
   if (!report.ok()) return Fail(report.status());
   std::cout << report->ToJson().dump(2) << "\n";
   return report->ok() ? 0 : 1;
@@ -62,6 +94,12 @@ void AddObservabilityOptions(CLI::App& serve, server::ServeOptions& options, int
       .add_option("--audit-retention-days", o.audit_retention_days,
                   "Drop digest periods older than this many days (0: keep everything)")
       ->capture_default_str();
+  serve.add_option("--audit-dir", o.audit_dir,
+                   "Cluster: shared directory of every node's audit chain; this node writes <dir>/<node-id>/ "
+                   "and LookupEvents reads them all (default: <data-dir>/audit, this node only)");
+  serve.add_option("--node-id", options.core.node_id,
+                   "Cluster: this node's id, naming its audit chain (default: kept in <data-dir>/node-id, "
+                   "random on first start)");
   serve.add_option("--quotas", o.quotas, "Enforce request quotas (true|false)")->capture_default_str();
   serve.add_option("--quota-config", o.quota_config,
                    "JSON file whose \"quotas\" section sets request quotas");
@@ -91,6 +129,11 @@ void AddAuditCommand(CLI::App& app, AuditCommand& a) {
   }
   verify->add_option("--public-key", a.public_key,
                      "PEM public key (default: public-key.pem in the directory)");
+  verify->add_option("--cluster-dir", a.cluster_dir,
+                     "A shared audit directory (serve --audit-dir): verify every node's chain");
+  verify->add_option("--store", a.store,
+                     "With --cluster-dir: the cluster's store, whose node register names every node and its "
+                     "public key");
   exp->add_option("--out", a.out, "Output directory")->required();
 }
 
@@ -98,6 +141,7 @@ int AuditCommand::Run() const {
   const std::filesystem::path audit_dir =
       dir.empty() ? std::filesystem::path(data_dir) / "audit" : std::filesystem::path(dir);
   const std::string action = cmd->get_subcommands().front()->get_name();
+  if (action == "verify" && !cluster_dir.empty()) return RunClusterVerify(*this);
   if (action == "verify") return RunVerify(*this, audit_dir);
   if (action == "public-key") {
     auto pem = ReadWholeFile(audit_dir / audit::kPublicKeyFile);
@@ -105,11 +149,9 @@ int AuditCommand::Run() const {
     std::cout << *pem;
     return 0;
   }
-  auto from = OptionalTime(this->from);
-  auto to = OptionalTime(this->to);
-  if (!from.ok()) return Fail(from.status());
-  if (!to.ok()) return Fail(to.status());
-  auto written = audit::ExportAudit(audit_dir, out, *from, *to);
+  auto range = ReadRange(*this);
+  if (!range.ok()) return Fail(range.status());
+  auto written = audit::ExportAudit(audit_dir, out, range->from, range->to);
   if (!written.ok()) return Fail(written.status());
   std::cout << written->dump(2) << "\n";
   return 0;

@@ -15,7 +15,9 @@ void AddObservabilityOptions(CLI::App& serve, server::ServeOptions& options, int
 struct AuditCommand {
   CLI::App* cmd = nullptr;
   std::string data_dir = "data";
-  std::string dir;  // an audit directory (exported copy); overrides data_dir
+  std::string dir;          // an audit directory (exported copy); overrides data_dir
+  std::string cluster_dir;  // verify: a shared audit directory, every node's chain
+  std::string store;        // verify --cluster-dir: the store holding the node register
   std::string public_key;
   std::string from;
   std::string to;

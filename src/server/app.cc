@@ -19,6 +19,7 @@
 #include "api/rest_routes.h"
 #include "api/s3_model.h"
 #include "api/service_model.h"
+#include "audit/node_dirs.h"
 #include "auth/sigv4.h"
 #include "blobs/blob_store.h"
 #include "common/encoding.h"
@@ -181,6 +182,30 @@ StatusOr<std::unique_ptr<store::Store>> OpenStoreFromSpec(const std::string& spe
   return ValidationError("--store must be sqlite:PATH, postgres://... or postgresql://...");
 }
 
+StatusOr<std::string> ResolveNodeId(const std::filesystem::path& data_dir, const std::string& configured,
+                                    RandomSource& random) {
+  const std::filesystem::path file = data_dir / "node-id";
+  auto stored = ReadWholeFile(file);
+  std::string persisted = stored.ok() ? *stored : "";
+  while (!persisted.empty() && (persisted.back() == '\n' || persisted.back() == '\r')) persisted.pop_back();
+  std::string id = configured.empty() ? persisted : configured;
+  if (id.empty()) {
+    std::array<std::uint8_t, 6> raw{};
+    RETURN_IF_ERROR(random.Fill(raw));
+    id = "node-" + HexEncode(raw);
+  }
+  if (!audit::IsValidNodeId(id)) {
+    return ValidationError(stored.ok() && configured.empty()
+                               ? file.string() + " does not hold a valid node id (1-64 of A-Z a-z 0-9 . _ -)"
+                               : "--node-id must be 1-64 of A-Z a-z 0-9 . _ - (not starting with '.')");
+  }
+  if (id != persisted) {
+    if (!persisted.empty()) spdlog::warn("node id changed from {} to {} (--node-id)", persisted, id);
+    RETURN_IF_ERROR(WriteFileAtomically(file, id + "\n", 0600));
+  }
+  return id;
+}
+
 StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
   auto core = std::make_unique<Core>();
   std::error_code ec;
@@ -205,13 +230,14 @@ StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options) {
     return InternalError("unknown root key provider '" + options.root_key_provider +
                          "' (file | passphrase | pkcs11)");
   }
-  if (IsPostgresSpec(options.store)) {
-    core->postgres_conninfo = options.store;
-    std::array<std::uint8_t, 8> id{};
-    RETURN_IF_ERROR(core->random.Fill(id));
-    core->node_id = HexEncode(id);
+  if (IsPostgresSpec(options.store)) core->postgres_conninfo = options.store;
+  if (IsPostgresSpec(options.store) || !options.node_id.empty()) {
+    ASSIGN_OR_RETURN(core->node_id, ResolveNodeId(options.data_dir, options.node_id, core->random));
+    std::array<std::uint8_t, 4> instance{};
+    RETURN_IF_ERROR(core->random.Fill(instance));
+    core->instance_id = core->node_id + "." + HexEncode(instance);
   }
-  ASSIGN_OR_RETURN(core->store, OpenStoreFromSpec(options.store, options.data_dir, core->node_id));
+  ASSIGN_OR_RETURN(core->store, OpenStoreFromSpec(options.store, options.data_dir, core->instance_id));
   core->identities =
       std::make_unique<iam::IdentityStore>(*core->store, *core->root_key, core->random, core->clock);
   return core;
@@ -241,13 +267,19 @@ int Serve(const ServeOptions& options) {
     spdlog::critical("embedded KMS model: {}", model.status().message());
     return 1;
   }
-  auto obs_or = Observability::Create(options.observability, options.core.data_dir, options.region,
-                                      *core.root_key, core.random, core.clock);
+  ObservabilityOptions obs_options = options.observability;
+  obs_options.node_id = core.node_id;  // names the audit chain (cluster mode)
+  auto obs_or = Observability::Create(obs_options, options.core.data_dir, options.region, *core.root_key,
+                                      core.random, core.clock);
   if (!obs_or.ok()) {
     spdlog::critical("{}", obs_or.status().message());
     return 1;
   }
   Observability& obs = **obs_or;
+  if (Status st = obs.RegisterAuditNode(*core.store); !st.ok()) {
+    spdlog::critical("{}", st.message());
+    return 1;
+  }
   auto timed_store = obs.Instrument(*core.store);
   auth::SigV4Verifier verifier(core.clock, *core.identities);
   kms::KeyStore keys(*timed_store, *core.root_key, core.random);
@@ -433,7 +465,7 @@ int Serve(const ServeOptions& options) {
   if (!core.postgres_conninfo.empty()) {
     change_watcher = store::WatchPostgresChanges(
         {.conninfo = core.postgres_conninfo,
-         .node_id = core.node_id,
+         .node_id = core.instance_id,
          .check_interval = options.cluster_check_interval},
         [&caches](const store::ChangeNotice& notice) { ForgetChanged(notice, caches); });
     sweeper_lock = store::NewPostgresSweeperLock(core.postgres_conninfo);

@@ -35,6 +35,9 @@ struct CoreOptions {
   // for SQLite (default <data_dir>/coffer.db), "postgres://..." or
   // "postgresql://..." for PostgreSQL (cluster mode, docs/operations.md).
   std::string store;
+  // This node's name among the cluster's nodes (--node-id); empty: the one
+  // persisted in <data_dir>/node-id, created on first start (cluster mode).
+  std::string node_id;
 };
 
 // The store named by `spec` (CoreOptions::store), opened and migrated.
@@ -54,11 +57,22 @@ struct Core {
   std::unique_ptr<rootkey::RootKey> root_key;
   std::unique_ptr<store::Store> store;
   std::unique_ptr<iam::IdentityStore> identities;
-  // Cluster mode (a PostgreSQL store): its conninfo and this process's node
-  // id among the nodes; both empty on SQLite.
+  // Cluster mode (a PostgreSQL store): its conninfo and this node's id among
+  // the nodes, stable across restarts (it names the node's audit chain);
+  // both empty on SQLite unless --node-id was given.
   std::string postgres_conninfo;
   std::string node_id;
+  // node_id plus a suffix drawn at every start: names this process in change
+  // announcements, so a process never skips another's announcement even if
+  // two were (wrongly) given one node id.
+  std::string instance_id;
 };
+
+// The node id: `configured` if set (and then persisted), else the one in
+// <data_dir>/node-id, else a new random one written there. kValidation for
+// an id that is not 1-64 of [A-Za-z0-9._-].
+StatusOr<std::string> ResolveNodeId(const std::filesystem::path& data_dir, const std::string& configured,
+                                    RandomSource& random);
 
 StatusOr<std::unique_ptr<Core>> OpenCore(const CoreOptions& options);
 

@@ -33,6 +33,7 @@ constexpr std::array kTableRules = {
     TableRule{"s3_versions", Forget::kNothing},
     TableRule{"s3_uploads", Forget::kNothing},
     TableRule{"s3_parts", Forget::kNothing},
+    TableRule{"audit_nodes", Forget::kNothing},  // audit signing keys: verify reads them, no cache
     // Custom key store records are read from the store on every use (the live
     // backend follows the stored ConnectionState), so no cache holds them.
     TableRule{"custom_key_stores", Forget::kNothing},

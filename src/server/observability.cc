@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "audit/node_registry.h"
 #include "audit/signing_key_store.h"
 #include "kms/arn.h"
 #include "kms/key_record.h"
@@ -58,6 +59,14 @@ StatusOr<std::unique_ptr<Observability>> Observability::Create(const Observabili
     audit::TrailOptions trail;
     ASSIGN_OR_RETURN(trail.log.durability, ParseDurability(options.audit_durability));
     trail.log.dir = data_dir / "audit";
+    trail.log.node_id = options.node_id;
+    if (!options.audit_dir.empty()) {
+      if (options.node_id.empty()) {
+        return ValidationError("--audit-dir needs a node id (cluster mode, or --node-id)");
+      }
+      trail.shared_dir = options.audit_dir;
+      trail.log.dir = options.audit_dir / options.node_id;
+    }
     trail.log.batch_interval = std::min(options.audit_batch_interval, std::chrono::milliseconds(200));
     trail.log.digest_interval = options.audit_digest_interval;
     trail.log.retention = std::chrono::hours(24 * std::max(0, options.audit_retention_days));
@@ -224,6 +233,11 @@ DurabilityWaiter Observability::Waiter() {
   return [this](std::uint64_t ticket, std::function<void(bool)> done) {
     trail_->WhenDurable(ticket, std::move(done));
   };
+}
+
+Status Observability::RegisterAuditNode(store::Store& store) {
+  if (!trail_ || options_.node_id.empty()) return Status::Ok();
+  return audit::RegisterNode(store, options_.node_id, trail_->log().public_key_der(), clock_.Now());
 }
 
 void Observability::ReloadQuotas(store::Store& store) {

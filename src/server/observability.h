@@ -26,6 +26,12 @@ struct ObservabilityOptions {
   std::chrono::milliseconds audit_batch_interval{200};
   std::chrono::seconds audit_digest_interval{900};
   int audit_retention_days = 0;  // 0: keep every record
+  // Cluster mode: the node id naming this node's audit chain (from the core,
+  // not a flag of its own), and the shared directory holding every node's
+  // chain in <audit_dir>/<node_id>/ (empty: <data>/audit, seen by this node's
+  // LookupEvents only).
+  std::string node_id;
+  std::filesystem::path audit_dir;
   bool quotas = true;
   std::string quota_config;                 // JSON file with a "quotas" section; empty: defaults
   std::string access_log;                   // "" off, "-" stdout, else a file
@@ -57,6 +63,9 @@ class Observability {
   void SetHigherThroughputProbe(std::string service, quota::RateLimiter::ThroughputProbe probe) {
     if (limiter_) limiter_->SetHigherThroughputProbe(std::move(service), std::move(probe));
   }
+  // With a node id: publishes this node's audit signing public key in the
+  // store's node register (audit/node_registry.h) for `coffer audit verify`.
+  Status RegisterAuditNode(store::Store& store);
   // Re-reads the config file and the Store's overrides (admin set-quota).
   void ReloadQuotas(store::Store& store);
   // Final digest and flush; safe to call twice.

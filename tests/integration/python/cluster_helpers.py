@@ -99,3 +99,45 @@ class PostgresServer:
 
     def base_url(self):
         return f"postgresql://coffer@127.0.0.1:{self.port}"
+
+
+class Haproxy:
+    """Debian's haproxy on a free loopback port, round robin over `backends`
+    (ports), each checked with GET /healthz every 200 ms."""
+
+    def __init__(self, root, backends):
+        self.port = free_port()
+        self.config = root / "haproxy.cfg"
+        servers = "\n".join(
+            f"    server n{i} 127.0.0.1:{port} check inter 200ms fall 1 rise 2"
+            for i, port in enumerate(backends))
+        self.config.write_text(f"""
+global
+    maxconn 256
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 30s
+    timeout server 30s
+    retries 3
+    option redispatch
+    retry-on conn-failure empty-response response-timeout
+frontend coffer
+    bind 127.0.0.1:{self.port}
+    default_backend nodes
+backend nodes
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /healthz
+{servers}
+""")
+        subprocess.run(["haproxy", "-c", "-f", str(self.config)], check=True, capture_output=True)
+        self.log = open(root / "haproxy.log", "wb")
+        self.proc = subprocess.Popen(["haproxy", "-db", "-f", str(self.config)],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=30)
+        self.log.close()

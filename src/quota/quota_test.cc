@@ -47,6 +47,48 @@ TEST_F(RateLimiterTest, RefillsWithTheClock) {
   EXPECT_FALSE(Call(limiter, "a", "Encrypt").ok());
 }
 
+// Cluster mode: each of N nodes admits rate / N, so N nodes together admit
+// the configured rate in any one second (with an even spread of requests).
+TEST_F(RateLimiterTest, EachOfNLiveNodesAdmitsItsShareOfTheRate) {
+  RateLimiter limiter(clock_, *QuotaConfig::FromJson({{"defaults", {{"symmetric", 10}}}}));
+  limiter.SetLiveNodes(2);
+  EXPECT_EQ(limiter.RateFor("a", "symmetric"), 10);  // the cluster's rate is unchanged
+  int admitted = 0;
+  for (int i = 0; i < 20; ++i) admitted += Call(limiter, "a", "Encrypt").ok() ? 1 : 0;
+  EXPECT_EQ(admitted, 5);
+  clock_.Advance(std::chrono::milliseconds(200));  // 5 per second: one more token
+  EXPECT_TRUE(Call(limiter, "a", "Encrypt").ok());
+  EXPECT_FALSE(Call(limiter, "a", "Encrypt").ok());
+}
+
+TEST_F(RateLimiterTest, AShareIsRecomputedWhenMembershipChanges) {
+  RateLimiter limiter(clock_, *QuotaConfig::FromJson({{"defaults", {{"symmetric", 12}}}}));
+  limiter.SetLiveNodes(3);
+  for (int i = 0; i < 4; ++i) EXPECT_TRUE(Call(limiter, "a", "Encrypt").ok()) << i;
+  EXPECT_FALSE(Call(limiter, "a", "Encrypt").ok());
+  limiter.SetLiveNodes(1);  // the other two nodes dropped out
+  clock_.Advance(std::chrono::seconds(1));
+  int admitted = 0;
+  for (int i = 0; i < 20; ++i) admitted += Call(limiter, "a", "Encrypt").ok() ? 1 : 0;
+  EXPECT_EQ(admitted, 12);
+  clock_.Advance(std::chrono::seconds(1));  // full again: 12 tokens
+  limiter.SetLiveNodes(4);                  // a full bucket is cut down to the new capacity
+  admitted = 0;
+  for (int i = 0; i < 20; ++i) admitted += Call(limiter, "a", "Encrypt").ok() ? 1 : 0;
+  EXPECT_EQ(admitted, 3);
+}
+
+TEST_F(RateLimiterTest, AShareNeverFallsBelowOneRequestPerSecond) {
+  RateLimiter limiter(clock_, QuotaConfig{});
+  limiter.SetLiveNodes(5);
+  EXPECT_EQ(limiter.ShareOf(3), 1);      // 3 / 5 would starve every node
+  EXPECT_EQ(limiter.ShareOf(0.5), 0.5);  // a rate below 1 is not raised
+  EXPECT_EQ(limiter.ShareOf(100), 20);
+  limiter.SetLiveNodes(0);  // not a node count: treated as this node alone
+  EXPECT_EQ(limiter.live_nodes(), 1);
+  EXPECT_EQ(limiter.ShareOf(100), 100);
+}
+
 TEST_F(RateLimiterTest, BucketsAreSeparatePerAccountRegionAndGroup) {
   RateLimiter limiter(clock_, *QuotaConfig::FromJson({{"defaults", {{"symmetric", 1}, {"CreateKey", 1}}}}));
   EXPECT_TRUE(Call(limiter, "a", "Encrypt").ok());

@@ -82,12 +82,20 @@ double RateLimiter::RateFor(std::string_view account, std::string_view group) co
   return it == defaults.end() ? 0 : it->second;
 }
 
+void RateLimiter::SetLiveNodes(int nodes) { live_nodes_.store(std::max(nodes, 1)); }
+
+double RateLimiter::ShareOf(double configured) const {
+  const int nodes = live_nodes_.load();
+  if (nodes <= 1) return configured;
+  return std::max(configured / nodes, std::min(configured, 1.0));
+}
+
 RateLimiter::Shard& RateLimiter::ShardFor(const std::string& key) {
   return shards_[std::hash<std::string>{}(key) % shards_.size()];
 }
 
 bool RateLimiter::TryTake(std::string_view account, std::string_view region, std::string_view group) {
-  const double rate = RateFor(account, group);
+  const double rate = ShareOf(RateFor(account, group));
   if (rate <= 0) return true;  // a group without a quota
   const std::string key = std::string(account) + "/" + std::string(region) + "/" + std::string(group);
   const TimePoint now = clock_.Now();

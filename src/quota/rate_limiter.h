@@ -2,6 +2,12 @@
 // holds at most one second of its rate and refills continuously from the
 // injected Clock. Rates come from AWS's defaults, overridden per group for
 // every account ("defaults") or for one account ("accounts").
+//
+// In a cluster each node admits its share of every rate: the configured rate
+// divided by the live nodes (SetLiveNodes), never less than 1 request per
+// second (or the configured rate when that is lower), so the nodes together
+// admit about the configured rate when the load balancer spreads requests
+// evenly (docs/operations.md, "Quotas in a cluster", for the error bound).
 #pragma once
 
 #include <array>
@@ -49,7 +55,15 @@ class RateLimiter final : public server::Admission {
   bool TryTake(std::string_view account, std::string_view region, std::string_view group);
   // New rates apply from the next request; buckets keep their fill level.
   void Configure(QuotaConfig config);
+  // The configured rate (the whole cluster's), before this node's share.
   double RateFor(std::string_view account, std::string_view group) const;
+  // Cluster mode: how many nodes share each rate, this one included (at
+  // least 1). Applies from the next request; a bucket fuller than its new
+  // capacity is cut down to it then.
+  void SetLiveNodes(int nodes);
+  int live_nodes() const { return live_nodes_.load(); }
+  // This node's rate: `configured` / live nodes, floored at min(configured, 1).
+  double ShareOf(double configured) const;
   std::vector<BucketUsage> Usage() const;
   // Throttled requests per group since start.
   std::map<std::string, std::uint64_t> Throttled() const;
@@ -72,6 +86,7 @@ class RateLimiter final : public server::Admission {
   Shard& ShardFor(const std::string& key);
 
   const Clock& clock_;
+  std::atomic<int> live_nodes_{1};
   std::map<std::string, ThroughputProbe, std::less<>> probes_;
   mutable std::mutex config_mu_;
   QuotaConfig config_;

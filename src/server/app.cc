@@ -462,6 +462,7 @@ int Serve(const ServeOptions& options) {
                     }};
   std::unique_ptr<store::ChangeWatcher> change_watcher;
   std::unique_ptr<store::LeaderLock> sweeper_lock;
+  std::unique_ptr<NodeHeartbeat> heartbeat;
   if (!core.postgres_conninfo.empty()) {
     change_watcher = store::WatchPostgresChanges(
         {.conninfo = core.postgres_conninfo,
@@ -469,6 +470,12 @@ int Serve(const ServeOptions& options) {
          .check_interval = options.cluster_check_interval},
         [&caches](const store::ChangeNotice& notice) { ForgetChanged(notice, caches); });
     sweeper_lock = store::NewPostgresSweeperLock(core.postgres_conninfo);
+    // Each node admits its share of every quota; a silent node drops out of
+    // the count after three check intervals (docs/operations.md).
+    heartbeat = std::make_unique<NodeHeartbeat>(
+        store::NewPostgresNodeRegistry(core.postgres_conninfo, core.node_id,
+                                       3 * options.cluster_check_interval),
+        options.cluster_check_interval, [&obs](int live) { obs.SetLiveNodes(live); });
     spdlog::info("cluster mode: node {} on PostgreSQL", core.node_id);
   }
   SweeperGate sweeper_gate(std::move(sweeper_lock));

@@ -84,4 +84,41 @@ bool SweeperGate::ShouldSweep() {
   return leading;
 }
 
+NodeHeartbeat::NodeHeartbeat(std::unique_ptr<store::NodeRegistry> registry,
+                             std::chrono::milliseconds interval, std::function<void(int)> on_live)
+    : registry_(std::move(registry)), interval_(interval), on_live_(std::move(on_live)) {
+  Beat();
+  thread_ = std::thread([this] { Run(); });
+}
+
+NodeHeartbeat::~NodeHeartbeat() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  if (Status left = registry_->Leave(); !left.ok()) spdlog::warn("node registry: {}", left.message());
+}
+
+void NodeHeartbeat::Beat() {
+  StatusOr<int> live = registry_->Heartbeat();
+  if (!live.ok()) {
+    spdlog::warn("node registry heartbeat: {}", live.status().message());
+    return;
+  }
+  if (*live != last_live_) spdlog::info("quotas: {} live nodes share each request quota", *live);
+  last_live_ = *live;
+  on_live_(*live);
+}
+
+void NodeHeartbeat::Run() {
+  std::unique_lock lock(mu_);
+  while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    lock.unlock();
+    Beat();
+    lock.lock();
+  }
+}
+
 }  // namespace coffer::server

@@ -1,11 +1,15 @@
 // Cluster mode (several nodes on one PostgreSQL store): what a node's caches
-// forget when another node writes, and the gate that lets one node at a
-// time run the sweeper.
+// forget when another node writes, the gate that lets one node at a time run
+// the sweeper, and the heartbeat that tells a node how many share its quotas.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string_view>
+#include <thread>
 
 #include "auth/sigv4.h"
 #include "iam/identity_store.h"
@@ -38,6 +42,34 @@ class SweeperGate {
  private:
   std::unique_ptr<store::LeaderLock> lock_;
   bool leading_ = false;
+};
+
+// This node's heartbeat in the cluster's node registry, on a thread of its
+// own every `interval`; `on_live` hears the live node count (this one
+// included) after every heartbeat that reached the database. While the
+// database cannot be reached the last count stands. The first heartbeat runs
+// in the constructor, so a node starts serving with its share already known.
+// Destruction stops the thread and leaves the registry.
+class NodeHeartbeat {
+ public:
+  NodeHeartbeat(std::unique_ptr<store::NodeRegistry> registry, std::chrono::milliseconds interval,
+                std::function<void(int)> on_live);
+  ~NodeHeartbeat();
+  NodeHeartbeat(const NodeHeartbeat&) = delete;
+  NodeHeartbeat& operator=(const NodeHeartbeat&) = delete;
+
+ private:
+  void Beat();
+  void Run();
+
+  std::unique_ptr<store::NodeRegistry> registry_;
+  const std::chrono::milliseconds interval_;
+  std::function<void(int)> on_live_;
+  int last_live_ = 0;
+  std::mutex mu_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
 };
 
 }  // namespace coffer::server

@@ -63,6 +63,10 @@ class Observability {
   void SetHigherThroughputProbe(std::string service, quota::RateLimiter::ThroughputProbe probe) {
     if (limiter_) limiter_->SetHigherThroughputProbe(std::move(service), std::move(probe));
   }
+  // Cluster mode: nodes sharing each quota (quota::RateLimiter::SetLiveNodes).
+  void SetLiveNodes(int nodes) {
+    if (limiter_) limiter_->SetLiveNodes(nodes);
+  }
   // With a node id: publishes this node's audit signing public key in the
   // store's node register (audit/node_registry.h) for `coffer audit verify`.
   Status RegisterAuditNode(store::Store& store);

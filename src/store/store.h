@@ -144,6 +144,28 @@ class LeaderLock {
 std::unique_ptr<LeaderLock> NewPostgresSweeperLock(const std::string& conninfo,
                                                    int connect_timeout_seconds = 5);
 
+// Cluster mode: which nodes are alive, for budgets each node holds a share of
+// (request quotas, docs/operations.md "Quotas in a cluster"). A node's
+// heartbeat is a row stamped with PostgreSQL's clock (node clocks may
+// disagree), written on a connection of its own
+// (`application_name` coffer-nodes); a node is alive while its last heartbeat
+// is younger than `stale_after`.
+class NodeRegistry {
+ public:
+  virtual ~NodeRegistry() = default;
+  // Records this node's heartbeat and returns the nodes alive now, this one
+  // included. kUnavailable when the database cannot be reached (the
+  // connection is re-opened on a later call).
+  virtual StatusOr<int> Heartbeat() = 0;
+  // Removes this node's row, so the others stop counting it at their next
+  // heartbeat (a clean shutdown).
+  virtual Status Leave() = 0;
+};
+
+std::unique_ptr<NodeRegistry> NewPostgresNodeRegistry(const std::string& conninfo, const std::string& node_id,
+                                                      std::chrono::milliseconds stale_after,
+                                                      int connect_timeout_seconds = 5);
+
 // In-memory store for unit tests only: defined in coffer_store_memory, which
 // only test binaries link.
 std::unique_ptr<Store> NewMemoryStore();

@@ -28,6 +28,13 @@ constexpr std::array kMigrations = {
               "  generation bigint NOT NULL"
               ");"
               "INSERT INTO cluster_generation VALUES (1, 0)"},
+    // One row per node, its last heartbeat in the server's clock
+    // (NodeRegistry, store.h).
+    Migration{3,
+              "CREATE TABLE cluster_nodes("
+              "  node_id text PRIMARY KEY,"
+              "  heartbeat_at timestamptz NOT NULL"
+              ")"},
 };
 
 static_assert(VersionsAreConsecutive(kMigrations), "migration versions must be 1, 2, 3, ... in order");

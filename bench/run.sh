@@ -27,10 +27,14 @@
 #                         (SoftHSM2) vs the file provider (bench/hsm_encrypt.py), and
 #                         Encrypt on an AWS_CLOUDHSM custom key store key vs a software
 #                         key (bench/cloudhsm_encrypt.py)
+#   CLUSTER_ONLY [0]      1: only the cluster part (bench/cluster.py: Encrypt through
+#                         haproxy with 1/2/3 nodes, PostgreSQL vs SQLite; builds only coffer)
+#   SKIP_CLUSTER [0]      1: skip that part
 set -euo pipefail
 if [ "${ASYM_ONLY:-0}" = 1 ]; then exec bash "$(dirname "${BASH_SOURCE[0]}")/asym.sh"; fi
 if [ "${SERVICES_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
 if [ "${S3_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
+if [ "${CLUSTER_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
@@ -55,6 +59,10 @@ command -v openssl >/dev/null 2>&1 || need+=(openssl)
 [ "${SKIP_S3:-0}" = 1 ] || "$PY" -c 'import boto3' >/dev/null 2>&1 || need+=(python3-boto3)
 [ -e /usr/include/benchmark/benchmark.h ] || need+=(libbenchmark-dev)
 [ "${SKIP_HSM:-0}" = 1 ] || [ -e /usr/lib/softhsm/libsofthsm2.so ] || need+=(softhsm2 python3-boto3)
+if [ "${SKIP_CLUSTER:-0}" != 1 ]; then
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || need+=(haproxy)
+  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || need+=(postgresql)
+fi
 if [ "${#need[@]}" -gt 0 ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
@@ -83,6 +91,7 @@ COFFER="${COFFER_BIN:-$BUILD_DIR/src/cli/coffer}"
 CRYPTO_BENCH="$BUILD_DIR/bench/kms_crypto_bench"
 if [ "${SERVICES_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" exec bash "$BENCH/services.sh"; fi
 if [ "${S3_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" exec bash "$BENCH/s3.sh"; fi
+if [ "${CLUSTER_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" exec "$PY" "$BENCH/cluster.py"; fi
 
 # ---------------------------------------------------------------- envelope
 if [ "${SKIP_ENVELOPE:-0}" != 1 ]; then
@@ -180,6 +189,11 @@ fi
 if [ "${SKIP_HSM:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" "$PY" "$BENCH/hsm_encrypt.py" || die "HSM benchmark failed"
   COFFER_BIN="$COFFER" "$PY" "$BENCH/cloudhsm_encrypt.py" || die "CloudHSM key store benchmark failed"
+fi
+
+# ---------------------------------------------------------------- cluster
+if [ "${SKIP_CLUSTER:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" "$PY" "$BENCH/cluster.py" || die "cluster benchmark failed"
 fi
 
 # ---------------------------------------------------------------- report

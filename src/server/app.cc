@@ -372,7 +372,7 @@ int Serve(const ServeOptions& options) {
   }
   blobs::FileBlobStoreOptions blob_options;
   blob_options.dir = options.s3_blob_dir.empty() ? (options.core.data_dir / "s3" / "blobs").string()
-                                                  : options.s3_blob_dir.string();
+                                                 : options.s3_blob_dir.string();
   // Cluster nodes may share the directory: another node's upload in progress stays.
   blob_options.shared = !core.postgres_conninfo.empty();
   std::error_code mkdir_error;

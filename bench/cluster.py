@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
 OUT = BENCH / "out"
 sys.path.insert(0, str(ROOT / "tests" / "integration" / "python"))
-from cluster_helpers import Haproxy, PostgresServer  # noqa: E402
+from cluster_helpers import Haproxy, PostgresServer, answers_healthz  # noqa: E402
 
 DURATION = os.environ.get("DURATION", "10s")
 WARMUP = os.environ.get("WARMUP", "3s")
@@ -99,20 +99,11 @@ def start_proxy(root, ports):
     """haproxy (the integration tests' config: round robin, /healthz checks) once it answers."""
     proxy = Haproxy(root, ports)
     deadline = time.monotonic() + 10
-    while not healthy(proxy.endpoint):
+    while not answers_healthz(proxy.endpoint):
         if time.monotonic() > deadline:
             sys.exit("[bench-cluster] FAIL: haproxy did not answer /healthz")
         time.sleep(0.1)  # polling for the proxy's first good check, not synchronising a result
     return proxy
-
-
-def healthy(endpoint):
-    import urllib.request
-    try:
-        with urllib.request.urlopen(endpoint + "/healthz", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
 
 
 def sign(args, endpoint, credentials):

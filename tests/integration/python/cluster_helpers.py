@@ -141,3 +141,13 @@ backend nodes
         self.proc.terminate()
         self.proc.wait(timeout=30)
         self.log.close()
+
+
+def answers_healthz(endpoint):
+    """Whether GET /healthz at `endpoint` answers 200 now."""
+    import urllib.request
+    try:
+        with urllib.request.urlopen(endpoint + "/healthz", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False

@@ -20,7 +20,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from cluster_helpers import Haproxy as Proxy
-from cluster_helpers import PostgresServer
+from cluster_helpers import PostgresServer, answers_healthz
 from conftest import boto_session, wait_for
 from test_cluster import Cluster
 
@@ -148,18 +148,18 @@ def test_every_acknowledged_write_survives_kill_9_of_nodes(postgres, tmp_path):
     proxy = Proxy(tmp_path, [n.port for n in c.nodes])
     try:
         creds = c.nodes[0].creds
-        wait_for(lambda: _healthy(proxy.endpoint), 20, "haproxy to answer /healthz")
+        wait_for(lambda: answers_healthz(proxy.endpoint), 20, "haproxy to answer /healthz")
         ledger = Ledger()
         stop, threads = start_load([proxy.endpoint], creds, ledger)
         try:
             for round_ in range(KILL_ROUNDS):
-                _wait_for_acks(ledger, ACKS_PER_PHASE)
+                wait_for_acks(ledger, ACKS_PER_PHASE)
                 victim = c.nodes[round_ % len(c.nodes)]
                 victim.kill9()
-                _wait_for_acks(ledger, ACKS_PER_PHASE)  # the survivors carry the load
+                wait_for_acks(ledger, ACKS_PER_PHASE)  # the survivors carry the load
                 victim.restart_after_crash()
                 assert victim.port == proxy_port_of(proxy, round_ % len(c.nodes)), "restarted on its port"
-            _wait_for_acks(ledger, ACKS_PER_PHASE)
+            wait_for_acks(ledger, ACKS_PER_PHASE)
         finally:
             stop_load(stop, threads)
         check_everything_acknowledged_is_there(proxy.endpoint, creds, ledger)
@@ -175,19 +175,10 @@ def proxy_port_of(proxy, index):
     raise AssertionError(f"no server n{index} in the haproxy config")
 
 
-def _healthy(endpoint):
-    import urllib.request
-    try:
-        with urllib.request.urlopen(endpoint + "/healthz", timeout=2) as r:
-            return r.status == 200
-    except OSError:
-        return False
-
-
-def _wait_for_acks(ledger, count):
+def wait_for_acks(ledger, count, timeout_s=60):
     with ledger.mu:
         target = ledger.acks + count
-    wait_for(lambda: ledger.acks >= target, 60, f"{count} more acknowledged writes")
+    wait_for(lambda: ledger.acks >= target, timeout_s, f"{count} more acknowledged writes")
 
 
 def check_everything_acknowledged_is_there(endpoint, creds, ledger):

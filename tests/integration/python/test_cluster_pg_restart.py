@@ -9,12 +9,11 @@ Real parts only: Debian's PostgreSQL on loopback (cluster_helpers.py), two
 `coffer serve` processes, boto3 without retries.
 """
 
-import pytest
-
-from cluster_helpers import PostgresServer
 from conftest import wait_for
 from test_cluster import Cluster
-from test_cluster_failover import Ledger, check_everything_acknowledged_is_there, start_load, stop_load
+from test_cluster_failover import postgres  # noqa: F401  (fixture)
+from test_cluster_failover import (Ledger, check_everything_acknowledged_is_there, start_load, stop_load,
+                                   wait_for_acks)
 
 ACKS_PER_PHASE = 12
 # What a request may take while PostgreSQL is away: the store's connect
@@ -22,20 +21,7 @@ ACKS_PER_PHASE = 12
 DEADLINE_S = 12
 
 
-@pytest.fixture
-def postgres():
-    pg = PostgresServer().start()
-    yield pg
-    pg.destroy()
-
-
-def wait_for_acks(ledger, count, timeout_s=60):
-    with ledger.mu:
-        target = ledger.acks + count
-    wait_for(lambda: ledger.acks >= target, timeout_s, f"{count} more acknowledged writes")
-
-
-def test_nodes_ride_out_a_postgresql_restart_under_load(postgres, tmp_path):
+def test_nodes_ride_out_a_postgresql_restart_under_load(postgres, tmp_path):  # noqa: F811
     shared = tmp_path / "shared-blobs"
     c = Cluster(postgres, tmp_path / "cluster", extra_args=["--quotas", "false", "--s3-blob-dir", str(shared)])
     try:

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <filesystem>
 
 #include "kms/kms_test_util.h"
 #include "pkcs11/library.h"
@@ -316,6 +317,28 @@ TEST_F(CloudHsmStoreTest, CreateKeyChecksOriginStoreAndSpec) {
                                       {"KeySpec", "HMAC_256"},
                                       {"KeyUsage", "GENERATE_VERIFY_MAC"}})),
             ErrorCode::kUnsupportedOperation);
+}
+
+TEST_F(CloudHsmStoreTest, ATokenOutageFailsCallsUntilTheTokenIsBack) {
+  const std::string key_id = CreateHsmKey(ConnectedStore());
+  const std::string before = EncryptText(key_id, "before the outage");
+  // The module loses its state (an HSM client whose connection dropped) and
+  // the token's storage is gone while it is away.
+  auto library = pkcs11::Library::Open(kSoftHsmModule);
+  ASSERT_TRUE(library.ok());
+  (*library)->fn()->C_Finalize(nullptr);
+  const auto away = hsm_.File("tokens-away");
+  std::filesystem::rename(hsm_.tokens(), away);
+  EXPECT_EQ(CodeOf(Call("Encrypt", {{"KeyId", key_id}, {"Plaintext", B64("x")}})), ErrorCode::kInternal);
+  EXPECT_EQ(CodeOf(DecryptBlob(before)), ErrorCode::kInternal);
+
+  std::filesystem::rename(away, hsm_.tokens());
+  auto opened = DecryptBlob(before);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  EXPECT_EQ(UnB64((*opened)["Plaintext"]), "before the outage");
+  auto again = DecryptBlob(EncryptText(key_id, "after"));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(UnB64((*again)["Plaintext"]), "after");
 }
 
 TEST_F(CloudHsmStoreTest, UnknownStoreIdsAreNotFoundForEveryOperation) {

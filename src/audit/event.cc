@@ -16,8 +16,9 @@ using nlohmann::json;
 // Members never written to the trail: plaintext, ciphertext, key material,
 // signatures/MACs over caller data, secret values and credentials.
 // "Value" is Parameter Store's parameter value (tag values, which share the
-// name, are dropped too).
-constexpr std::array<std::string_view, 22> kSecretMembers = {"Plaintext",
+// name, are dropped too). KeyStorePassword and RawSecretAccessKey are custom
+// key stores' secrets (the CloudHSM kmsuser password, the XKS proxy's key).
+constexpr std::array<std::string_view, 24> kSecretMembers = {"Plaintext",
                                                              "CiphertextBlob",
                                                              "SourceCiphertextBlob",
                                                              "EncryptedKeyMaterial",
@@ -38,7 +39,9 @@ constexpr std::array<std::string_view, 22> kSecretMembers = {"Plaintext",
                                                              "Recipient",
                                                              "KeyMaterial",
                                                              "RandomPassword",
-                                                             "Value"};
+                                                             "Value",
+                                                             "KeyStorePassword",
+                                                             "RawSecretAccessKey"};
 
 // Maps whose keys are caller data (kept verbatim, not camelCased).
 constexpr std::array<std::string_view, 5> kVerbatimMaps = {

@@ -144,6 +144,16 @@ TEST(Sanitize, DropsEverySecretMemberAtAnyDepth) {
   EXPECT_EQ(out, json({{"nested", {{"keep", 1}}}, {"list", json::array({{{"name", "n"}}})}}));
 }
 
+TEST(Sanitize, DropsCustomKeyStoreSecrets) {
+  const json in = {
+      {"CustomKeyStoreName", "s"},
+      {"KeyStorePassword", "kmsuser-password"},
+      {"XksProxyAuthenticationCredential", {{"AccessKeyId", "AKID"}, {"RawSecretAccessKey", "secret"}}}};
+  const json out = json::parse(SanitizedJson(in));
+  EXPECT_EQ(out, json({{"customKeyStoreName", "s"},
+                       {"xksProxyAuthenticationCredential", {{"accessKeyId", "AKID"}}}}));
+}
+
 TEST(Sanitize, KeepsEncryptionContextKeysVerbatim) {
   const json out = json::parse(SanitizedJson({{"EncryptionContext", {{"Purpose", "Test"}}}}));
   EXPECT_EQ(out, json({{"encryptionContext", {{"Purpose", "Test"}}}}));

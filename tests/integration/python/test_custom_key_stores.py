@@ -176,6 +176,9 @@ def test_full_lifecycle_keys_live_in_the_token(cks_server, tmp_path):
     # A restart keeps the store's state; a CONNECTED store reconnects on first use.
     kms.connect_custom_key_store(CustomKeyStoreId=store_id)
     assert cks_server.stop() == 0
+    audit = b"".join(p.read_bytes() for p in (tmp_path / "data").rglob("*") if p.is_file() and "audit" in str(p))
+    assert b"CreateCustomKeyStore" in audit, "the trail records the call"
+    assert USER_PIN.encode() not in audit, "the key store password never reaches the trail"
     cks_server.start()
     kms = make_kms(cks_server)
     assert describe(kms, store_id)["ConnectionState"] == "CONNECTED"

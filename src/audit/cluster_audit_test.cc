@@ -13,6 +13,7 @@
 #include "audit/chain.h"
 #include "audit/cluster_verify.h"
 #include "audit/event.h"
+#include "audit/key_usage.h"
 #include "audit/lookup.h"
 #include "audit/node_dirs.h"
 #include "audit/node_registry.h"
@@ -349,6 +350,33 @@ TEST_F(ClusterAuditTest, VerifyOfAnEmptyClusterIsAnError) {
   auto report = VerifyCluster(options);
   ASSERT_FALSE(report.ok());
   EXPECT_EQ(report.status().code(), ErrorCode::kNotFound);
+}
+
+TEST_F(ClusterAuditTest, KeyLastUseSeesUsesOnOtherNodes) {
+  const std::string arn = "arn:aws:kms:us-east-1:111122223333:key/k1";
+  auto write_use = [&](const std::string& node, int offset, const std::string& op) {
+    auto log = OpenNode(node);
+    const json event = {{"eventTime", IsoTime(kT0 + std::chrono::seconds(offset))},
+                        {"eventSource", "kms.amazonaws.com"},
+                        {"eventName", op},
+                        {"requestID", node + "-req"},
+                        {"resources", json::array({{{"ARN", arn}, {"type", "AWS::KMS::Key"}}})},
+                        {"eventID", node + "@" + std::to_string(offset)},
+                        {std::string(kNodeIdMember), node}};
+    log->Append(event.dump());
+    log->Close();
+  };
+  write_use("node-a", 1, "Encrypt");
+  write_use("node-b", 2, "Decrypt");
+  KeyUsageIndex index(root_ / "node-a", kT0, root_);
+  auto use = index.LastUse(arn);
+  ASSERT_TRUE(use);
+  EXPECT_EQ(use->operation, "Decrypt");
+  EXPECT_EQ(use->event_id, "node-b@2");
+  write_use("node-c", 3, "Sign");  // a node that joined after the first lookup
+  EXPECT_EQ(index.LastUse(arn)->event_id, "node-c@3");
+  KeyUsageIndex alone(root_ / "node-a", kT0);  // without the shared directory: this node only
+  EXPECT_EQ(alone.LastUse(arn)->event_id, "node-a@1");
 }
 
 TEST_F(ClusterAuditTest, TheRegisterKeepsTheFirstKeyOfANodeId) {

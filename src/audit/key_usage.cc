@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "audit/chain.h"
+#include "audit/node_dirs.h"
 
 namespace coffer::audit {
 namespace {
@@ -46,6 +47,31 @@ bool NamesKey(const json& event, std::string_view key_arn) {
   return false;
 }
 
+std::optional<KeyUse> Newer(std::optional<KeyUse> a, std::optional<KeyUse> b) {
+  if (!a) return b;
+  return b && a->time < b->time ? b : a;
+}
+
+// The newest successful tracked KMS event naming the key in `dir`'s trail, in file order.
+std::optional<KeyUse> ScanFile(const std::filesystem::path& dir, std::string_view key_arn) {
+  std::optional<KeyUse> newest;
+  std::ifstream in(dir / kEventsFile);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.find(key_arn) == std::string::npos) continue;  // cheap pre-filter
+    auto record = ParseRecord(line);
+    if (!record.ok()) continue;
+    const json& e = record->event;
+    if (e.value("eventSource", "") != "kms.amazonaws.com" || e.contains("errorCode")) continue;
+    const std::string name = e.value("eventName", "");
+    if (!IsTrackedKeyUse(name) || !NamesKey(e, key_arn)) continue;
+    auto t = ParseIsoTime(e.value("eventTime", ""));
+    if (!t.ok()) continue;
+    newest = KeyUse{name, *t, e.value("eventID", ""), e.value("requestID", "")};
+  }
+  return newest;
+}
+
 }  // namespace
 
 bool IsTrackedKeyUse(std::string_view operation) {
@@ -55,8 +81,10 @@ bool IsTrackedKeyUse(std::string_view operation) {
   return false;
 }
 
-KeyUsageIndex::KeyUsageIndex(std::filesystem::path dir, TimePoint now)
-    : dir_(std::move(dir)), tracking_start_(FirstRecordTime(dir_).value_or(now)) {}
+KeyUsageIndex::KeyUsageIndex(std::filesystem::path dir, TimePoint now, std::filesystem::path shared_dir)
+    : dir_(std::move(dir)),
+      shared_dir_(std::move(shared_dir)),
+      tracking_start_(FirstRecordTime(dir_).value_or(now)) {}
 
 KeyUsageIndex::Shard& KeyUsageIndex::ShardFor(std::string_view key_arn) {
   return shards_[std::hash<std::string_view>{}(key_arn) % shards_.size()];
@@ -84,37 +112,28 @@ void KeyUsageIndex::Observe(const server::RequestTrace& trace, std::string_view 
 }
 
 std::optional<KeyUse> KeyUsageIndex::LastUse(std::string_view key_arn) {
+  const std::optional<KeyUse> elsewhere = OtherNodesLastUse(key_arn);
   Shard& shard = ShardFor(key_arn);
   {
     std::lock_guard lock(shard.mu);
     auto it = shard.keys.find(std::string(key_arn));
     // A use seen live is newer than anything the file held when this process started.
-    if (it != shard.keys.end() && (it->second.scanned || it->second.use)) return it->second.use;
+    if (it != shard.keys.end() && (it->second.scanned || it->second.use))
+      return Newer(it->second.use, elsewhere);
   }
-  std::optional<KeyUse> from_file = ScanFile(key_arn);
+  std::optional<KeyUse> from_file = ScanFile(dir_, key_arn);
   std::lock_guard lock(shard.mu);
   Entry& entry = shard.keys[std::string(key_arn)];
-  if (from_file && (!entry.use || entry.use->time < from_file->time)) entry.use = from_file;
+  entry.use = Newer(entry.use, from_file);
   entry.scanned = true;
-  return entry.use;
+  return Newer(entry.use, elsewhere);
 }
 
-// The newest successful tracked KMS event naming the key, in file order.
-std::optional<KeyUse> KeyUsageIndex::ScanFile(std::string_view key_arn) const {
+std::optional<KeyUse> KeyUsageIndex::OtherNodesLastUse(std::string_view key_arn) const {
   std::optional<KeyUse> newest;
-  std::ifstream in(dir_ / kEventsFile);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (line.find(key_arn) == std::string::npos) continue;  // cheap pre-filter
-    auto record = ParseRecord(line);
-    if (!record.ok()) continue;
-    const json& e = record->event;
-    if (e.value("eventSource", "") != "kms.amazonaws.com" || e.contains("errorCode")) continue;
-    const std::string name = e.value("eventName", "");
-    if (!IsTrackedKeyUse(name) || !NamesKey(e, key_arn)) continue;
-    auto t = ParseIsoTime(e.value("eventTime", ""));
-    if (!t.ok()) continue;
-    newest = KeyUse{name, *t, e.value("eventID", ""), e.value("requestID", "")};
+  if (shared_dir_.empty()) return newest;
+  for (const NodeDir& node : ListNodeDirs(shared_dir_)) {
+    if (node.dir.filename() != dir_.filename()) newest = Newer(newest, ScanFile(node.dir, key_arn));
   }
   return newest;
 }

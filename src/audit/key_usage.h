@@ -32,7 +32,10 @@ bool IsTrackedKeyUse(std::string_view operation);
 class KeyUsageIndex {
  public:
   // `dir` holds the trail file; `now` is when tracking starts if it is empty.
-  KeyUsageIndex(std::filesystem::path dir, TimePoint now);
+  // Cluster mode: `shared_dir` holds every node's chain (dir is one of them);
+  // LastUse then also reads the other nodes' files at every call, since their
+  // uses never pass this process.
+  KeyUsageIndex(std::filesystem::path dir, TimePoint now, std::filesystem::path shared_dir = {});
 
   // Records a successful tracked KMS request (others are ignored).
   void Observe(const server::RequestTrace& trace, std::string_view event_id);
@@ -52,9 +55,10 @@ class KeyUsageIndex {
   };
   Shard& ShardFor(std::string_view key_arn);
   void Record(const std::string& key_arn, const KeyUse& use);
-  std::optional<KeyUse> ScanFile(std::string_view key_arn) const;
+  std::optional<KeyUse> OtherNodesLastUse(std::string_view key_arn) const;
 
   std::filesystem::path dir_;
+  std::filesystem::path shared_dir_;
   TimePoint tracking_start_;
   std::array<Shard, 16> shards_;
 };

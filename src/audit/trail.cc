@@ -24,7 +24,7 @@ AuditTrail::AuditTrail(const TrailOptions& options, std::unique_ptr<AuditLog> lo
       model_(std::move(model)),
       random_(random),
       clock_(clock),
-      key_usage_(options.log.dir, clock.Now()) {}
+      key_usage_(options.log.dir, clock.Now(), options.shared_dir) {}
 
 std::string AuditTrail::NewEventId() {
   std::uint8_t raw[16] = {};

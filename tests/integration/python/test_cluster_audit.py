@@ -118,6 +118,21 @@ def test_batched_events_reach_other_nodes_within_the_flush_interval(audited):
     assert delay < 1.5, f"batched event visible on another node after {delay:.3f} s"
 
 
+def test_key_last_usage_sees_uses_on_other_nodes(audited):
+    c = audited()
+    a, b, n3 = c.nodes
+    key = make_kms(a).create_key()["KeyMetadata"]
+    # Node 1 looks first (nothing yet), then node 2 uses the key: node 1's
+    # next answer has that use, though it never passed node 1.
+    assert not make_kms(b).get_key_last_usage(KeyId=key["Arn"]).get("KeyLastUsage")
+    made = make_kms(n3).generate_data_key(KeyId=key["Arn"], KeySpec="AES_256")
+    last = make_kms(b).get_key_last_usage(KeyId=key["Arn"])["KeyLastUsage"]
+    assert last["Operation"] == "GenerateDataKey"
+    assert last["KmsRequestId"] == made["ResponseMetadata"]["RequestId"]
+    assert make_kms(a).get_key_last_usage(KeyId=key["Arn"])["KeyLastUsage"]["KmsRequestId"] == \
+        made["ResponseMetadata"]["RequestId"]
+
+
 def test_next_token_from_one_node_continues_on_another(audited):
     c = audited()
     for i, node in enumerate(c.nodes * 3):

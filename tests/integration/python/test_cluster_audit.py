@@ -285,3 +285,16 @@ def test_secret_values_never_reach_the_shared_directory(audited):
     for path in c.shared.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_a_shared_audit_dir_without_a_node_id_is_refused_at_start(tmp_path):
+    server = CofferServer(tmp_path / "single", extra_args=["--audit-dir", str(tmp_path / "shared")])
+    with pytest.raises(RuntimeError, match="--audit-dir needs a node id"):
+        server.start()
+
+
+def test_verify_of_a_directory_without_node_chains_exits_2(tmp_path):
+    (tmp_path / "empty").mkdir()
+    code, body = audit_cli("verify", "--cluster-dir", str(tmp_path / "empty"))
+    assert code == 2
+    assert "no node chains" in body

@@ -42,7 +42,8 @@ TEST_F(RouterTest, UnknownTargetIsUnknownOperation) {
 }
 
 TEST_F(RouterTest, ModelOperationWithoutHandlerIsUnknownOperation) {
-  HttpResponse r = Call(Signed("TrentService.CreateCustomKeyStore", R"({"CustomKeyStoreName":"x"})"));
+  HttpResponse r =
+      Call(Signed("TrentService.UpdatePrimaryRegion", R"({"KeyId":"k","PrimaryRegion":"us-west-2"})"));
   EXPECT_EQ(Type(r), "UnknownOperationException");
 }
 

@@ -348,3 +348,32 @@ def test_a_malformed_cluster_option_stops_the_server(hsm, tmp_path):
     from test_hsm import start_fails
     log = start_fails(tmp_path / "data", ["--cloudhsm-cluster", f"{CLUSTER}={SOFTHSM_MODULE}"])
     assert "ID=MODULE_PATH:TOKEN_LABEL" in log
+
+
+def test_root_key_token_outage_fails_requests_until_it_is_back(fresh_server, hsm, tmp_path):
+    """Not a custom key store: the pkcs11 *root key* provider's token going away
+    under a running server (its storage moved out and back, a real SoftHSM2)."""
+    hsm.init_token("root")
+    srv = fresh_server(data_dir=tmp_path / "data", extra_args=hsm.serve_args(label="root"))
+    kms = make_kms(srv)
+    before = kms.create_key()["KeyMetadata"]["KeyId"]
+    blob = kms.encrypt(KeyId=before, Plaintext=b"kept")["CiphertextBlob"]
+    away = tmp_path / "tokens-away"
+    hsm.tokens.rename(away)
+    try:
+        # New material must be wrapped by the token: refused as a server fault.
+        with pytest.raises(ClientError) as info:
+            kms.create_key()
+        assert error_code(info) == "KMSInternalException"
+        assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    finally:
+        away.rename(hsm.tokens)
+    after = kms.create_key()["KeyMetadata"]["KeyId"]
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"
+    assert {k["KeyId"] for k in kms.list_keys()["Keys"]} == {before, after}, "nothing written during the outage"
+    # Nothing lost: a fresh process over the same data reads everything back.
+    assert srv.stop() == 0
+    srv.start()
+    kms = make_kms(srv)
+    assert kms.decrypt(CiphertextBlob=blob)["Plaintext"] == b"kept"
+    kms.encrypt(KeyId=after, Plaintext=b"new")

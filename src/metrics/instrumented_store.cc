@@ -42,6 +42,7 @@ class TimedStore final : public store::Store {
     return std::unique_ptr<store::Txn>(std::make_unique<TimedTxn>(std::move(txn), commits_));
   }
   int SchemaVersion() const override { return inner_.SchemaVersion(); }
+  Status Ping() override { return inner_.Ping(); }
 
  private:
   store::Store& inner_;

@@ -43,6 +43,7 @@
 #include "server/periodic.h"
 #include "server/query_front.h"
 #include "server/router.h"
+#include "server/store_health.h"
 #include "ssm/model.h"
 #include "ssm/service.h"
 #include "ssm/webhook.h"
@@ -360,6 +361,8 @@ int Serve(const ServeOptions& options) {
     if (!posted.ok()) spdlog::warn("parameter store webhook: {}", posted.message());
   });
   RouterHooks hooks = obs.Hooks();
+  StoreHealth store_health(core.clock, [&core] { return core.store->Ping(); }, std::chrono::seconds(1));
+  hooks.store_health = [&store_health] { return store_health.Check(); };
   hooks.fronts.push_back(secrets_service.Front(**sm_model));
   hooks.fronts.push_back(parameter_store.Front(**ssm_model));
   router.SetHooks(hooks);

@@ -113,6 +113,9 @@ struct RouterHooks {
   Admission* admission = nullptr;
   std::vector<ServiceFront> fronts;
   std::vector<PlainPage> pages;
+  // GET /healthz answers 503 while this says the store cannot be reached
+  // (server/store_health.h); empty: always 200.
+  std::function<Status()> store_health;
 };
 
 }  // namespace coffer::server

@@ -139,6 +139,11 @@ HttpResponse Router::ErrorResponse(const ErrorInfo& info, const Status& status, 
 HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionInfo& connection) {
   const std::string request_id = request_ids_.Next();
   if (request.method == "GET" && (request.target == "/healthz" || request.target == "/ping")) {
+    // /healthz is readiness (a load balancer takes the node out on 503; the
+    // reason goes to the log, never the body); /ping only says the process runs.
+    if (request.target == "/healthz" && hooks_.store_health && !hooks_.store_health().ok()) {
+      return JsonResponse(503, R"({"status":"unavailable","failing":"store"})", request_id);
+    }
     return JsonResponse(200, R"({"status":"ok"})", request_id);
   }
   if (query_ != nullptr && QueryFront::Accepts(request)) return HandleQuery(request, connection, request_id);

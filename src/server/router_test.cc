@@ -82,6 +82,30 @@ TEST_F(RouterTest, HealthCheckNeedsNoSignature) {
   EXPECT_EQ(Call(r).status, 200);
 }
 
+// An unreachable store makes /healthz 503 naming the store, never the
+// reason (a connection error may name hosts); /ping stays 200.
+TEST_F(RouterTest, HealthCheckIs503WhileTheStoreIsDown) {
+  RouterHooks hooks;
+  hooks.store_health = [] {
+    return Status(ErrorCode::kUnavailable, "postgres store cannot connect: host db1");
+  };
+  router_->SetHooks(hooks);
+  auth::HttpRequest r;
+  r.method = "GET";
+  r.target = "/healthz";
+  HttpResponse down = Call(r);
+  EXPECT_EQ(down.status, 503);
+  EXPECT_EQ(down.body, R"({"status":"unavailable","failing":"store"})");
+  r.target = "/ping";
+  EXPECT_EQ(Call(r).status, 200);
+  hooks.store_health = [] { return Status::Ok(); };
+  router_->SetHooks(hooks);
+  r.target = "/healthz";
+  HttpResponse up = Call(r);
+  EXPECT_EQ(up.status, 200);
+  EXPECT_EQ(up.body, R"({"status":"ok"})");
+}
+
 TEST_F(RouterTest, ErrorsNeverEchoThePlaintext) {
   // A plaintext over the 4096-byte limit is rejected without quoting it.
   const std::string secret(5000, 'S');

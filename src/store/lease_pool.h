@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -45,6 +46,15 @@ class LeasePool {
       return Status(ErrorCode::kDependencyTimeout,
                     std::string("store busy: no ") + role_ + " connection free");
     }
+    Conn* conn = idle_.back();
+    idle_.pop_back();
+    return Lease(conn, Returner{this});
+  }
+
+  // An idle connection now, or nullopt when every one is leased (busy).
+  std::optional<Lease> TryAcquire() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (idle_.empty()) return std::nullopt;
     Conn* conn = idle_.back();
     idle_.pop_back();
     return Lease(conn, Returner{this});

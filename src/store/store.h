@@ -54,6 +54,10 @@ class Store {
   virtual StatusOr<std::unique_ptr<Txn>> BeginWrite() = 0;
   // Schema version the store is at after migrations.
   virtual int SchemaVersion() const = 0;
+  // Whether the store answers now (GET /healthz): one cheap round trip,
+  // bounded by the store's own timeouts. kUnavailable (or the failure seen)
+  // when it cannot be used.
+  virtual Status Ping() = 0;
 };
 
 struct SqliteOptions {

@@ -161,6 +161,12 @@ class ImplName {
 };
 TYPED_TEST_SUITE(StoreContractTest, Implementations, ImplName);
 
+TYPED_TEST(StoreContractTest, PingAnswersWhileTheStoreIsUsable) {
+  EXPECT_TRUE(this->store_->Ping().ok());
+  auto open = this->Read();  // a transaction in flight leaves Ping working
+  EXPECT_TRUE(this->store_->Ping().ok());
+}
+
 TYPED_TEST(StoreContractTest, GetMissingIsNullopt) {
   auto txn = this->Read();
   StatusOr<std::optional<std::string>> value = txn->Get("keys", "absent");

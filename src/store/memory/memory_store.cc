@@ -125,6 +125,7 @@ class MemoryStore final : public Store {
   }
 
   int SchemaVersion() const override { return 1; }
+  Status Ping() override { return Status::Ok(); }
 
   void Publish(Snapshot snapshot) {
     std::lock_guard<std::mutex> lock(snapshot_mutex_);

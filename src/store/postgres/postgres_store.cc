@@ -186,6 +186,19 @@ class PostgresStore final : public Store {
     return Begin(BeginWriteSql().c_str(), /*writable=*/true);
   }
   int SchemaVersion() const override { return schema_version_; }
+  // SELECT 1 on an idle pooled connection, retried once on a fresh one when
+  // the pooled one had died with a restarted server. Every connection leased
+  // means transactions are running (each reports its own failure): busy,
+  // not down, so no wait for one.
+  Status Ping() override {
+    std::optional<Pool::Lease> lease = pool_.TryAcquire();
+    if (!lease) return Status::Ok();
+    for (int attempt = 0;; ++attempt) {
+      RETURN_IF_ERROR((*lease)->EnsureReady());
+      Status status = (*lease)->Exec("SELECT 1", "health check");
+      if (status.ok() || attempt > 0 || !(*lease)->Lost()) return status;
+    }
+  }
 
  private:
   StatusOr<std::unique_ptr<Txn>> Begin(const char* begin_sql, bool writable) {

@@ -337,6 +337,8 @@ TEST_F(PostgresStoreTest, ReconnectsAfterServerRestart) {
     open.push_back(std::move(txn).value());
   }
   ASSERT_TRUE(pg_->Restart().ok());
+  // The idle pooled connections died with the server: Ping reconnects.
+  EXPECT_TRUE(store->Ping().ok()) << store->Ping().ToString();
 
   auto lost = open[0]->Get("keys", "k");
   EXPECT_EQ(lost.status().code(), ErrorCode::kUnavailable) << lost.status().ToString();
@@ -357,11 +359,14 @@ TEST_F(PostgresStoreTest, ServerDownIsUnavailableUntilItReturns) {
   auto store = OpenOk();
   ASSERT_NE(store, nullptr);
   PutCommitted(*store, "k", "v");
+  EXPECT_TRUE(store->Ping().ok());
   ASSERT_TRUE(pg_->Stop().ok());
+  EXPECT_EQ(store->Ping().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(store->BeginWrite().status().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(store->BeginRead().status().code(), ErrorCode::kUnavailable);
   EXPECT_EQ(Open().status().code(), ErrorCode::kUnavailable);
   ASSERT_TRUE(pg_->Start().ok());
+  EXPECT_TRUE(store->Ping().ok()) << store->Ping().ToString();  // a fresh connection
   PutCommitted(*store, "k", "back");
 }
 

@@ -143,6 +143,24 @@ backend nodes
         self.log.close()
 
 
+def healthz(endpoint):
+    """(HTTP status, parsed JSON body) of GET /healthz at `endpoint`, or
+    (None, None) when it does not answer."""
+    import http.client
+    import json
+    import urllib.parse
+    u = urllib.parse.urlsplit(endpoint)
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=5)
+    try:
+        conn.request("GET", "/healthz")
+        r = conn.getresponse()
+        return r.status, json.loads(r.read() or b"null")
+    except (OSError, ValueError):
+        return None, None
+    finally:
+        conn.close()
+
+
 def answers_healthz(endpoint):
     """Whether GET /healthz at `endpoint` answers 200 now."""
     import urllib.request

@@ -23,10 +23,23 @@ Status ReadRates(const json& doc, const std::string& where, std::map<std::string
   return Status::Ok();
 }
 
+Status ReadS3PrefixRates(const json& doc, QuotaConfig& config) {
+  if (!doc.is_object()) return ValidationError("s3_prefix must be an object of read/write: rate");
+  for (const auto& [name, rate] : doc.items()) {
+    if (name != "read" && name != "write") return ValidationError("unknown s3_prefix setting '" + name + "'");
+    if (!rate.is_number() || rate.get<double>() <= 0) {
+      return ValidationError("quota s3_prefix." + name + " must be a positive number");
+    }
+    (name == "read" ? config.s3_prefix_read : config.s3_prefix_write) = rate.get<double>();
+  }
+  return Status::Ok();
+}
+
 std::string ThrottleMessage(std::string_view service) {
   if (service == "kms") {
     return "You have exceeded the rate at which you may call KMS. Reduce the frequency of your calls.";
   }
+  if (service == "s3") return "Please reduce your request rate.";
   return "Rate exceeded";
 }
 
@@ -36,10 +49,11 @@ StatusOr<QuotaConfig> QuotaConfig::FromJson(const json& doc) {
   QuotaConfig config;
   if (!doc.is_object()) return ValidationError("quota configuration must be a JSON object");
   for (const auto& [name, value] : doc.items()) {
-    if (name != "defaults" && name != "accounts")
+    if (name != "defaults" && name != "accounts" && name != "s3_prefix")
       return ValidationError("unknown quota setting '" + name + "'");
   }
   if (doc.contains("defaults")) RETURN_IF_ERROR(ReadRates(doc["defaults"], "defaults", config.defaults));
+  if (doc.contains("s3_prefix")) RETURN_IF_ERROR(ReadS3PrefixRates(doc["s3_prefix"], config));
   if (doc.contains("accounts")) {
     if (!doc["accounts"].is_object())
       return ValidationError("accounts must be an object of account id: rates");
@@ -53,18 +67,23 @@ StatusOr<QuotaConfig> QuotaConfig::FromJson(const json& doc) {
 json QuotaConfig::ToJson() const {
   json accounts_json = json::object();
   for (const auto& [account, rates] : accounts) accounts_json[account] = rates;
-  return {{"defaults", defaults}, {"accounts", accounts_json}};
+  json out = {{"defaults", defaults}, {"accounts", accounts_json}};
+  if (s3_prefix_read) out["s3_prefix"]["read"] = *s3_prefix_read;
+  if (s3_prefix_write) out["s3_prefix"]["write"] = *s3_prefix_write;
+  return out;
 }
 
 void QuotaConfig::Merge(const QuotaConfig& other) {
   for (const auto& [group, rate] : other.defaults) defaults[group] = rate;
+  if (other.s3_prefix_read) s3_prefix_read = other.s3_prefix_read;
+  if (other.s3_prefix_write) s3_prefix_write = other.s3_prefix_write;
   for (const auto& [account, rates] : other.accounts) {
     for (const auto& [group, rate] : rates) accounts[account][group] = rate;
   }
 }
 
 RateLimiter::RateLimiter(const Clock& clock, QuotaConfig config)
-    : clock_(clock), config_(std::move(config)) {}
+    : clock_(clock), config_(std::move(config)), s3_prefixes_(clock) {}
 
 void RateLimiter::Configure(QuotaConfig config) {
   std::lock_guard lock(config_mu_);
@@ -116,15 +135,37 @@ bool RateLimiter::TryTake(std::string_view account, std::string_view region, std
 
 Status RateLimiter::Admit(const server::Caller& caller, std::string_view region, std::string_view service,
                           std::string_view operation, const json& body) {
-  const auto probe = probes_.find(service);
-  const bool higher = probe != probes_.end() && probe->second(caller.account_id, region);
-  const std::string group = GroupFor(service, operation, body, higher);
-  if (group.empty() || TryTake(caller.account_id, region, group)) return Status::Ok();
+  std::string group;
+  if (service == "s3") {
+    if (AdmitS3(body, group)) return Status::Ok();
+  } else {
+    const auto probe = probes_.find(service);
+    const bool higher = probe != probes_.end() && probe->second(caller.account_id, region);
+    group = GroupFor(service, operation, body, higher);
+    if (group.empty() || TryTake(caller.account_id, region, group)) return Status::Ok();
+  }
   {
     std::lock_guard lock(throttled_mu_);
     ++throttled_[group];
   }
   return Status(ErrorCode::kThrottling, ThrottleMessage(service));
+}
+
+bool RateLimiter::AdmitS3(const json& body, std::string& out_group) {
+  const auto bucket = body.find("bucket");
+  if (bucket == body.end() || !bucket->is_string() || bucket->get_ref<const std::string&>().empty())
+    return true;
+  const std::string key = body.value("key", std::string());
+  const bool write = IsS3Write(body.value("method", std::string()));
+  double rate = 0;
+  {
+    std::lock_guard lock(config_mu_);
+    rate = write ? config_.s3_prefix_write.value_or(kS3PrefixWriteRate)
+                 : config_.s3_prefix_read.value_or(kS3PrefixReadRate);
+  }
+  out_group = write ? "s3:prefix-write" : "s3:prefix-read";
+  return s3_prefixes_.TryTake(PartitionedPrefix(bucket->get_ref<const std::string&>(), key), write,
+                              ShareOf(rate));
 }
 
 std::vector<BucketUsage> RateLimiter::Usage() const {

@@ -16,11 +16,13 @@
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "common/clock.h"
+#include "quota/s3_prefix_limiter.h"
 #include "server/request_hooks.h"
 
 namespace coffer::quota {
@@ -28,6 +30,9 @@ namespace coffer::quota {
 struct QuotaConfig {
   std::map<std::string, double, std::less<>> defaults;                         // group -> rate
   std::map<std::string, std::map<std::string, double, std::less<>>> accounts;  // account -> group -> rate
+  // Per partitioned prefix (s3_prefix_limiter.h): {"s3_prefix": {"read": 5500, "write": 3500}}.
+  std::optional<double> s3_prefix_read;
+  std::optional<double> s3_prefix_write;
 
   // {"defaults": {"symmetric": 100}, "accounts": {"111122223333": {"CreateKey": 1}}};
   // kValidation naming an unknown group or a rate that is not a positive number.
@@ -84,6 +89,8 @@ class RateLimiter final : public server::Admission {
     std::unordered_map<std::string, Bucket> buckets;  // "account/region/group"
   };
   Shard& ShardFor(const std::string& key);
+  // S3 requests ("s3" with a body of bucket, key, method): the prefix quota.
+  bool AdmitS3(const nlohmann::json& body, std::string& out_group);
 
   const Clock& clock_;
   std::atomic<int> live_nodes_{1};
@@ -91,6 +98,7 @@ class RateLimiter final : public server::Admission {
   mutable std::mutex config_mu_;
   QuotaConfig config_;
   std::array<Shard, 16> shards_;
+  S3PrefixLimiter s3_prefixes_;
   mutable std::mutex throttled_mu_;
   std::map<std::string, std::uint64_t> throttled_;
 };

@@ -280,11 +280,6 @@ StatusOr<S3Front::Prepared> S3Front::Begin(Exchange& ex, const server::Connectio
   if (ex.op == nullptr) {
     return S3Error("NotImplemented", "A header you provided implies functionality that is not implemented");
   }
-  if (hooks_ != nullptr && hooks_->admission != nullptr) {
-    static const nlohmann::json kEmpty = nlohmann::json::object();
-    RETURN_IF_ERROR(
-        hooks_->admission->Admit(ex.trace.caller, ex.trace.region, "s3", ex.req.operation, kEmpty));
-  }
   return Admit(ex, identity);
 }
 
@@ -314,6 +309,12 @@ StatusOr<S3Front::Prepared> S3Front::BeginAnonymous(Exchange& ex, const server::
 }
 
 StatusOr<S3Front::Prepared> S3Front::Admit(Exchange& ex, auth::VerifiedIdentity& identity) {
+  if (hooks_ != nullptr && hooks_->admission != nullptr) {
+    // Quotas per partitioned prefix (quota/s3_prefix_limiter.h), anonymous callers included.
+    const nlohmann::json target = {{"bucket", ex.req.bucket}, {"key", ex.req.key}, {"method", ex.req.method}};
+    RETURN_IF_ERROR(
+        hooks_->admission->Admit(ex.trace.caller, ex.trace.region, "s3", ex.req.operation, target));
+  }
   Prepared prepared;
   ASSIGN_OR_RETURN(prepared.check, PayloadCheck::For(ex.head, identity));
   if (ex.op->upload) {

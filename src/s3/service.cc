@@ -10,6 +10,7 @@
 #include "s3/bucket_policy.h"
 #include "s3/encryption.h"
 #include "s3/errors.h"
+#include "s3/existing_tags.h"
 #include "s3/uri.h"
 
 namespace coffer::s3 {
@@ -79,7 +80,7 @@ std::int64_t S3Service::NowMs() const {
 }
 
 Status S3Service::Authorize(const S3Request& req, std::string_view action, std::string_view resource,
-                            const BucketRecord* bucket) {
+                            const BucketRecord* bucket, const TagLoader& existing_tags) {
   policy::Request request;
   request.caller = req.who.caller;
   request.action = std::string(action);
@@ -90,17 +91,27 @@ Status S3Service::Authorize(const S3Request& req, std::string_view action, std::
     request.keys.Erase("aws:PrincipalAccount");
   }
   AddS3Keys(req, request.keys);
-  std::vector<policy::Evaluation> identity;
+  std::vector<policy::NamedPolicy> policies;
   if (!req.who.caller.anonymous) {
-    ASSIGN_OR_RETURN(auto policies, identities_.PoliciesFor(req.who));
-    for (const auto& named : policies)
-      identity.push_back(policy::Evaluate(*named.policy, request, false, named.name));
+    ASSIGN_OR_RETURN(policies, identities_.PoliciesFor(req.who));
   }
-  AccessInputs inputs;
   std::shared_ptr<const policy::Policy> bucket_policy;
   if (bucket != nullptr) {
-    inputs.owner_account = bucket->account;
     ASSIGN_OR_RETURN(bucket_policy, ParsedPolicyOf(*bucket));
+  }
+  if (existing_tags && SupportsExistingObjectTag(action) &&
+      ((bucket_policy && ReadsExistingObjectTag(*bucket_policy)) ||
+       std::any_of(policies.begin(), policies.end(),
+                   [](const policy::NamedPolicy& p) { return ReadsExistingObjectTag(*p.policy); }))) {
+    ASSIGN_OR_RETURN(std::optional<Tags> tags, existing_tags());
+    if (tags) AddExistingObjectTagKeys(*tags, request.keys);
+  }
+  std::vector<policy::Evaluation> identity;
+  for (const auto& named : policies)
+    identity.push_back(policy::Evaluate(*named.policy, request, false, named.name));
+  AccessInputs inputs;
+  if (bucket != nullptr) {
+    inputs.owner_account = bucket->account;
     inputs.bucket_policy = bucket_policy.get();
     inputs.restrict_public = bucket_policy != nullptr && bucket->public_access_block &&
                              bucket->public_access_block->restrict_public_buckets &&
@@ -117,8 +128,14 @@ StatusOr<BucketRecord> S3Service::AuthorizedBucket(const S3Request& req, std::st
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
   ASSIGN_OR_RETURN(std::optional<BucketRecord> bucket, LoadBucket(*txn, req.bucket));
   if (!bucket) return NoSuchBucket(req.bucket);
-  const std::string resource = object_level ? ObjectArn(req.bucket, req.key) : BucketArn(req.bucket);
-  RETURN_IF_ERROR(Authorize(req, action, resource, &*bucket));
+  if (!object_level) {
+    RETURN_IF_ERROR(Authorize(req, action, BucketArn(req.bucket), &*bucket));
+    return std::move(*bucket);
+  }
+  const TagLoader existing_tags = [&] {
+    return LoadExistingTags(*txn, req.bucket, req.key, req.Query("versionId"));
+  };
+  RETURN_IF_ERROR(Authorize(req, action, ObjectArn(req.bucket, req.key), &*bucket, existing_tags));
   return std::move(*bucket);
 }
 

@@ -88,8 +88,12 @@ class S3Service {
   // Public Access settings (bucket_policy.h). `bucket` is null for actions
   // on no bucket (CreateBucket, ListBuckets): identity policies alone, and
   // anonymous callers are refused.
+  // `existing_tags`, when set, loads the tags of the addressed object; it is
+  // called only for actions that take s3:ExistingObjectTag/<key> and only
+  // when a policy in play has a condition on that key (existing_tags.h).
+  using TagLoader = std::function<StatusOr<std::optional<Tags>>()>;
   Status Authorize(const S3Request& req, std::string_view action, std::string_view resource,
-                   const BucketRecord* bucket);
+                   const BucketRecord* bucket, const TagLoader& existing_tags = {});
   // The bucket, authorized for `action` on the bucket or, with `key`, the object.
   StatusOr<BucketRecord> AuthorizedBucket(const S3Request& req, std::string_view action, bool object_level);
   // Removes blobs no longer referenced (after the record that named them is gone).

@@ -361,7 +361,8 @@ int Serve(const ServeOptions& options) {
     if (!posted.ok()) spdlog::warn("parameter store webhook: {}", posted.message());
   });
   RouterHooks hooks = obs.Hooks();
-  StoreHealth store_health(core.clock, [&core] { return core.store->Ping(); }, std::chrono::seconds(1));
+  StoreHealth store_health(
+      core.clock, [&core] { return core.store->Ping(); }, std::chrono::seconds(1));
   hooks.store_health = [&store_health] { return store_health.Check(); };
   hooks.fronts.push_back(secrets_service.Front(**sm_model));
   hooks.fronts.push_back(parameter_store.Front(**ssm_model));

@@ -61,6 +61,17 @@ def _postgres_store_args(extra_args):
     return ["--store", f"{TEST_POSTGRES}/{name}"]
 
 
+# Opt-in: COFFER_TEST_ROOT_KEY_ARGS, a JSON list of `--root-key-provider ...`
+# arguments, puts the root key of every server the fixtures start (and of their
+# `coffer admin` calls) there instead of a file: test_hsm.py runs existing
+# suites with the key in a SoftHSM2 token that way.
+TEST_ROOT_KEY_ARGS = json.loads(os.environ.get("COFFER_TEST_ROOT_KEY_ARGS", "[]"))
+
+
+def _root_key_args(extra_args):
+    return [] if "--root-key-provider" in extra_args else list(TEST_ROOT_KEY_ARGS)
+
+
 READY_TIMEOUT_S = 30.0
 STOP_TIMEOUT_S = 30.0
 POLL_INTERVAL_S = 0.02
@@ -152,7 +163,8 @@ class CofferServer:
         self.data_dir = Path(data_dir)
         self.tls = tls
         self.extra_args = list(extra_args)
-        self.store_args = _postgres_store_args(self.extra_args)
+        # What every `serve` and `admin` call of this data directory needs.
+        self.store_args = _postgres_store_args(self.extra_args) + _root_key_args(self.extra_args)
         self.extra_args += self.store_args
         self.proc = None
         self.endpoint = None

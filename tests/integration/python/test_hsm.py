@@ -6,6 +6,9 @@ opensc): when it is missing these tests fail, they do not skip.
 """
 
 import json
+import os
+import re
+import sys
 import subprocess
 from pathlib import Path
 
@@ -280,3 +283,21 @@ def test_migrate_from_a_data_dir_without_a_root_key_file_is_refused(hsm, tmp_pat
     out = migrate(data_dir, "file", "pkcs11", hsm, check=False)
     assert out.returncode != 0
     assert "nothing to migrate from" in out.stderr
+
+
+# The KMS integration suites, run again with every server's root key in the
+# token (conftest.py: COFFER_TEST_ROOT_KEY_ARGS).
+HSM_SUITES = ["test_keys.py", "test_crypto.py"]
+
+
+def test_the_kms_suites_pass_with_the_root_key_in_the_token(hsm):
+    here = Path(__file__).resolve().parent
+    env = dict(os.environ, COFFER_TEST_ROOT_KEY_ARGS=json.dumps(hsm.serve_args()))
+    out = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-x", *HSM_SUITES],
+                         capture_output=True, text=True, env=env, cwd=here, timeout=900)
+    tail = out.stdout[-6000:] + out.stderr[-2000:]
+    assert out.returncode == 0, f"the KMS suites with a pkcs11 root key failed:\n{tail}"
+    passed = re.search(r"(\d+) passed", out.stdout)
+    assert passed and int(passed.group(1)) > 0, f"no test ran:\n{tail}"
+    # The servers really used the token: its root key was generated there.
+    assert KEY_LABEL in hsm.secret_key_labels()

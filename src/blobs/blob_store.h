@@ -2,7 +2,7 @@
 // and multipart parts), written and read in segments so memory stays bounded
 // by one segment however large the blob is.
 //
-// On disk (FileBlobStore, format version 2; docs/blobs.md):
+// On disk (FileBlobStore, format version 3; docs/blobs.md):
 //   dir/<first 2 hex of id>/<id>    a committed blob, mode 0600
 //   dir/tmp/<id>.partial             a blob being written; removed on open
 // Several processes may share one directory (cluster nodes on shared storage,
@@ -11,14 +11,17 @@
 // 256 shard directories exist from open on, so a reader sees a whole committed
 // blob or nothing, and no commit depends on another process's mkdir.
 // A blob file is a header followed by its segments:
-//   "CFBL" | u8 version (2) | u8 layer | u32 segment_bytes | u16 wrapped_len |
-//   wrapped data key | u64 plaintext size
+//   "CFBL" | u8 version (3) | u8 layer | u32 segment_bytes | u32 key_version |
+//   u16 wrapped_len | wrapped data key | u64 plaintext size
 //   segment 0 | segment 1 | ... | final segment
-// (version 1 files, without the layer byte, still open with no keys). All
-// integers are big-endian. The data key is 32 random bytes, one per blob,
-// wrapped under the root key with AAD
-// "coffer:blob-data-key:v2:<id>:<segment_bytes>:<layer>", so a file moved to
-// another id's path, or with another segment size or layer, does not open.
+// (version 2 files have no key_version; version 1 files, without the layer
+// byte either, still open with no keys). All integers are big-endian. The
+// data key is 32 random bytes, one per blob, wrapped under version
+// `key_version` of the store's BlobKeyring (keyring.h; the S3 service key)
+// with AAD "coffer:blob-data-key:v3:<id>:<segment_bytes>:<layer>:<key_version>"
+// (v1 and v2: under the root key, "coffer:blob-data-key:v2:<id>:..."), so a
+// file moved to another id's path, or with another segment size, layer or
+// key version, does not open.
 // Each segment is AES-256-GCM ciphertext | 16-byte tag of `segment_bytes`
 // plaintext (the final one 0..segment_bytes; a blob has at least one segment,
 // so an empty blob is one empty final segment) under the layer's outer key, with
@@ -44,6 +47,7 @@
 #include <string_view>
 #include <vector>
 
+#include "blobs/keyring.h"
 #include "common/random.h"
 #include "common/secret_bytes.h"
 #include "common/status_or.h"
@@ -106,7 +110,8 @@ class BlobStore {
   // is not a blob id or a key that is not 32 bytes; kAccessDenied ("blob <id>:
   // the key given does not open it") when `keys` are not the ones the blob was
   // created with (missing, extra, swapped or different keys); kInternal when
-  // the file fails its checks (wrong format, tampered, another root key).
+  // the file fails its checks (wrong format, tampered, another root key, an
+  // unknown keyring version); the keyring's own error when it cannot be read.
   virtual StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id, const BlobKeys& keys) = 0;
   StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id) { return Open(id, BlobKeys{}); }
   // Deletes the blob durably. An absent blob is not an error.
@@ -132,8 +137,15 @@ inline constexpr std::size_t kMaxSegmentBytes = std::size_t{16} * 1024 * 1024;
 
 // Creates `dir` (mode 0700), `dir/tmp` and the shard directories when missing
 // and removes `.partial` files a crash left behind (in a shared directory,
-// those older than kSharedPartialAge). `root` and `random` must outlive the store and
-// every reader and writer it hands out.
+// those older than kSharedPartialAge). `root`, `keyring` and `random` must
+// outlive the store and every reader and writer it hands out.
+// New blobs are format 3, their data keys wrapped under the keyring's current
+// version; version 1 and 2 files still open through `root`.
+StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOptions& options,
+                                                       const rootkey::RootKey& root, BlobKeyring& keyring,
+                                                       RandomSource& random);
+// Without a keyring: new blobs are format 2, their data keys wrapped under the
+// root key itself; a format 3 file does not open (kInternal).
 StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOptions& options,
                                                        const rootkey::RootKey& root, RandomSource& random);
 

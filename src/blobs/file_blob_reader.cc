@@ -15,10 +15,6 @@
 namespace coffer::blobs::internal {
 namespace {
 
-Status AuthFailure(std::string_view id, std::string_view why) {
-  return InternalError("blob " + std::string(id) + " failed authentication: " + std::string(why));
-}
-
 // Names the blob and nothing about the keys.
 Status KeyDoesNotOpen(std::string_view id) {
   return {ErrorCode::kAccessDenied, "blob " + std::string(id) + ": the key given does not open it"};
@@ -109,7 +105,7 @@ StatusOr<Header> ReadHeader(int fd, std::string_view id, const std::filesystem::
 }  // namespace
 
 StatusOr<std::unique_ptr<BlobReader>> OpenFileBlobReader(const StorePaths& paths, std::string_view id,
-                                                         const rootkey::RootKey& root, const BlobKeys& keys) {
+                                                         const KeyWrapping& wrapping, const BlobKeys& keys) {
   ASSIGN_OR_RETURN(const Layer wanted, LayerFor(keys));
   const std::filesystem::path path = paths.BlobFile(id);
   ScopedFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -118,12 +114,10 @@ StatusOr<std::unique_ptr<BlobReader>> OpenFileBlobReader(const StorePaths& paths
   std::uint64_t file_len = 0;
   ASSIGN_OR_RETURN(const Header header, ReadHeader(fd.get(), id, path, &file_len));
   // The layer byte is bound into the unwrap AAD: it is trusted only after this.
-  auto data_key = root.Unwrap(header.wrapped_key, DataKeyAad(id, header));
-  if (!data_key.ok())
-    return AuthFailure(id, "data key does not unwrap (another root key or another blob's file)");
+  ASSIGN_OR_RETURN(const SecretBytes data_key, UnwrapDataKey(id, wrapping, header));
   if (header.layer != wanted) return KeyDoesNotOpen(id);
   ASSIGN_OR_RETURN(auto cipher,
-                   SegmentCipher::Create(id, header.layer, *data_key, keys, header.segment_bytes));
+                   SegmentCipher::Create(id, header.layer, data_key, keys, header.segment_bytes));
   auto reader =
       std::make_unique<FileBlobReader>(std::string(id), path, std::move(fd), header, std::move(cipher));
   if (reader->layout().FileLen() != file_len) {

@@ -26,9 +26,9 @@ bool IsShardName(std::string_view name) { return name.size() == 2 && internal::I
 
 class FileBlobStore final : public BlobStore {
  public:
-  FileBlobStore(internal::StorePaths paths, std::uint32_t segment_bytes, const rootkey::RootKey& root,
+  FileBlobStore(internal::StorePaths paths, std::uint32_t segment_bytes, internal::KeyWrapping wrapping,
                 RandomSource& random)
-      : paths_(std::move(paths)), segment_bytes_(segment_bytes), root_(root), random_(random) {}
+      : paths_(std::move(paths)), segment_bytes_(segment_bytes), wrapping_(wrapping), random_(random) {}
 
   using BlobStore::Create;
   using BlobStore::Open;
@@ -40,19 +40,19 @@ class FileBlobStore final : public BlobStore {
  private:
   const internal::StorePaths paths_;
   const std::uint32_t segment_bytes_;
-  const rootkey::RootKey& root_;
+  const internal::KeyWrapping wrapping_;
   RandomSource& random_;
 };
 
 StatusOr<std::unique_ptr<BlobWriter>> FileBlobStore::Create(const BlobKeys& keys) {
   Bytes raw(internal::kIdLen / 2);
   RETURN_IF_ERROR(random_.Fill(raw));
-  return internal::NewFileBlobWriter(paths_, HexEncode(raw), segment_bytes_, root_, random_, keys);
+  return internal::NewFileBlobWriter(paths_, HexEncode(raw), segment_bytes_, wrapping_, random_, keys);
 }
 
 StatusOr<std::unique_ptr<BlobReader>> FileBlobStore::Open(std::string_view id, const BlobKeys& keys) {
   if (!IsBlobId(id)) return BadId();
-  return internal::OpenFileBlobReader(paths_, id, root_, keys);
+  return internal::OpenFileBlobReader(paths_, id, wrapping_, keys);
 }
 
 Status FileBlobStore::Remove(std::string_view id) {
@@ -124,10 +124,8 @@ Status EnsureShards(const internal::StorePaths& paths) {
   return internal::FsyncDir(paths.dir);
 }
 
-}  // namespace
-
-StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOptions& options,
-                                                       const rootkey::RootKey& root, RandomSource& random) {
+StatusOr<std::unique_ptr<BlobStore>> OpenStore(const FileBlobStoreOptions& options,
+                                               const internal::KeyWrapping& wrapping, RandomSource& random) {
   if (options.dir.empty()) return InternalError("blob store directory is not set");
   if (options.segment_bytes == 0 || options.segment_bytes > kMaxSegmentBytes) {
     return InternalError("blob segment size must be between 1 byte and 16 MiB");
@@ -138,7 +136,20 @@ StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOption
   RETURN_IF_ERROR(EnsureShards(paths));
   RETURN_IF_ERROR(RemovePartials(paths.TmpDir(), options.shared));
   return std::unique_ptr<BlobStore>(std::make_unique<FileBlobStore>(
-      std::move(paths), static_cast<std::uint32_t>(options.segment_bytes), root, random));
+      std::move(paths), static_cast<std::uint32_t>(options.segment_bytes), wrapping, random));
+}
+
+}  // namespace
+
+StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOptions& options,
+                                                       const rootkey::RootKey& root, RandomSource& random) {
+  return OpenStore(options, internal::KeyWrapping{root, nullptr}, random);
+}
+
+StatusOr<std::unique_ptr<BlobStore>> OpenFileBlobStore(const FileBlobStoreOptions& options,
+                                                       const rootkey::RootKey& root, BlobKeyring& keyring,
+                                                       RandomSource& random) {
+  return OpenStore(options, internal::KeyWrapping{root, &keyring}, random);
 }
 
 }  // namespace coffer::blobs

@@ -122,13 +122,13 @@ Status FileBlobWriter::MakeDurable() {
 
 StatusOr<std::unique_ptr<BlobWriter>> NewFileBlobWriter(const StorePaths& paths, std::string id,
                                                         std::uint32_t segment_bytes,
-                                                        const rootkey::RootKey& root, RandomSource& random,
+                                                        const KeyWrapping& wrapping, RandomSource& random,
                                                         const BlobKeys& keys) {
   Header header;
   ASSIGN_OR_RETURN(header.layer, LayerFor(keys));
   header.segment_bytes = segment_bytes;
   ASSIGN_OR_RETURN(const SecretBytes data_key, crypto::RandomSecret(random, kDataKeyLen));
-  ASSIGN_OR_RETURN(header.wrapped_key, root.Wrap(data_key.view(), DataKeyAad(id, header)));
+  RETURN_IF_ERROR(WrapDataKey(id, wrapping, data_key, &header));
   ASSIGN_OR_RETURN(auto cipher, SegmentCipher::Create(id, header.layer, data_key, keys, segment_bytes));
   const std::filesystem::path tmp = paths.TmpFile(id);
   ScopedFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));

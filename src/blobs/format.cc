@@ -28,8 +28,9 @@ Status BadHeader(std::string_view id, std::string_view what) {
 Bytes EncodeHeader(const Header& header) {
   Bytes out(kMagic.begin(), kMagic.end());
   out.push_back(header.version);
-  if (header.version == kVersion2) out.push_back(static_cast<std::uint8_t>(header.layer));
+  if (header.version != kVersion1) out.push_back(static_cast<std::uint8_t>(header.layer));
   PutU32(out, header.segment_bytes);
+  if (header.version == kVersion3) PutU32(out, header.key_version);
   PutU16(out, static_cast<std::uint16_t>(header.wrapped_key.size()));
   out.insert(out.end(), header.wrapped_key.begin(), header.wrapped_key.end());
   PutU64(out, header.size);
@@ -43,13 +44,13 @@ StatusOr<Header> ParseHeader(ByteView file_start, std::string_view id) {
   if (!cursor.ReadBytes(kMagic.size(), &magic) || AsChars(magic) != kMagic) {
     return BadHeader(id, "not a blob file (magic)");
   }
-  if (!cursor.ReadU8(&version) || (version != kVersion1 && version != kVersion2)) {
+  if (!cursor.ReadU8(&version) || version < kVersion1 || version > kVersion3) {
     return BadHeader(id, "unsupported format version");
   }
   Header header;
   header.version = version;
   std::uint8_t layer = 0;
-  if (version == kVersion2 && (!cursor.ReadU8(&layer) || layer > static_cast<std::uint8_t>(Layer::kDouble))) {
+  if (version != kVersion1 && (!cursor.ReadU8(&layer) || layer > static_cast<std::uint8_t>(Layer::kDouble))) {
     return BadHeader(id, "unknown layer");
   }
   header.layer = static_cast<Layer>(layer);
@@ -58,6 +59,8 @@ StatusOr<Header> ParseHeader(ByteView file_start, std::string_view id) {
       header.segment_bytes > kMaxSegmentBytes) {
     return BadHeader(id, "segment size out of range");
   }
+  if (version == kVersion3 && !cursor.ReadU32(&header.key_version))
+    return BadHeader(id, "key version truncated");
   if (!cursor.ReadU16LengthPrefixed(&wrapped) || wrapped.size() > kMaxWrappedKeyLen) {
     return BadHeader(id, "wrapped data key truncated");
   }
@@ -67,8 +70,9 @@ StatusOr<Header> ParseHeader(ByteView file_start, std::string_view id) {
 }
 
 std::size_t HeaderLen(const Header& header) {
-  const std::size_t layer_len = header.version == kVersion2 ? 1 : 0;
-  return kMagic.size() + 1 + layer_len + 4 + 2 + header.wrapped_key.size() + 8;
+  const std::size_t layer_len = header.version == kVersion1 ? 0 : 1;
+  const std::size_t key_version_len = header.version == kVersion3 ? 4 : 0;
+  return kMagic.size() + 1 + layer_len + 4 + key_version_len + 2 + header.wrapped_key.size() + 8;
 }
 
 std::size_t SizeFieldOffset(const Header& header) { return HeaderLen(header) - 8; }
@@ -109,8 +113,11 @@ Bytes SegmentAad(SegmentLayer layer, std::string_view id, const SegmentPosition&
 std::string DataKeyAad(std::string_view id, const Header& header) {
   const std::string segment = std::to_string(header.segment_bytes);
   if (header.version == kVersion1) return "coffer:blob-data-key:v1:" + std::string(id) + ":" + segment;
-  return "coffer:blob-data-key:v2:" + std::string(id) + ":" + segment + ":" +
-         std::to_string(static_cast<int>(header.layer));
+  const std::string layer = std::to_string(static_cast<int>(header.layer));
+  if (header.version == kVersion2)
+    return "coffer:blob-data-key:v2:" + std::string(id) + ":" + segment + ":" + layer;
+  return "coffer:blob-data-key:v3:" + std::string(id) + ":" + segment + ":" + layer + ":" +
+         std::to_string(header.key_version);
 }
 
 bool IsLowerHex(std::string_view text) {

@@ -15,9 +15,13 @@
 namespace coffer::blobs::internal {
 
 inline constexpr std::string_view kMagic = "CFBL";
-// Version 1: root key only. Version 2 adds the layer byte. New blobs are v2.
+// Version 1: root key only. Version 2 adds the layer byte. Version 3 wraps
+// the data key under a BlobKeyring version (the S3 service key) instead of
+// the root key and records that version. New blobs are v3 when the store has
+// a keyring, v2 otherwise.
 inline constexpr std::uint8_t kVersion1 = 1;
 inline constexpr std::uint8_t kVersion2 = 2;
+inline constexpr std::uint8_t kVersion3 = 3;
 inline constexpr std::size_t kDataKeyLen = 32;
 inline constexpr std::size_t kCallerKeyLen = 32;
 inline constexpr std::size_t kNonceLen = 12;
@@ -27,9 +31,9 @@ inline constexpr std::size_t kIdLen = 32;
 inline constexpr std::size_t kMaxWrappedKeyLen = 1024;
 // Far above S3's 5 TiB object limit, low enough that no layout sum overflows.
 inline constexpr std::uint64_t kMaxBlobBytes = std::uint64_t{1} << 48;
-// The longest header: v2's magic | version | layer | segment_bytes | wrapped_len
-// | wrapped key | size.
-inline constexpr std::size_t kMaxHeaderLen = 4 + 1 + 1 + 4 + 2 + kMaxWrappedKeyLen + 8;
+// The longest header: v3's magic | version | layer | segment_bytes |
+// key_version | wrapped_len | wrapped key | size.
+inline constexpr std::size_t kMaxHeaderLen = 4 + 1 + 1 + 4 + 4 + 2 + kMaxWrappedKeyLen + 8;
 
 // Which keys seal a blob's segments (the v2 layer byte; v1 is always kRootOnly).
 enum class Layer : std::uint8_t {
@@ -42,6 +46,7 @@ struct Header {
   std::uint8_t version = kVersion2;
   Layer layer = Layer::kRootOnly;
   std::uint32_t segment_bytes = 0;
+  std::uint32_t key_version = 0;  // v3 only: the keyring version wrapping the data key
   Bytes wrapped_key;
   std::uint64_t size = 0;  // plaintext bytes; written last, at Commit
 };
@@ -90,8 +95,9 @@ enum class SegmentLayer : std::uint8_t { kOuter = 0, kInner = 1 };
 std::array<std::uint8_t, kNonceLen> SegmentNonce(SegmentLayer layer, std::uint64_t index);
 // label | u8 id_len | id | u64 index | u8 final | u64 size (final only).
 Bytes SegmentAad(SegmentLayer layer, std::string_view id, const SegmentPosition& at);
-// Binds the id and segment size, and in v2 the version and the layer, so a
-// header whose layer byte was changed does not unwrap.
+// Binds the id and segment size, from v2 the version and the layer, and in v3
+// the keyring version, so a header whose layer byte or key version was
+// changed does not unwrap.
 std::string DataKeyAad(std::string_view id, const Header& header);
 
 bool IsLowerHex(std::string_view text);

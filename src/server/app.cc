@@ -461,7 +461,8 @@ int Serve(const ServeOptions& options) {
   server.SetUndurableHandler([](const HttpResponse& original) { return AuditFailureResponse(original); });
 
   // Cluster mode: caches follow other nodes' writes, and one node sweeps.
-  NodeCaches caches{keys, *core.identities, verifier, authorizer, [&server, &obs, &core] {
+  NodeCaches caches{keys, *core.identities, verifier, authorizer, [&server, &obs, &core, &parameter_store] {
+                      parameter_store.ForgetThroughputSettings();
                       boost::asio::post(server.io(), [&obs, &core] { obs.ReloadQuotas(*core.store); });
                     }};
   std::unique_ptr<store::ChangeWatcher> change_watcher;

@@ -25,6 +25,8 @@ constexpr std::array kTableRules = {
     TableRule{"aliases", Forget::kKeys},
     TableRule{"grants", Forget::kDecisions},
     TableRule{"quotas", Forget::kQuotas},
+    // Parameter Store's high-throughput setting picks an account's quota group.
+    TableRule{"ssm_settings", Forget::kQuotas},
     TableRule{"sm_secrets", Forget::kNothing},
     TableRule{"sm_values", Forget::kNothing},
     TableRule{"ssm_parameters", Forget::kNothing},

@@ -25,7 +25,7 @@ struct NodeCaches {
   iam::IdentityStore& identities;       // principals, identity policies
   auth::SigV4Verifier& verifier;        // signing keys of access keys
   kms::Authorizer& authorizer;          // decisions (key policies, grants, IAM)
-  std::function<void()> reload_quotas;  // quota overrides (admin set-quota)
+  std::function<void()> reload_quotas;  // quota overrides (admin set-quota), throughput settings
 };
 
 // Forgets what `notice` may have made stale: by table when it names tables

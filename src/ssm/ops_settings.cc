@@ -54,6 +54,11 @@ bool ParameterStore::HigherThroughput(std::string_view account, std::string_view
   return on;
 }
 
+void ParameterStore::ForgetThroughputSettings() {
+  std::lock_guard lock(throughput_mu_);
+  throughput_.clear();
+}
+
 void ParameterStore::ForgetThroughput(const Caller& c) {
   std::lock_guard lock(throughput_mu_);
   throughput_.erase(c.account + "/" + c.region);

@@ -63,6 +63,8 @@ class ParameterStore {
   // request quotas ask on every Get*; cached, refreshed by this process's
   // Update/ResetServiceSetting). A store error reads as the default (false).
   bool HigherThroughput(std::string_view account, std::string_view region);
+  // Drops every cached setting (cluster mode: another node changed one).
+  void ForgetThroughputSettings();
   void SetEventSink(std::function<void(const ServiceEvent&)> sink) { events_ = std::move(sink); }
 
  private:

@@ -8,6 +8,7 @@
 
 #include "common/encoding.h"
 #include "s3/body_writer.h"
+#include "s3/checksum_combine.h"
 #include "s3/conditions.h"
 #include "s3/encryption.h"
 #include "s3/errors.h"
@@ -196,7 +197,11 @@ StatusOr<ObjectRecord> CopySourceObject(S3Service& s3, const S3Request& req, con
 struct ChosenPart {
   int number;
   std::string etag;
+  std::map<std::string, std::string, std::less<>> checksums;  // "ChecksumCRC32" -> base64
 };
+
+constexpr std::string_view kChecksumMembers[] = {"ChecksumCRC32", "ChecksumCRC32C", "ChecksumCRC64NVME",
+                                                 "ChecksumSHA1", "ChecksumSHA256"};
 
 StatusOr<std::vector<ChosenPart>> ParseCompletion(std::string_view body) {
   ASSIGN_OR_RETURN(XmlDoc doc, XmlDoc::Parse(body));
@@ -207,7 +212,12 @@ StatusOr<std::vector<ChosenPart>> ParseCompletion(std::string_view body) {
     if (number.empty() || number.size() > 5 || !std::all_of(number.begin(), number.end(), ::isdigit)) {
       return MalformedXml();
     }
-    chosen.push_back({std::stoi(number), ChildText(node, "ETag")});
+    ChosenPart part{std::stoi(number), ChildText(node, "ETag"), {}};
+    for (std::string_view member : kChecksumMembers) {
+      if (std::string value = ChildText(node, member); !value.empty())
+        part.checksums.emplace(member, std::move(value));
+    }
+    chosen.push_back(std::move(part));
   }
   if (chosen.empty()) return InvalidRequest("You must specify at least one part");
   for (std::size_t i = 1; i < chosen.size(); ++i) {
@@ -246,12 +256,118 @@ StatusOr<UploadRecord> ReadUpload(S3Service& s3, const S3Request& req) {
   return ExistingUpload(*txn, req);
 }
 
+std::string LowerName(std::string_view upper) {
+  std::string out(upper);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// x-amz-checksum-algorithm and x-amz-checksum-type of CreateMultipartUpload.
+Status ChooseUploadChecksum(const S3Request& req, UploadRecord& out_upload) {
+  const std::string_view alg = req.Header("x-amz-checksum-algorithm");
+  const std::string_view type_name = req.Header("x-amz-checksum-type");
+  if (alg.empty()) {
+    if (type_name.empty()) return Status::Ok();
+    return InvalidRequest(
+        "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.");
+  }
+  std::optional<crypto::ChecksumAlgorithm> known = crypto::ChecksumAlgorithmFromName(alg);
+  if (!known) return InvalidRequest("Checksum algorithm provided is unsupported.");
+  std::optional<ChecksumType> type =
+      type_name.empty() ? DefaultChecksumType(*known) : ChecksumTypeFromName(type_name);
+  if (!type) return InvalidRequest("Value for x-amz-checksum-type header is invalid.");
+  const std::string name(crypto::ChecksumName(*known));
+  if (!ChecksumTypeAllowed(*known, *type)) {
+    return InvalidRequest("The " + std::string(ChecksumTypeName(*type)) +
+                          " checksum type cannot be used with the " + LowerName(name) +
+                          " checksum algorithm.");
+  }
+  out_upload.checksum_algorithm = name;
+  out_upload.checksum_type = std::string(ChecksumTypeName(*type));
+  return Status::Ok();
+}
+
+// A part of an upload with a checksum algorithm is summed with it: a
+// checksum the client names must be of that algorithm; none, S3 computes it.
+Status MatchPartChecksum(const UploadRecord& upload, BodyClaims& claims) {
+  if (upload.checksum_algorithm.empty()) return Status::Ok();
+  const std::optional<crypto::ChecksumAlgorithm> expected =
+      crypto::ChecksumAlgorithmFromName(upload.checksum_algorithm);
+  if (!expected) return InternalError("corrupt upload checksum algorithm");
+  if (claims.algorithm && *claims.algorithm != *expected) {
+    return InvalidRequest(
+        "Checksum Type mismatch occurred, expected checksum Type: " + LowerName(upload.checksum_algorithm) +
+        ", actual checksum Type: " + LowerName(crypto::ChecksumName(*claims.algorithm)));
+  }
+  claims.algorithm = expected;
+  return Status::Ok();
+}
+
 Status InvalidPart() {
   return S3Error(
       "InvalidPart",
       "One or more of the specified parts could not be found.  The part may not have been uploaded, or "
       "the specified entity tag may not match the part's entity tag.");
 }
+
+// A part checksum the completion names must be the stored one; a COMPOSITE
+// upload must name every one.
+Status CheckChosenChecksum(const UploadRecord& upload, const ChosenPart& chosen, const PartRecord& part) {
+  if (upload.checksum_algorithm.empty()) return Status::Ok();
+  const auto it = chosen.checksums.find("Checksum" + upload.checksum_algorithm);
+  if (it != chosen.checksums.end()) return it->second == part.checksum ? Status::Ok() : InvalidPart();
+  if (upload.checksum_type != ChecksumTypeName(ChecksumType::kComposite)) return Status::Ok();
+  return InvalidRequest("The upload was created using a " + LowerName(upload.checksum_algorithm) +
+                        " checksum. The complete request must include the checksum for each part. It was "
+                        "missing for part " +
+                        std::to_string(chosen.number) + " in the request.");
+}
+
+// The object's checksum, made from its parts'. A whole-object value the
+// completion carries (x-amz-checksum-<alg>) must equal it; a COMPOSITE
+// value may come with or without its "-N".
+Status SetObjectChecksum(const S3Request& req, const UploadRecord& upload, ObjectRecord& out_record,
+                         const std::vector<PartChecksum>& parts) {
+  if (upload.checksum_algorithm.empty()) return Status::Ok();
+  const std::optional<crypto::ChecksumAlgorithm> alg =
+      crypto::ChecksumAlgorithmFromName(upload.checksum_algorithm);
+  const std::optional<ChecksumType> type = ChecksumTypeFromName(upload.checksum_type);
+  if (!alg || !type) return InternalError("corrupt upload checksum settings");
+  // The API reference: a type other than the upload's is a BadDigest.
+  if (std::string_view asked = req.Header("x-amz-checksum-type");
+      !asked.empty() && ChecksumTypeFromName(asked) != type) {
+    return S3Error("BadDigest", "The upload was created using the " + upload.checksum_type +
+                                    " checksum mode. The complete request must use the same checksum mode.");
+  }
+  std::optional<std::string> sum = MultipartChecksum(*alg, *type, parts);
+  if (!sum) return InternalError("corrupt part checksum");
+  if (std::string_view given = req.Header(crypto::ChecksumHeaderName(*alg)); !given.empty()) {
+    if (given != *sum && given != std::string_view(*sum).substr(0, sum->rfind('-'))) {
+      return S3Error("BadDigest", "The " + LowerName(upload.checksum_algorithm) +
+                                      " you specified did not match the calculated checksum.");
+    }
+  }
+  out_record.checksum_algorithm = upload.checksum_algorithm;
+  out_record.checksum_type = upload.checksum_type;
+  out_record.checksum = *sum;
+  for (const auto& p : parts) out_record.part_checksums.push_back(p.base64);
+  return Status::Ok();
+}
+
+// Sums what an UploadPartCopy copies, for an upload with a checksum algorithm.
+class SummingSource final : public server::BodySource {
+ public:
+  SummingSource(server::BodySource& inner, crypto::Checksum& sum) : inner_(inner), sum_(sum) {}
+  StatusOr<std::size_t> Read(std::span<char> out) override {
+    ASSIGN_OR_RETURN(std::size_t n, inner_.Read(out));
+    sum_.Update(std::string_view(out.data(), n));
+    return n;
+  }
+
+ private:
+  server::BodySource& inner_;
+  crypto::Checksum& sum_;
+};
 
 }  // namespace
 
@@ -269,11 +385,7 @@ StatusOr<S3Reply> CreateMultipartUpload(S3Service& s3, const S3Request& req) {
   upload.initiated_ms = s3.NowMs();
   ASSIGN_OR_RETURN(upload.content, ContentHeadersOf(req));
   ASSIGN_OR_RETURN(upload.tags, ParseTaggingHeader(req.Header("x-amz-tagging"), kMaxObjectTags));
-  if (std::string_view alg = req.Header("x-amz-checksum-algorithm"); !alg.empty()) {
-    std::optional<crypto::ChecksumAlgorithm> known = crypto::ChecksumAlgorithmFromName(alg);
-    if (!known) return InvalidRequest("Checksum algorithm provided is unsupported.");
-    upload.checksum_algorithm = std::string(crypto::ChecksumName(*known));
-  }
+  RETURN_IF_ERROR(ChooseUploadChecksum(req, upload));
   // The upload's data key is made once here; each part blob is bound to it.
   ASSIGN_OR_RETURN(Sealing sealing,
                    s3.sealer().Seal(req, choice, BucketArn(req.bucket), ObjectArn(req.bucket, req.key)));
@@ -287,6 +399,7 @@ StatusOr<S3Reply> CreateMultipartUpload(S3Service& s3, const S3Request& req) {
   AddSseHeaders(upload.sse, true, reply);
   if (!upload.checksum_algorithm.empty()) {
     reply.headers.emplace_back("x-amz-checksum-algorithm", upload.checksum_algorithm);
+    reply.headers.emplace_back("x-amz-checksum-type", upload.checksum_type);
   }
   return reply;
 }
@@ -297,6 +410,7 @@ StatusOr<std::unique_ptr<UploadSink>> UploadPart(S3Service& s3, const S3Request&
   ASSIGN_OR_RETURN(UploadRecord upload, ReadUpload(s3, req));
   ASSIGN_OR_RETURN(ObjectKeys keys, PartKeys(s3, req, upload));
   ASSIGN_OR_RETURN(BodyClaims claims, BodyClaimsOf(req));
+  RETURN_IF_ERROR(MatchPartChecksum(upload, claims));
   const bool has_checksum = claims.algorithm.has_value();
   const std::string header = has_checksum ? std::string(crypto::ChecksumHeaderName(*claims.algorithm)) : "";
   ASSIGN_OR_RETURN(auto body, BodyWriter::Start(s3.blobs(), std::move(claims), keys.view()));
@@ -323,16 +437,23 @@ StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req) {
   ASSIGN_OR_RETURN(ObjectKeys source_keys, s3.sealer().Unseal(req, from.sse, source_key));
   ASSIGN_OR_RETURN(
       auto body, ObjectBody::Open(s3.blobs(), from.parts, std::move(source_keys), span.offset, span.length));
-  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), *body, keys.view()));
+  const std::optional<crypto::ChecksumAlgorithm> alg =
+      crypto::ChecksumAlgorithmFromName(upload.checksum_algorithm);
+  std::unique_ptr<crypto::Checksum> sum =
+      crypto::Checksum::New(alg.value_or(crypto::ChecksumAlgorithm::kCrc32));
+  SummingSource summing(*body, *sum);
+  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), summing, keys.view()));
   StatusOr<std::string> etag = EtagHexFor(upload.sse, copied.md5_hex, s3.random());
   if (!etag.ok()) {
     (void)s3.blobs().Remove(copied.blob);
     return etag.status();
   }
-  const PartRecord part{number, copied.blob, copied.size, "\"" + *etag + "\"", s3.NowMs(), ""};
+  const PartRecord part{
+      number, copied.blob, copied.size, "\"" + *etag + "\"", s3.NowMs(), alg ? sum->FinishBase64() : ""};
   RETURN_IF_ERROR(CommitPart(s3, req, part));
   XmlOut xml("CopyPartResult");
   xml.Leaf("ETag", part.etag).Leaf("LastModified", IsoMillis(part.last_modified_ms));
+  if (alg) xml.Leaf("Checksum" + upload.checksum_algorithm, part.checksum);
   S3Reply reply = XmlResponse(xml.Finish());
   if (from.version_id != "null") reply.headers.emplace_back("x-amz-copy-source-version-id", from.version_id);
   AddSseHeaders(upload.sse, false, reply);
@@ -356,10 +477,13 @@ StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
   record.sse = upload.sse;
   crypto::Md5 etag_md5;
   std::set<std::string> used;
+  std::vector<PartChecksum> sums;
   for (std::size_t i = 0; i < chosen.size(); ++i) {
     const auto it = by_number.find(chosen[i].number);
     if (it == by_number.end() || !EtagListMatches(chosen[i].etag, it->second->etag)) return InvalidPart();
     const PartRecord& part = *it->second;
+    RETURN_IF_ERROR(CheckChosenChecksum(upload, chosen[i], part));
+    sums.push_back({part.checksum, part.size});
     if (i + 1 < chosen.size() && part.size < kMinPartBytes) {
       return S3Error("EntityTooSmall",
                      "Your proposed upload is smaller than the minimum allowed object size.");
@@ -371,6 +495,7 @@ StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
     record.size += part.size;
     used.insert(part.blob);
   }
+  RETURN_IF_ERROR(SetObjectChecksum(req, upload, record, sums));
   record.etag = "\"" + etag_md5.FinishHex() + "-" + std::to_string(chosen.size()) + "\"";
   record.last_modified_ms = s3.NowMs();
   ASSIGN_OR_RETURN(WrittenObject written, WriteObject(s3, *txn, req, record));
@@ -389,6 +514,10 @@ StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
   XmlOut xml("CompleteMultipartUploadResult");
   xml.Leaf("Location", "/" + req.bucket + "/" + req.key).Leaf("Bucket", req.bucket).Leaf("Key", req.key);
   xml.Leaf("ETag", record.etag);
+  if (!record.checksum.empty()) {
+    xml.Leaf("Checksum" + record.checksum_algorithm, record.checksum)
+        .Leaf("ChecksumType", record.checksum_type);
+  }
   S3Reply reply = XmlResponse(xml.Finish());
   AddSseHeaders(record.sse, false, reply);
   if (written.versioned) reply.headers.emplace_back("x-amz-version-id", record.version_id);
@@ -447,7 +576,9 @@ StatusOr<S3Reply> ListParts(S3Service& s3, const S3Request& req) {
   xml.Open("Initiator").Leaf("ID", upload.initiator_arn).Leaf("DisplayName", upload.account).Close();
   xml.Open("Owner").Leaf("ID", CanonicalUserId(upload.account)).Leaf("DisplayName", upload.account).Close();
   xml.Leaf("StorageClass", upload.storage_class);
-  if (!upload.checksum_algorithm.empty()) xml.Leaf("ChecksumAlgorithm", upload.checksum_algorithm);
+  if (!upload.checksum_algorithm.empty()) {
+    xml.Leaf("ChecksumAlgorithm", upload.checksum_algorithm).Leaf("ChecksumType", upload.checksum_type);
+  }
   return XmlResponse(xml.Finish());
 }
 

@@ -200,6 +200,26 @@ Status CheckOverrides(const S3Request& req, S3Reply& reply) {
   return Status::Ok();
 }
 
+// x-amz-checksum-mode: ENABLED. The whole object's checksum and type, or
+// (partNumber of a multipart object with part checksums) the part's.
+void AddChecksumHeaders(const S3Request& req, const ObjectRecord& object, const Slice& slice,
+                        S3Reply& reply) {
+  if (object.checksum.empty()) return;
+  std::string name = "x-amz-checksum-";
+  for (char c : object.checksum_algorithm)
+    name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  if (!slice.partial) {
+    reply.headers.emplace_back(name, object.checksum);
+    reply.headers.emplace_back("x-amz-checksum-type",
+                               object.checksum_type.empty() ? "FULL_OBJECT" : object.checksum_type);
+    return;
+  }
+  const std::string* part = req.Query("partNumber");
+  if (part == nullptr || object.part_checksums.size() != object.parts.size()) return;
+  const std::size_t n = std::stoul(*part);  // SliceFor checked it is a part of the object
+  reply.headers.emplace_back(name, object.part_checksums[n - 1]);
+}
+
 StatusOr<S3Reply> ObjectReply(S3Service& s3, const S3Request& req, bool with_body) {
   ASSIGN_OR_RETURN(ObjectRecord object, ReadableObject(s3, req, "s3:GetObject"));
   ASSIGN_OR_RETURN(std::optional<CustomerKey> presented, CustomerKeyOf(req, kCustomerKeyHeaders));
@@ -215,12 +235,7 @@ StatusOr<S3Reply> ObjectReply(S3Service& s3, const S3Request& req, bool with_bod
   ASSIGN_OR_RETURN(Slice slice, SliceFor(req, object));
   AddObjectHeaders(object, reply);
   AddSliceHeaders(object, slice, reply);
-  if (req.Header("x-amz-checksum-mode") == "ENABLED" && !object.checksum.empty() && !slice.partial) {
-    std::string name = "x-amz-checksum-";
-    for (char c : object.checksum_algorithm)
-      name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-    reply.headers.emplace_back(name, object.checksum);
-  }
+  if (req.Header("x-amz-checksum-mode") == "ENABLED") AddChecksumHeaders(req, object, slice, reply);
   RETURN_IF_ERROR(CheckOverrides(req, reply));
   reply.content_length = slice.length;
   if (with_body) {
@@ -455,6 +470,8 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   if (IsMultipart(from)) {
     record.checksum.clear();
     record.checksum_algorithm.clear();
+    record.checksum_type.clear();
+    record.part_checksums.clear();
   }
   StatusOr<WrittenObject> written = [&]() -> StatusOr<WrittenObject> {
     ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
@@ -506,6 +523,25 @@ StatusOr<S3Reply> DeleteObjectTagging(S3Service& s3, const S3Request& req) {
   return reply;
 }
 
+namespace {
+
+// ObjectParts: the count, and each part's size and checksum when the upload
+// had a checksum algorithm.
+void AddObjectParts(const ObjectRecord& object, XmlOut& xml) {
+  xml.Open("ObjectParts").Leaf("PartsCount", object.parts.size());
+  if (object.part_checksums.size() == object.parts.size()) {
+    for (std::size_t i = 0; i < object.parts.size(); ++i) {
+      xml.Open("Part")
+          .Leaf("PartNumber", static_cast<std::uint64_t>(i + 1))
+          .Leaf("Size", object.parts[i].size);
+      xml.Leaf("Checksum" + object.checksum_algorithm, object.part_checksums[i]).Close();
+    }
+  }
+  xml.Close();
+}
+
+}  // namespace
+
 StatusOr<S3Reply> GetObjectAttributes(S3Service& s3, const S3Request& req) {
   const std::string_view wanted = req.Header("x-amz-object-attributes");
   if (wanted.empty()) return InvalidArgument("Invalid attribute name specified.");
@@ -514,11 +550,10 @@ StatusOr<S3Reply> GetObjectAttributes(S3Service& s3, const S3Request& req) {
   XmlOut xml("GetObjectAttributesResponse");
   if (asked("ETag")) xml.Leaf("ETag", object.etag.substr(1, object.etag.size() - 2));
   if (asked("Checksum") && !object.checksum.empty()) {
-    xml.Open("Checksum").Leaf("Checksum" + object.checksum_algorithm, object.checksum).Close();
+    xml.Open("Checksum").Leaf("Checksum" + object.checksum_algorithm, object.checksum);
+    xml.Leaf("ChecksumType", object.checksum_type.empty() ? "FULL_OBJECT" : object.checksum_type).Close();
   }
-  if (asked("ObjectParts") && IsMultipart(object)) {
-    xml.Open("ObjectParts").Leaf("PartsCount", object.parts.size()).Close();
-  }
+  if (asked("ObjectParts") && IsMultipart(object)) AddObjectParts(object, xml);
   if (asked("StorageClass")) xml.Leaf("StorageClass", object.storage_class);
   if (asked("ObjectSize")) xml.Leaf("ObjectSize", object.size);
   S3Reply reply = XmlResponse(xml.Finish());

@@ -142,6 +142,8 @@ std::string EncodeObject(const ObjectRecord& r) {
             {"vid", r.version_id},
             {"order", r.order},
             {"dm", r.delete_marker}};
+  if (!r.checksum_type.empty()) j["cktype"] = r.checksum_type;
+  if (!r.part_checksums.empty()) j["pck"] = r.part_checksums;
   if (r.sse) j["sse"] = EncodeSse(*r.sse);
   return j.dump();
 }
@@ -160,6 +162,8 @@ StatusOr<ObjectRecord> DecodeObject(std::string_view text) {
       r.parts.push_back({p.at(0).get<std::string>(), p.at(1).get<std::uint64_t>()});
     r.checksum_algorithm = j.value("ckalg", "");
     r.checksum = j.value("ck", "");
+    r.checksum_type = j.value("cktype", "");
+    r.part_checksums = j.value("pck", std::vector<std::string>{});
     r.storage_class = j.value("class", "STANDARD");
     r.version_id = j.value("vid", "null");
     r.order = j.value("order", "");
@@ -179,6 +183,7 @@ std::string EncodeUpload(const UploadRecord& r) {
             {"content", EncodeContent(r.content)},
             {"tags", r.tags},
             {"ckalg", r.checksum_algorithm},
+            {"cktype", r.checksum_type},
             {"class", r.storage_class}};
   if (r.sse) j["sse"] = EncodeSse(*r.sse);
   return j.dump();
@@ -196,6 +201,10 @@ StatusOr<UploadRecord> DecodeUpload(std::string_view text) {
     r.content = DecodeContent(j.at("content"));
     r.tags = j.value("tags", Tags{});
     r.checksum_algorithm = j.value("ckalg", "");
+    r.checksum_type = j.value("cktype", "");
+    // An upload begun before checksum types were kept has S3's default type.
+    if (r.checksum_type.empty() && !r.checksum_algorithm.empty())
+      r.checksum_type = r.checksum_algorithm == "CRC64NVME" ? "FULL_OBJECT" : "COMPOSITE";
     r.storage_class = j.value("class", "STANDARD");
     r.sse = DecodeSse(j);
     return r;

@@ -101,9 +101,11 @@ struct ObjectRecord {
   std::int64_t last_modified_ms = 0;
   ContentHeaders content;
   Tags tags;
-  std::vector<BlobRef> parts;      // the body, in order; one entry unless multipart
-  std::string checksum_algorithm;  // "CRC32" ..., empty when none was given
-  std::string checksum;            // base64, of the whole object (single PUT) or composite
+  std::vector<BlobRef> parts;               // the body, in order; one entry unless multipart
+  std::string checksum_algorithm;           // "CRC32" ..., empty when none was given
+  std::string checksum;                     // base64, of the whole object (single PUT) or composite
+  std::string checksum_type;                // multipart: "COMPOSITE" or "FULL_OBJECT"; empty otherwise
+  std::vector<std::string> part_checksums;  // multipart with a checksum: each part's, in order
   std::string storage_class = "STANDARD";
   std::string version_id = "null";  // "null" unless written while versioning was enabled
   std::string order;                // 16 hex digits, smaller = newer (s3_versions row order)
@@ -121,6 +123,7 @@ struct UploadRecord {
   ContentHeaders content;
   Tags tags;
   std::string checksum_algorithm;
+  std::string checksum_type;  // "COMPOSITE" or "FULL_OBJECT" when checksum_algorithm is set
   std::string storage_class = "STANDARD";
   std::optional<SseState> sse;  // chosen at creation; every part and the object use it
 };

@@ -11,6 +11,7 @@
 #include "cli/ops_commands.h"
 #include "cli/policy_simulate.h"
 #include "cli/s3_reencrypt.h"
+#include "s3/service_key.h"
 #include "server/app.h"
 #include "server/root_key_migration.h"
 
@@ -111,6 +112,17 @@ int RunMigrateRootKey(const CoreOptions& core, const std::string& to) {
   });
 }
 
+// A new S3 service key version, at once (the server may be running: it reads
+// the current version for each new object).
+int RunRotateS3ServiceKey(const CoreOptions& options) {
+  auto core = coffer::server::OpenCore(options);
+  if (!core.ok()) return Emit(coffer::StatusOr<json>(core.status()), [](const json& j) { return j; });
+  coffer::s3::ServiceKeyring keyring(*(*core)->store, *(*core)->root_key, (*core)->clock, (*core)->random);
+  return Emit(keyring.Rotate(/*force=*/true), [](const coffer::s3::ServiceKeyRotation& r) {
+    return json{{"S3ServiceKeyVersion", r.version}};
+  });
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -156,6 +168,13 @@ int main(int argc, char** argv) {
       ->add_option("--s3-bucket-key-ttl", s3_bucket_key_seconds,
                    "Seconds an S3 Bucket Key from KMS is reused for SSE-KMS uploads and reads")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  int s3_service_key_days = 365;
+  serve_cmd
+      ->add_option("--s3-service-key-rotation-days", s3_service_key_days,
+                   "Days after which the sweeper makes a new S3 service key version for new objects "
+                   "(0: only coffer admin rotate-s3-service-key)")
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   serve_cmd->add_option("--s3-blob-dir", serve.s3_blob_dir,
                         "Directory of S3 object bytes (default <data-dir>/s3/blobs); cluster nodes share one "
@@ -242,6 +261,8 @@ int main(int argc, char** argv) {
   migrate_cmd->add_option("--to", migrate_to, "file | pkcs11 (its --pkcs11-* options on admin)")
       ->required()
       ->check(CLI::IsMember({"file", "pkcs11"}));
+  auto* rotate_s3_key_cmd = admin_cmd->add_subcommand(
+      "rotate-s3-service-key", "Make a new S3 service key version; new objects use it, old ones keep theirs");
   coffer::cli::AuditCommand audit_cmd;
   coffer::cli::AddAuditCommand(app, audit_cmd);
   coffer::cli::ReencryptArgs reencrypt;
@@ -280,6 +301,7 @@ int main(int argc, char** argv) {
     spdlog::set_level(spdlog::level::warn);
     if (quota_cmd.Selected()) return quota_cmd.Run(admin_core);
     if (migrate_cmd->parsed()) return RunMigrateRootKey(admin_core, migrate_to);
+    if (rotate_s3_key_cmd->parsed()) return RunRotateS3ServiceKey(admin_core);
     return RunAdmin(admin_cmd->get_subcommands().front()->get_name(), admin_core, account_id, user_name,
                     account_name);
   }
@@ -307,6 +329,7 @@ int main(int argc, char** argv) {
                                                         : std::max(1u, std::thread::hardware_concurrency());
   serve.s3_abort_incomplete_after = std::chrono::seconds(s3_abort_seconds);
   serve.s3_bucket_key_ttl = std::chrono::seconds(s3_bucket_key_seconds);
+  serve.s3_service_key_rotation = std::chrono::hours(24 * s3_service_key_days);
   serve.quota_reload = std::chrono::seconds(std::max(1, quota_reload_seconds));
   serve.observability.audit_digest_interval = std::chrono::seconds(std::max(0, digest_minutes) * 60);
   return coffer::server::Serve(serve);

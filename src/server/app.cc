@@ -35,6 +35,7 @@
 #include "s3/encryption.h"
 #include "s3/front.h"
 #include "s3/maintenance.h"
+#include "s3/service_key.h"
 #include "secrets/model.h"
 #include "secrets/rotation/runner.h"
 #include "secrets/service.h"
@@ -381,7 +382,14 @@ int Serve(const ServeOptions& options) {
   blob_options.shared = !core.postgres_conninfo.empty();
   std::error_code mkdir_error;
   std::filesystem::create_directories(options.core.data_dir / "s3", mkdir_error);
-  auto blob_store = blobs::OpenFileBlobStore(blob_options, *core.root_key, core.random);
+  // Object data keys are wrapped under the S3 service key (version 1 made on first start).
+  s3::ServiceKeyring s3_service_keys(*timed_store, *core.root_key, core.clock, core.random,
+                                     options.s3_service_key_rotation);
+  if (auto current = s3_service_keys.Rotate(/*force=*/false); !current.ok()) {
+    spdlog::critical("S3 service key: {}", current.status().message());
+    return 1;
+  }
+  auto blob_store = blobs::OpenFileBlobStore(blob_options, *core.root_key, s3_service_keys, core.random);
   if (!blob_store.ok()) {
     spdlog::critical("S3 object storage: {}", blob_store.status().message());
     return 1;
@@ -501,6 +509,10 @@ int Serve(const ServeOptions& options) {
       spdlog::error("parameter sweeper: {}", parameter_events.status().message());
     else if (*parameter_events > 0)
       spdlog::info("parameter sweeper: {} policy actions", *parameter_events);
+    if (auto rotated = s3_service_keys.Rotate(/*force=*/false); !rotated.ok())
+      spdlog::error("S3 service key rotation: {}", rotated.status().message());
+    else if (rotated->rotated)
+      spdlog::info("sweeper rotated the S3 service key to version {}", rotated->version);
     if (options.s3_abort_incomplete_after.count() > 0) {
       auto aborted = s3::AbortStaleUploads(s3_service, options.s3_abort_incomplete_after);
       if (!aborted.ok())

@@ -95,6 +95,9 @@ struct ServeOptions {
   std::chrono::seconds s3_abort_incomplete_after{7 * 24 * 3600};
   // How long an S3 Bucket Key from KMS is reused (s3/encryption.h).
   std::chrono::seconds s3_bucket_key_ttl{300};
+  // The sweeper makes a new S3 service key version once the current one is
+  // this old (s3/service_key.h); 0: only `coffer admin rotate-s3-service-key`.
+  std::chrono::seconds s3_service_key_rotation{std::chrono::hours(24 * 365)};
   // Where S3 object bytes live; empty: <data-dir>/s3/blobs. In cluster mode a
   // directory every node mounts (docs/operations.md, "Shared blob directory").
   std::filesystem::path s3_blob_dir;

@@ -17,6 +17,7 @@
 #include "kms/key_record.h"
 #include "rootkey/pkcs11_root_key.h"
 #include "rootkey/rewrap.h"
+#include "s3/service_key.h"
 
 namespace coffer::server {
 namespace {
@@ -135,6 +136,21 @@ StatusOr<std::optional<std::string>> RewrapSession(const store::Entry& entry, ro
   return std::optional<std::string>(record.dump());
 }
 
+// An S3 service key version row (the "current" row holds no key).
+StatusOr<std::optional<std::string>> RewrapS3ServiceKey(const store::Entry& entry,
+                                                        rootkey::Rewrapper& rewrap) {
+  ASSIGN_OR_RETURN(json record, ParseJsonRecord(entry));
+  if (!record.contains("wrapped")) return std::optional<std::string>();
+  if (!record.contains("version") || !record["version"].is_number_unsigned() ||
+      entry.key != s3::ServiceKeyRowKey(record["version"].get<std::uint32_t>())) {
+    return InternalError("stored S3 service key " + entry.key + " is corrupt");
+  }
+  const std::string aad = s3::ServiceKeyAad(record["version"].get<std::uint32_t>());
+  ASSIGN_OR_RETURN(bool moved, RewrapJsonField(record, "wrapped", aad, rewrap));
+  if (!moved) return std::optional<std::string>();
+  return std::optional<std::string>(record.dump());
+}
+
 // The audit signing key lives in a file of its own, replaced atomically.
 Status MigrateSigningKey(const std::filesystem::path& file, rootkey::Rewrapper& rewrap, Progress& progress) {
   std::error_code ec;
@@ -167,6 +183,8 @@ std::vector<std::filesystem::path> BlobFiles(const std::filesystem::path& dir) {
   return files;
 }
 
+// Format 3 headers hold data keys wrapped under the S3 service key, which
+// moves with the store's records: only v1 and v2 headers are rewritten.
 Status MigrateBlob(const std::filesystem::path& file, rootkey::Rewrapper& rewrap) {
   const std::string id = file.filename().string();
   const int fd = ::open(file.c_str(), O_RDWR | O_CLOEXEC);
@@ -174,6 +192,10 @@ Status MigrateBlob(const std::filesystem::path& file, rootkey::Rewrapper& rewrap
   Bytes start(blobs::internal::kMaxHeaderLen);
   const ssize_t got = ::pread(fd, start.data(), start.size(), 0);
   auto header = blobs::internal::ParseHeader(ByteView(start.data(), got < 0 ? 0 : got), id);
+  if (header.ok() && header->version == blobs::internal::kVersion3) {
+    ::close(fd);
+    return Status::Ok();
+  }
   auto moved = header.ok() ? rewrap.Rewrap(header->wrapped_key, blobs::internal::DataKeyAad(id, *header))
                            : StatusOr<std::optional<Bytes>>(header.status());
   Status st = moved.status();
@@ -234,13 +256,15 @@ StatusOr<MigrationReport> MigrateRootKey(const CoreOptions& from, const std::str
   ASSIGN_OR_RETURN(std::size_t keys, CountEntries(*core->store, kms::kKeysTable));
   ASSIGN_OR_RETURN(std::size_t access_keys, CountEntries(*core->store, iam::kAccessKeysTable));
   ASSIGN_OR_RETURN(std::size_t sessions, CountEntries(*core->store, iam::kSessionsTable));
+  ASSIGN_OR_RETURN(std::size_t s3_service_keys, CountEntries(*core->store, s3::kServiceKeysTable));
   const auto signing_key = from.data_dir / "audit" / audit::kSigningKeyFile;
   const std::size_t files = std::filesystem::exists(signing_key, ec) ? 1 : 0;
   const std::vector<std::filesystem::path> blob_files = BlobFiles(from.data_dir / "s3" / "blobs");
-  Progress bar(progress, keys + access_keys + sessions + files + blob_files.size());
+  Progress bar(progress, keys + access_keys + sessions + s3_service_keys + files + blob_files.size());
   RETURN_IF_ERROR(MigrateTable(*core->store, kms::kKeysTable, RewrapKmsKey, rewrap, bar));
   RETURN_IF_ERROR(MigrateTable(*core->store, iam::kAccessKeysTable, RewrapAccessKey, rewrap, bar));
   RETURN_IF_ERROR(MigrateTable(*core->store, iam::kSessionsTable, RewrapSession, rewrap, bar));
+  RETURN_IF_ERROR(MigrateTable(*core->store, s3::kServiceKeysTable, RewrapS3ServiceKey, rewrap, bar));
   RETURN_IF_ERROR(MigrateSigningKey(signing_key, rewrap, bar));
   for (const auto& blob : blob_files) {
     RETURN_IF_ERROR(MigrateBlob(blob, rewrap));

@@ -1,7 +1,8 @@
 // `coffer admin migrate-root-key`: moves every secret stored under the root
 // key (KMS key material and import wrapping keys, IAM secret access keys,
-// STS session secrets and tokens, the audit signing key, the data keys in S3
-// blob file headers) from the data
+// STS session secrets and tokens, the audit signing key, the S3 service key
+// versions, the data keys in the headers of S3 blob files of formats 1 and 2;
+// format 3 headers are under the S3 service key and stay as they are) from the data
 // directory's current root key to another provider's. Each blob is rewrapped
 // under its own aad (rootkey::Rewrapper) and written back in small durable
 // transactions; blobs already under the new key are skipped, so a migration

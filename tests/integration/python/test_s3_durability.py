@@ -195,14 +195,19 @@ def test_restart_removes_a_blob_no_record_names(fresh_server, tmp_path):
 # --------------------------------------------------------------------------
 
 
+# Where the wrapped data key starts in a blob file of format 3 (docs/blobs.md):
+# magic 4 | version 1 | layer 1 | segment_bytes 4 | key_version 4 | wrapped_len 2.
+WRAPPED_KEY_OFFSET = 16
+
+
 def segment_layout(blob_path):
     """(header length, segment bytes) of an SSE-S3 blob file: docs/blobs.md
-    format v2 with layer 0 (root key only), which is what the server writes."""
-    head = blob_path.read_bytes()[:12]
-    assert head[:4] == b"CFBL" and head[4] == 2 and head[5] == 0, head
+    format v3 with layer 0 (no caller key), which is what the server writes."""
+    head = blob_path.read_bytes()[:WRAPPED_KEY_OFFSET]
+    assert head[:4] == b"CFBL" and head[4] == 3 and head[5] == 0, head
     (segment_bytes,) = struct.unpack(">I", head[6:10])
-    (wrapped_len,) = struct.unpack(">H", head[10:12])
-    return 4 + 1 + 1 + 4 + 2 + wrapped_len + 8, segment_bytes
+    (wrapped_len,) = struct.unpack(">H", head[14:16])
+    return WRAPPED_KEY_OFFSET + wrapped_len + 8, segment_bytes
 
 
 def flip_byte(path, offset):
@@ -308,6 +313,6 @@ def test_tampered_header_or_final_segment_fails_every_read(fresh_server, tmp_pat
     s3.put_object(Bucket=bucket, Key="k", Body=data)
     [blob] = blob_files(server.data_dir)
     segment_layout(blob)
-    flip_byte(blob, 11 + 3 if where == "header" else blob.stat().st_size - 1)
+    flip_byte(blob, WRAPPED_KEY_OFFSET + 3 if where == "header" else blob.stat().st_size - 1)
     s3_error("InternalError", 500, s3.get_object, Bucket=bucket, Key="k", Range="bytes=0-99")
     s3_error("InternalError", 500, s3.get_object, Bucket=bucket, Key="k")

@@ -46,7 +46,7 @@ if not (KMS_MODEL_DIR / "kms" / "2014-11-01" / "service-2.json").is_file():
 # Opt-in: with COFFER_TEST_POSTGRES set to a PostgreSQL server URL
 # ("postgresql://coffer@127.0.0.1:PORT", a superuser), every server the
 # fixtures start gets a database of its own there (`--store`) instead of
-# SQLite: test_cluster_suites.py runs existing suites that way.
+# SQLite; with COFFER_TEST_CLUSTER too, a database per cluster (below).
 TEST_POSTGRES = os.environ.get("COFFER_TEST_POSTGRES", "")
 _postgres_databases = [0]
 
@@ -269,6 +269,30 @@ class CofferServer:
                              capture_output=True, text=True, timeout=60)
         assert out.returncode == 0, f"coffer admin {args} failed: {out.stdout}\n{out.stderr}"
         return json.loads(out.stdout)
+
+
+# Opt-in: COFFER_TEST_CLUSTER=N (N >= 2, with COFFER_TEST_POSTGRES) makes every
+# server the fixtures and tests start N nodes on one database behind haproxy
+# (cluster_mode.py); test_cluster_haproxy.py runs existing suites that way.
+TEST_CLUSTER_NODES = int(os.environ.get("COFFER_TEST_CLUSTER", "0") or 0)
+
+if TEST_CLUSTER_NODES:
+    import cluster_mode
+
+    if TEST_CLUSTER_NODES < 2 or not TEST_POSTGRES:
+        raise RuntimeError("COFFER_TEST_CLUSTER=N needs N >= 2 and COFFER_TEST_POSTGRES")
+    _CofferProcess = CofferServer
+
+    class CofferServer(cluster_mode.CofferCluster):  # noqa: F811  (the cluster stands in for it)
+        def __init__(self, data_dir, tls=False, extra_args=()):
+            super().__init__(_CofferProcess, TEST_CLUSTER_NODES, data_dir, tls, extra_args,
+                             _postgres_store_args(list(extra_args)) + _root_key_args(list(extra_args)))
+
+    def pytest_collection_modifyitems(config, items):
+        for item in items:
+            reason = cluster_mode.exclusion_reason(item.nodeid)
+            if reason:
+                item.add_marker(pytest.mark.skip(reason=f"cluster mode: {reason}"))
 
 
 # --------------------------------------------------------------------------

@@ -2,15 +2,21 @@
 // KMS model. The first byte picks the operation, so every input shape gets
 // exercised; Encrypt (the hot path) sees every input too. Validation must
 // return a Status for anything, never crash, hang or throw.
+// Differential part: the server parses bodies with simdjson (JsonDocument);
+// it must accept exactly what nlohmann accepts, read the same value, and the
+// validator must give the same answer on either.
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <string_view>
 #include <vector>
 
 #include "api/embedded_models.h"
 #include "api/service_model.h"
 #include "api/validator.h"
+#include "common/json_view.h"
 
 namespace {
 
@@ -47,7 +53,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const coffer::api::Operation& picked = *Model().FindOperation(names[data[0] % names.size()]);
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   const nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  static coffer::JsonDocument document;
+  if (document.Parse(text) == body.is_discarded()) __builtin_trap();
   if (body.is_discarded()) return 0;
+  if (document.root().ToNlohmann() != body) __builtin_trap();
+  for (const coffer::api::Operation* op : {&picked, Model().FindOperation("Encrypt")}) {
+    const coffer::Status from_dom = coffer::api::ValidateInput(Model(), *op, body);
+    const coffer::Status from_view = coffer::api::ValidateInput(Model(), *op, document.root());
+    // Map members come in document order from simdjson and sorted from
+    // nlohmann, so the violations may be listed in another order: compare
+    // the messages as multisets of characters.
+    std::string a(from_dom.message());
+    std::string b(from_view.message());
+    std::sort(a.begin(), a.end());
+    std::sort(b.begin(), b.end());
+    if (from_dom.code() != from_view.code() || a != b) __builtin_trap();
+  }
   CheckOne(picked, body);
   CheckOne(*Model().FindOperation("Encrypt"), body);
   return 0;

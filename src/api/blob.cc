@@ -18,9 +18,9 @@ int Base64Value(char c) {
   return -1;
 }
 
-Status CheckBlobValue(const nlohmann::json& value, std::string_view* out_text) {
+Status CheckBlobValue(JsonView value, std::string_view* out_text) {
   if (!value.is_string()) return {ErrorCode::kSerialization, "Expected a base64 string for a Blob"};
-  const auto& text = value.get_ref<const std::string&>();
+  const std::string_view text = value.str();
   std::size_t len = 0;
   if (auto error = Base64Error(text, &len))
     return {ErrorCode::kSerialization, BlobSerializationMessage(*error)};
@@ -60,7 +60,7 @@ std::string BlobSerializationMessage(std::string_view reason) {
   return message;
 }
 
-StatusOr<Bytes> DecodeBlob(const nlohmann::json& value) {
+StatusOr<Bytes> DecodeBlob(JsonView value) {
   std::string_view text;
   RETURN_IF_ERROR(CheckBlobValue(value, &text));
   std::optional<Bytes> bytes = Base64Decode(text);
@@ -68,7 +68,7 @@ StatusOr<Bytes> DecodeBlob(const nlohmann::json& value) {
   return std::move(*bytes);
 }
 
-StatusOr<SecretBytes> DecodeSecretBlob(const nlohmann::json& value) {
+StatusOr<SecretBytes> DecodeSecretBlob(JsonView value) {
   std::string_view text;
   RETURN_IF_ERROR(CheckBlobValue(value, &text));
   std::optional<Bytes> bytes = Base64Decode(text);

@@ -14,7 +14,7 @@
 namespace coffer::api {
 namespace {
 
-using Json = nlohmann::json;
+using Json = JsonView;
 
 constexpr std::size_t kMaxEcho = 64;   // characters of a value quoted back
 constexpr std::size_t kMaxDepth = 32;  // path segments; KMS needs fewer than 8
@@ -22,14 +22,14 @@ constexpr std::size_t kMaxDepth = 32;  // path segments; KMS needs fewer than 8
 constexpr std::string_view kListNotExpected = "Start of list found where not expected";
 constexpr std::string_view kMapNotExpected = "Start of structure or map found where not expected.";
 
-std::string_view ValueKind(const Json& v) {
+std::string_view ValueKind(Json v) {
   if (v.is_string()) return "STRING_VALUE";
-  if (v.is_boolean()) return v.get<bool>() ? "TRUE_VALUE" : "FALSE_VALUE";
+  if (v.is_boolean()) return v.boolean() ? "TRUE_VALUE" : "FALSE_VALUE";
   return "NUMBER_VALUE";
 }
 
 // AWS's message for a scalar JSON value where `target` ("an Integer") is expected.
-std::string ScalarMismatch(const Json& v, std::string_view target) {
+std::string ScalarMismatch(Json v, std::string_view target) {
   if (v.is_array()) return std::string(kListNotExpected);
   if (v.is_object()) return std::string(kMapNotExpected);
   std::string message(ValueKind(v));
@@ -77,7 +77,7 @@ void CheckString(const Shape& shape, std::string_view text, Report&& report) {
 // Walks one request body along its input shape.
 class Walker {
  public:
-  Status Run(const Shape& input, const Json& body) {
+  Status Run(const Shape& input, Json body) {
     if (!body.is_object()) return Serialization(body.is_array() ? kListNotExpected : "Expected null");
     if (!Structure(input, body)) return Status(ErrorCode::kSerialization, std::move(serialization_));
     if (violations_.empty()) return Status::Ok();
@@ -130,7 +130,7 @@ class Walker {
   }
 
   // "Value ['<echo>' ]at '<path>' failed to satisfy constraint: <constraint>"
-  void Violation(const std::string* echo, std::string_view constraint) {
+  void Violation(const std::string_view* echo, std::string_view constraint) {
     std::string text = "Value ";
     if (echo != nullptr) {
       text += '\'';
@@ -149,20 +149,20 @@ class Walker {
                           "' failed to satisfy constraint: Member must not be null");
   }
 
-  bool Structure(const Shape& shape, const Json& body) {
+  bool Structure(const Shape& shape, Json body) {
     for (const Member& member : shape.members) {
-      const auto it = body.find(member.name);
-      const bool absent = it == body.end() || it->is_null();
+      const Json value = body.find(member.name);
+      const bool absent = value.is_null();
       if (absent && !member.required) continue;
       if (!Push({member.path_name})) return false;
-      const bool ok = absent ? (Missing(), true) : Value(member, *it);
+      const bool ok = absent ? (Missing(), true) : Value(member, value);
       Pop();
       if (!ok) return false;
     }
     return true;
   }
 
-  bool Value(const Member& member, const Json& v) {
+  bool Value(const Member& member, Json v) {
     const Shape& shape = *member.shape;
     switch (shape.type) {
       case ShapeType::kStructure:
@@ -191,15 +191,15 @@ class Walker {
     return true;
   }
 
-  bool String(const Member& member, const Json& v) {
+  bool String(const Member& member, Json v) {
     if (!v.is_string()) return Fail(ScalarMismatch(v, "a String"));
-    const auto& text = v.get_ref<const std::string&>();
-    const std::string* echo = member.sensitive ? nullptr : &text;
+    const std::string_view text = v.str();
+    const std::string_view* echo = member.sensitive ? nullptr : &text;
     CheckString(*member.shape, text, [&](const std::string& constraint) { Violation(echo, constraint); });
     return true;
   }
 
-  bool Integer(const Member& member, const Json& v) {
+  bool Integer(const Member& member, Json v) {
     const bool is_int = member.shape->type == ShapeType::kInteger;
     const std::string_view target = is_int ? "an Integer" : "a Long";
     if (!v.is_number()) return Fail(ScalarMismatch(v, target));
@@ -213,34 +213,34 @@ class Walker {
 
   // AWS truncates a fractional number; a value outside the type's range
   // cannot be converted.
-  static bool ToInteger(const Json& v, bool is_int, std::int64_t* out_n) {
+  static bool ToInteger(Json v, bool is_int, std::int64_t* out_n) {
     const std::int64_t lo =
         is_int ? std::numeric_limits<std::int32_t>::min() : std::numeric_limits<std::int64_t>::min();
     const std::int64_t hi =
         is_int ? std::numeric_limits<std::int32_t>::max() : std::numeric_limits<std::int64_t>::max();
     if (v.is_number_float()) {
-      const double d = std::trunc(v.get<double>());
+      const double d = std::trunc(v.number());
       // double(lo) is exact; hi + 1 is the exclusive bound (2^31, or 2^63 after rounding).
       if (!(d >= static_cast<double>(lo) && d < static_cast<double>(hi) + 1.0)) return false;
       *out_n = static_cast<std::int64_t>(d);
       return true;
     }
     if (v.is_number_unsigned()) {
-      const auto u = v.get<std::uint64_t>();
+      const auto u = v.uint64();
       if (u > static_cast<std::uint64_t>(hi)) return false;
       *out_n = static_cast<std::int64_t>(u);
       return true;
     }
-    const auto s = v.get<std::int64_t>();
+    const auto s = v.int64();
     if (s < lo || s > hi) return false;
     *out_n = s;
     return true;
   }
 
-  bool Float(const Member& member, const Json& v) {
+  bool Float(const Member& member, Json v) {
     if (!v.is_number()) return Fail(ScalarMismatch(v, "a Double"));
-    const double d = v.get<double>();
-    if (!InBounds(*member.shape, d)) Bounds(member, d, v.dump());
+    const double d = v.number();
+    if (!InBounds(*member.shape, d)) Bounds(member, d, v.Dump());
     return true;
   }
 
@@ -252,17 +252,18 @@ class Walker {
   // Value bounds of a number; `text` is what the message may echo.
   void Bounds(const Member& member, double n, const std::string& text) {
     const Shape& shape = *member.shape;
-    const std::string* echo = member.sensitive ? nullptr : &text;
+    const std::string_view echo_text = text;
+    const std::string_view* echo = member.sensitive ? nullptr : &echo_text;
     if (shape.min && n < static_cast<double>(*shape.min))
       Violation(echo, ValueConstraint(kAtLeast, *shape.min));
     if (shape.max && n > static_cast<double>(*shape.max))
       Violation(echo, ValueConstraint(kAtMost, *shape.max));
   }
 
-  bool Blob(const Shape& shape, const Json& v) {
+  bool Blob(const Shape& shape, Json v) {
     if (!v.is_string()) return Fail(ScalarMismatch(v, "a Blob"));
     std::size_t len = 0;
-    if (auto error = Base64Error(v.get_ref<const std::string&>(), &len)) {
+    if (auto error = Base64Error(v.str(), &len)) {
       return Fail(BlobSerializationMessage(*error));
     }
     CountBounds(shape, len);
@@ -276,20 +277,23 @@ class Walker {
     if (shape.max && n > *shape.max) Violation(nullptr, LengthConstraint(kAtMost, *shape.max));
   }
 
-  bool List(const Shape& shape, const Json& v) {
+  bool List(const Shape& shape, Json v) {
     if (!v.is_array()) return Fail(v.is_object() ? std::string(kMapNotExpected) : "Expected list or null");
     CountBounds(shape, v.size());
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (v[i].is_null()) continue;  // AWS drops null list elements
-      if (!Push({{}, i + 1})) return false;
-      const bool ok = Value(shape.list_member, v[i]);
+    std::size_t index = 0;
+    bool ok = true;
+    v.ForEachElement([&](Json element) {
+      ++index;
+      if (element.is_null()) return true;  // AWS drops null list elements
+      if (!Push({{}, index})) return ok = false;
+      ok = Value(shape.list_member, element);
       Pop();
-      if (!ok) return false;
-    }
-    return true;
+      return ok;
+    });
+    return ok;
   }
 
-  bool Map(const Shape& shape, const Json& v) {
+  bool Map(const Shape& shape, Json v) {
     if (!v.is_object()) return Fail(v.is_array() ? std::string(kListNotExpected) : "Expected map or null");
     CountBounds(shape, v.size());
     std::vector<std::string> key_constraints;
@@ -304,19 +308,21 @@ class Walker {
     };
     const Shape& key_shape = *shape.map_key.shape;
     const Shape& value_shape = *shape.map_value.shape;
-    for (const auto& [key, value] : v.items()) {
+    bool ok = true;
+    v.ForEachMember([&](std::string_view key, Json value) {
       CheckString(key_shape, key, collect(&key_constraints));
-      if (value.is_null()) continue;
+      if (value.is_null()) return true;
       if (value_shape.type == ShapeType::kString) {
-        if (!value.is_string()) return Fail(ScalarMismatch(value, "a String"));
-        CheckString(value_shape, value.get_ref<const std::string&>(), collect(&value_constraints));
-        continue;
+        if (!value.is_string()) return ok = Fail(ScalarMismatch(value, "a String"));
+        CheckString(value_shape, value.str(), collect(&value_constraints));
+        return true;
       }
-      if (!Push({key})) return false;
-      const bool ok = Value(shape.map_value, value);
+      if (!Push({key})) return ok = false;
+      ok = Value(shape.map_value, value);
       Pop();
-      if (!ok) return false;
-    }
+      return ok;
+    });
+    if (!ok) return false;
     MapViolation("Map keys must satisfy constraint: ", key_constraints);
     MapViolation("Map value must satisfy constraint: ", value_constraints);
     return true;
@@ -342,7 +348,7 @@ class Walker {
 
 }  // namespace
 
-Status ValidateInput(const ServiceModel& model, const Operation& op, const nlohmann::json& body) {
+Status ValidateInput(const ServiceModel& model, const Operation& op, JsonView body) {
   (void)model;  // the operation's shapes live in the model; kept for future cross-shape checks
   if (op.input == nullptr) return InternalError("operation has no input shape");
   try {

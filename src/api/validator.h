@@ -13,10 +13,9 @@
 // never are.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include "api/service_model.h"
 #include "common/bytes.h"
+#include "common/json_view.h"
 #include "common/secret_bytes.h"
 #include "common/status.h"
 #include "common/status_or.h"
@@ -25,13 +24,13 @@ namespace coffer::api {
 
 // OK, kSerialization or kValidation. Never throws. Allocates nothing when the
 // body is valid and has no members with patterns.
-Status ValidateInput(const ServiceModel& model, const Operation& op, const nlohmann::json& body);
+Status ValidateInput(const ServiceModel& model, const Operation& op, JsonView body);
 
 // The bytes of a blob member (a base64 string on the wire). kSerialization
 // when the value is not a string or not canonical padded base64. Use after
 // ValidateInput, which has checked the decoded length.
-StatusOr<Bytes> DecodeBlob(const nlohmann::json& value);
+StatusOr<Bytes> DecodeBlob(JsonView value);
 // The same for secret blobs (Plaintext): no unwiped copy is left behind.
-StatusOr<SecretBytes> DecodeSecretBlob(const nlohmann::json& value);
+StatusOr<SecretBytes> DecodeSecretBlob(JsonView value);
 
 }  // namespace coffer::api

@@ -79,15 +79,30 @@ std::string CamelCase(std::string_view name) {
 
 // KMS timestamps are epoch seconds; CloudTrail writes dates as text.
 // Bounded so the conversion to milliseconds cannot overflow (year ~33000).
-bool IsDate(std::string_view name, const json& value) {
-  return value.is_number() && name.size() > 4 && name.ends_with("Date") &&
-         std::abs(value.get<double>()) < 1e12;
+bool IsDate(std::string_view name, JsonView value) {
+  return value.is_number() && name.size() > 4 && name.ends_with("Date") && std::abs(value.number()) < 1e12;
 }
 
-void WriteSanitized(const json& members, JsonOut& out) {
+// A member name with its first letter lower-cased (CloudTrail's
+// requestParameters style), without a heap copy for ordinary names.
+void WriteCamelKey(std::string_view name, JsonOut& out) {
+  std::array<char, 64> buffer{};
+  if (name.empty() || name.size() > buffer.size()) {
+    out.Key(CamelCase(name));
+    return;
+  }
+  std::copy(name.begin(), name.end(), buffer.begin());
+  buffer[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(buffer[0])));
+  out.Key(std::string_view(buffer.data(), name.size()));
+}
+
+void WriteSanitized(JsonView members, JsonOut& out) {
   if (members.is_array()) {
     out.BeginArray();
-    for (const auto& item : members) WriteSanitized(item, out);
+    members.ForEachElement([&out](JsonView item) {
+      WriteSanitized(item, out);
+      return true;
+    });
     out.EndArray();
     return;
   }
@@ -96,32 +111,35 @@ void WriteSanitized(const json& members, JsonOut& out) {
     return;
   }
   out.BeginObject();
-  for (const auto& [name, value] : members.items()) {
-    if (Contains(kSecretMembers, name)) continue;
-    out.Key(CamelCase(name));
+  members.ForEachMember([&out](std::string_view name, JsonView value) {
+    if (Contains(kSecretMembers, name)) return true;
+    WriteCamelKey(name, out);
     if (Contains(kVerbatimMaps, name)) {
       out.Value(value);
     } else if (IsDate(name, value)) {
-      out.String(IsoTime(FromEpochMillis(static_cast<std::int64_t>(value.get<double>() * 1000.0))));
+      out.String(IsoTime(FromEpochMillis(static_cast<std::int64_t>(value.number() * 1000.0))));
     } else {
       WriteSanitized(value, out);
     }
-  }
+    return true;
+  });
   out.EndObject();
 }
 
-void WriteSanitizedOrNull(const json* members, JsonOut& out) {
-  if (members == nullptr) {
+void WriteSanitizedOrNull(JsonView members, JsonOut& out) {
+  if (members.absent()) {
     out.Null();
   } else {
-    WriteSanitized(*members, out);
+    WriteSanitized(members, out);
   }
 }
 
-std::string KeyArnFor(const server::RequestTrace& trace, const std::string& ref) {
-  if (ref.starts_with("arn:")) return ref.find(":alias/") == std::string::npos ? ref : "";
+std::string KeyArnFor(const server::RequestTrace& trace, std::string_view ref) {
+  if (ref.starts_with("arn:")) return ref.find(":alias/") == std::string_view::npos ? std::string(ref) : "";
   if (ref.empty() || ref.starts_with("alias/") || trace.caller.account_id.empty()) return "";
-  return "arn:aws:kms:" + trace.region + ":" + trace.caller.account_id + ":key/" + ref;
+  std::string arn = "arn:aws:kms:" + trace.region + ":" + trace.caller.account_id + ":key/";
+  arn += ref;
+  return arn;
 }
 
 void AddArn(std::set<std::string>& arns, std::string arn) {
@@ -137,16 +155,14 @@ void WriteKeyResource(std::string_view account_id, std::string_view arn, JsonOut
 // names the resolved key ARN), otherwise from the request's key references.
 void WriteKmsResources(const server::RequestTrace& trace, JsonOut& out) {
   std::set<std::string> arns;
-  for (const json* doc : {trace.response, trace.request}) {
-    if (doc == nullptr || !doc->is_object()) continue;
+  for (const JsonView doc : {trace.response, trace.request}) {
+    if (!doc.is_object()) continue;
     for (const char* member : {"KeyId", "TargetKeyId", "DestinationKeyId", "SourceKeyId"}) {
-      if (const auto it = doc->find(member); it != doc->end() && it->is_string()) {
-        AddArn(arns, KeyArnFor(trace, it->get<std::string>()));
+      if (const JsonView ref = doc.find(member); ref.is_string()) {
+        AddArn(arns, KeyArnFor(trace, ref.str()));
       }
     }
-    if (const auto it = doc->find("KeyMetadata"); it != doc->end() && it->is_object()) {
-      AddArn(arns, it->value("Arn", ""));
-    }
+    AddArn(arns, std::string(doc.find("KeyMetadata").string_member("Arn")));
   }
   out.BeginArray();
   for (const auto& arn : arns) WriteKeyResource(trace.caller.account_id, arn, out);
@@ -226,13 +242,13 @@ constexpr std::array<std::string_view, 16> kS3DataOperations = {"PutObject",
 
 void WriteS3Resources(const server::RequestTrace& trace, JsonOut& out) {
   out.BeginArray();
-  if (trace.request != nullptr && trace.request->is_object()) {
-    const std::string bucket = trace.request->value("bucketName", "");
-    const std::string key = trace.request->value("key", "");
+  if (trace.request.is_object()) {
+    const std::string bucket(trace.request.string_member("bucketName"));
+    const std::string_view key = trace.request.string_member("key");
     if (!key.empty()) {
       out.BeginObject()
           .Member("type", "AWS::S3::Object")
-          .Member("ARN", "arn:aws:s3:::" + bucket + "/" + key)
+          .Member("ARN", "arn:aws:s3:::" + bucket + "/" + std::string(key))
           .EndObject();
     }
     if (!bucket.empty()) {

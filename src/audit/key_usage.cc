@@ -24,7 +24,7 @@ constexpr std::array<std::string_view, 12> kTracked = {"Decrypt",
                                                        "Verify",
                                                        "VerifyMac"};
 
-bool IsKeyArn(const std::string& value) {
+bool IsKeyArn(std::string_view value) {
   return value.starts_with("arn:") && value.find(":key/") != std::string::npos;
 }
 
@@ -98,16 +98,14 @@ void KeyUsageIndex::Record(const std::string& key_arn, const KeyUse& use) {
 }
 
 void KeyUsageIndex::Observe(const server::RequestTrace& trace, std::string_view event_id) {
-  if (!trace.status.ok() || trace.service != "kms" || trace.response == nullptr ||
-      !IsTrackedKeyUse(trace.operation) || !trace.response->is_object()) {
+  if (!trace.status.ok() || trace.service != "kms" || !IsTrackedKeyUse(trace.operation) ||
+      !trace.response.is_object()) {
     return;
   }
   const KeyUse use{trace.operation, trace.time, std::string(event_id), trace.request_id};
   for (const char* member : {"KeyId", "SourceKeyId"}) {
-    auto it = trace.response->find(member);
-    if (it != trace.response->end() && it->is_string() && IsKeyArn(it->get_ref<const std::string&>())) {
-      Record(it->get<std::string>(), use);
-    }
+    const std::string_view arn = trace.response.string_member(member);
+    if (IsKeyArn(arn)) Record(std::string(arn), use);
   }
 }
 

@@ -184,6 +184,7 @@ std::string UriDecode(std::string_view in) {
 }
 
 void AppendHex(ByteView data, std::string& out) {
+  out.reserve(out.size() + 2 * data.size());
   for (const std::uint8_t b : data) {
     out += kHexLower[b >> 4];
     out += kHexLower[b & 0xF];

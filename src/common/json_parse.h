@@ -1,4 +1,4 @@
-// Request-body JSON parsing: simdjson's validating parser builds the
+// JSON parsing into an nlohmann::json value: simdjson's validating parser (JsonDocument) builds the
 // nlohmann::json value the service code reads. Acceptance is exactly
 // nlohmann::json::parse's (strict RFC 8259, UTF-8 checked): a document
 // simdjson refuses is handed to nlohmann for the final word, so the rare

@@ -234,6 +234,64 @@ JsonOut& JsonOut::Value(const nlohmann::json& value) {
   return *this;
 }
 
+JsonOut& JsonOut::Int(std::int64_t value) {
+  Separate();
+  char digits[24];
+  const auto end = std::to_chars(digits, digits + sizeof digits, value).ptr;
+  out_.append(digits, end);
+  need_comma_ = true;
+  return *this;
+}
+
+JsonOut& JsonOut::Base64(std::span<const std::uint8_t> bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  Separate();
+  out_.reserve(out_.size() + 2 + (bytes.size() + 2) / 3 * 4);
+  out_.push_back('"');
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t n =
+        (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
+    const char quad[4] = {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63],
+                          kAlphabet[n & 63]};
+    out_.append(quad, 4);
+  }
+  if (const std::size_t rest = bytes.size() - i; rest > 0) {
+    const std::uint32_t n =
+        (std::uint32_t{bytes[i]} << 16) | (rest == 2 ? std::uint32_t{bytes[i + 1]} << 8 : 0);
+    const char quad[4] = {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63],
+                          rest == 2 ? kAlphabet[(n >> 6) & 63] : '=', '='};
+    out_.append(quad, 4);
+  }
+  out_.push_back('"');
+  need_comma_ = true;
+  return *this;
+}
+
+JsonOut& JsonOut::Value(JsonView value) {
+  if (value.is_object()) {
+    BeginObject();
+    value.ForEachMember([this](std::string_view key, JsonView member) {
+      Key(key).Value(member);
+      return true;
+    });
+    return EndObject();
+  }
+  if (value.is_array()) {
+    BeginArray();
+    value.ForEachElement([this](JsonView element) {
+      Value(element);
+      return true;
+    });
+    return EndArray();
+  }
+  if (value.is_string()) return String(value.str());
+  if (value.is_boolean()) return Bool(value.boolean());
+  if (value.is_number() && !value.is_number_float() && !value.is_number_unsigned()) return Int(value.int64());
+  if (value.is_number()) return Value(value.ToNlohmann());
+  return Null();
+}
+
 std::string WriteJson(const nlohmann::json& value) {
   std::string out;
   out.reserve(256);

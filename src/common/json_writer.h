@@ -4,8 +4,12 @@
 // ids: nearly every response member) are copied in one append.
 #pragma once
 
+#include <cstdint>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
+
+#include "common/json_view.h"
 
 namespace coffer {
 
@@ -34,6 +38,12 @@ class JsonOut {
   JsonOut& Bool(bool value);
   JsonOut& Null();
   JsonOut& Value(const nlohmann::json& value);
+  // Any value of a parsed document, written as WriteJson would write its nlohmann copy.
+  JsonOut& Value(JsonView value);
+  // Numbers, written as nlohmann writes them.
+  JsonOut& Int(std::int64_t value);
+  // A blob member's value: the bytes as a base64 string, written in place.
+  JsonOut& Base64(std::span<const std::uint8_t> bytes);
   // Shorthands for one member.
   JsonOut& Member(std::string_view name, std::string_view text) { return Key(name).String(text); }
   JsonOut& Member(std::string_view name, const char* text) { return Key(name).String(text); }

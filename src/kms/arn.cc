@@ -42,7 +42,12 @@ std::optional<KeyRef> ParseKeyRef(std::string_view text) {
 }
 
 std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id) {
-  return "arn:aws:kms:" + std::string(region) + ":" + std::string(account) + ":key/" + std::string(key_id);
+  // One allocation: this runs several times per cryptographic request.
+  constexpr std::string_view kPrefix = "arn:aws:kms:";
+  std::string arn;
+  arn.reserve(kPrefix.size() + region.size() + 1 + account.size() + 5 + key_id.size());
+  arn.append(kPrefix).append(region).append(":").append(account).append(":key/").append(key_id);
+  return arn;
 }
 
 std::string AliasArn(std::string_view region, std::string_view account, std::string_view alias_name) {

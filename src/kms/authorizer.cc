@@ -39,10 +39,10 @@ bool GrantMatches(const GrantView& g, std::string_view op, const EncryptionConte
 }
 
 EncryptionContext GrantContext(const RequestContext& ctx) {
-  if (ctx.request == nullptr) return {};
-  if (ctx.action == "kms:ReEncryptFrom") return ReadContext(*ctx.request, "SourceEncryptionContext");
-  if (ctx.action == "kms:ReEncryptTo") return ReadContext(*ctx.request, "DestinationEncryptionContext");
-  return ReadContext(*ctx.request, "EncryptionContext");
+  if (ctx.request.absent()) return {};
+  if (ctx.action == "kms:ReEncryptFrom") return ReadContext(ctx.request, "SourceEncryptionContext");
+  if (ctx.action == "kms:ReEncryptTo") return ReadContext(ctx.request, "DestinationEncryptionContext");
+  return ReadContext(ctx.request, "EncryptionContext");
 }
 
 }  // namespace

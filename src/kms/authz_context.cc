@@ -45,37 +45,36 @@ void AddKey(const KeyRecord& key, RequestSink& out) {
   out.Key("kms:KeyOrigin", key.origin);
 }
 
-void AddEncryptionContext(const Json& req, std::string_view member, RequestSink& out) {
-  auto it = req.find(member);
-  if (it == req.end() || !it->is_object()) return;
+void AddEncryptionContext(JsonView req, std::string_view member, RequestSink& out) {
+  const JsonView context = req.find(member);
+  if (!context.is_object()) return;
   std::vector<std::string> names;
-  for (const auto& [k, v] : it->items()) {
-    if (!v.is_string()) continue;
-    out.Key("kms:EncryptionContext:" + k, v.get<std::string>());
-    names.push_back(k);
-  }
+  context.ForEachMember([&](std::string_view k, JsonView v) {
+    if (!v.is_string()) return true;
+    out.Key(std::string("kms:EncryptionContext:").append(k), std::string(v.str()));
+    names.emplace_back(k);
+    return true;
+  });
   out.Keys("kms:EncryptionContextKeys", std::move(names));
 }
 
-void AddTags(const Json& req, RequestSink& out) {
+void AddTags(JsonView req, RequestSink& out) {
   std::vector<std::string> names;
-  if (auto tags = req.find("Tags"); tags != req.end() && tags->is_array()) {
-    for (const auto& t : *tags) {
-      if (!t.is_object() || !t.contains("TagKey") || !t["TagKey"].is_string()) continue;
-      const std::string key = t["TagKey"].get<std::string>();
-      out.Key("aws:RequestTag/" + key, t.value("TagValue", ""));
-      names.push_back(key);
-    }
-  }
-  if (auto keys = req.find("TagKeys"); keys != req.end() && keys->is_array()) {
-    for (const auto& k : *keys) {
-      if (k.is_string()) names.push_back(k.get<std::string>());
-    }
-  }
+  req.find("Tags").ForEachElement([&](JsonView t) {
+    const JsonView key = t.find("TagKey");
+    if (!key.is_string()) return true;
+    out.Key(std::string("aws:RequestTag/").append(key.str()), std::string(t.string_member("TagValue")));
+    names.emplace_back(key.str());
+    return true;
+  });
+  req.find("TagKeys").ForEachElement([&](JsonView k) {
+    if (k.is_string()) names.emplace_back(k.str());
+    return true;
+  });
   if (!names.empty()) out.Keys("aws:TagKeys", std::move(names));
 }
 
-void AddRequest(const RequestContext& ctx, const Json& req, RequestSink& out) {
+void AddRequest(const RequestContext& ctx, JsonView req, RequestSink& out) {
   const bool from = ctx.action == "kms:ReEncryptFrom";
   const bool to = ctx.action == "kms:ReEncryptTo";
   AddEncryptionContext(req,
@@ -87,19 +86,19 @@ void AddRequest(const RequestContext& ctx, const Json& req, RequestSink& out) {
   const char* algorithm_member = from ? "SourceEncryptionAlgorithm"
                                  : to ? "DestinationEncryptionAlgorithm"
                                       : "EncryptionAlgorithm";
-  if (auto a = req.find(algorithm_member); a != req.end() && a->is_string()) {
-    out.Key("kms:EncryptionAlgorithm", a->get<std::string>());
+  if (const JsonView a = req.find(algorithm_member); a.is_string()) {
+    out.Key("kms:EncryptionAlgorithm", std::string(a.str()));
   }
   const char* key_member = to ? "DestinationKeyId" : "KeyId";
-  if (auto id = req.find(key_member); id != req.end() && id->is_string()) {
-    const std::string& ref = id->get_ref<const std::string&>();
-    if (ref.starts_with("alias/")) out.Key("kms:RequestAlias", ref);
+  if (const std::string_view ref = req.string_member(key_member); ref.starts_with("alias/")) {
+    out.Key("kms:RequestAlias", std::string(ref));
   }
-  if (auto ops = req.find("Operations"); ops != req.end() && ops->is_array()) {
+  if (const JsonView ops = req.find("Operations"); ops.is_array()) {
     std::vector<std::string> names;
-    for (const auto& o : *ops) {
-      if (o.is_string()) names.push_back(o.get<std::string>());
-    }
+    ops.ForEachElement([&names](JsonView o) {
+      if (o.is_string()) names.emplace_back(o.str());
+      return true;
+    });
     out.Keys("kms:GrantOperations", std::move(names));
     out.Key("kms:GrantIsForAWSResource", "false");  // no AWS service integrations call Coffer
   }
@@ -113,7 +112,7 @@ void FillRequest(const RequestContext& ctx, const KeyRecord* key, std::optional<
   AddCaller(ctx, out);
   if (now) AddTime(*now, out);
   if (key != nullptr) AddKey(*key, out);
-  if (ctx.request != nullptr) AddRequest(ctx, *ctx.request, out);
+  if (!ctx.request.absent()) AddRequest(ctx, ctx.request, out);
 }
 
 policy::Request BuildRequest(const RequestContext& ctx, const KeyRecord* key, TimePoint now) {

@@ -103,6 +103,7 @@ StatusOr<Bytes> SealCiphertext(const CiphertextHeader& header, const SecretBytes
 
 Bytes EncodeCiphertextHeader(const CiphertextHeader& header) {
   Bytes out;
+  out.reserve(3 + header.account.size() + header.key_id.size() + header.version_id.size());
   out.push_back(kCiphertextFormat);
   out.push_back(static_cast<std::uint8_t>(header.account.size()));
   out.insert(out.end(), header.account.begin(), header.account.end());

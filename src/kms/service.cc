@@ -4,6 +4,7 @@
 #include <array>
 
 #include "common/encoding.h"
+#include "common/json_writer.h"
 #include "common/tags.h"
 #include "kms/authorizer.h"
 #include "kms/custom_key_store.h"
@@ -342,48 +343,48 @@ Status CheckCustomerManaged(const KeyRecord& r, const RequestContext& ctx) {
   return AccessDeniedFor(ctx, r.Arn());
 }
 
-EncryptionContext ReadContext(const Json& request, std::string_view member) {
+EncryptionContext ReadContext(JsonView request, std::string_view member) {
   EncryptionContext out;
-  auto it = request.find(member);
-  if (it == request.end() || !it->is_object()) return out;
-  for (const auto& [k, v] : it->items()) {
-    if (v.is_string()) out.emplace(k, v.get<std::string>());
-  }
+  request.find(member).ForEachMember([&out](std::string_view k, JsonView v) {
+    // A repeated key cannot occur: the parsed document keeps the last one.
+    if (v.is_string()) out.emplace(std::string(k), std::string(v.str()));
+    return true;
+  });
   return out;
 }
 
-StatusOr<Bytes> ReadBlob(const Json& request, std::string_view member) {
-  auto it = request.find(member);
-  if (it == request.end() || !it->is_string()) return Bytes{};
-  auto decoded = Base64Decode(it->get_ref<const std::string&>());
+StatusOr<Bytes> ReadBlob(JsonView request, std::string_view member) {
+  const JsonView value = request.find(member);
+  if (!value.is_string()) return Bytes{};
+  auto decoded = Base64Decode(value.str());
   if (!decoded) return Status(ErrorCode::kSerialization, "Invalid base64 in " + std::string(member));
   return std::move(*decoded);
 }
 
-Status CheckSymmetricAlgorithm(const Json& request, std::string_view member) {
-  auto it = request.find(member);
-  if (it == request.end() || it->is_null()) return Status::Ok();
-  if (it->is_string() && *it == "SYMMETRIC_DEFAULT") return Status::Ok();
+Status CheckSymmetricAlgorithm(JsonView request, std::string_view member) {
+  const JsonView value = request.find(member);
+  if (value.is_null()) return Status::Ok();
+  if (value.is_string() && value.str() == "SYMMETRIC_DEFAULT") return Status::Ok();
   return {ErrorCode::kInvalidKeyUsage,
-          "The encryption algorithm " + it->dump() + " is not compatible with the symmetric KMS key"};
+          "The encryption algorithm " + value.Dump() + " is not compatible with the symmetric KMS key"};
 }
 
 std::string EncodeMarker(std::string_view position) { return Base64Encode(AsBytes(position)); }
 
-StatusOr<std::string> DecodeMarker(const Json& request) {
-  auto it = request.find("Marker");
-  if (it == request.end() || !it->is_string()) return std::string();
-  auto decoded = Base64Decode(it->get_ref<const std::string&>());
+StatusOr<std::string> DecodeMarker(JsonView request) {
+  const JsonView marker = request.find("Marker");
+  if (!marker.is_string()) return std::string();
+  auto decoded = Base64Decode(marker.str());
   if (!decoded || decoded->empty()) {
     return Status(ErrorCode::kInvalidMarker, "The marker is invalid or does not belong to this request");
   }
   return std::string(AsChars(*decoded));
 }
 
-std::size_t ReadLimit(const Json& request, std::size_t default_limit) {
-  auto it = request.find("Limit");
-  if (it == request.end() || !it->is_number_integer()) return default_limit;
-  const auto v = it->get<std::int64_t>();
+std::size_t ReadLimit(JsonView request, std::size_t default_limit) {
+  const JsonView limit = request.find("Limit");
+  if (!limit.is_number() || limit.is_number_float() || limit.is_number_unsigned()) return default_limit;
+  const auto v = limit.int64();
   return v < 1 ? default_limit : static_cast<std::size_t>(std::min<std::int64_t>(v, 1000));
 }
 
@@ -423,12 +424,16 @@ StatusOr<std::map<std::string, std::string>> ReadTags(const Json& request) {
   return tags;
 }
 
-Status CheckDryRun(const Json& request) {
-  auto it = request.find("DryRun");
-  if (it != request.end() && it->is_boolean() && it->get<bool>()) {
+Status CheckDryRun(JsonView request) {
+  if (request.find("DryRun").boolean()) {
     return {ErrorCode::kDryRunOperation, "The request would have succeeded, but the DryRun option is set."};
   }
   return Status::Ok();
+}
+
+StatusOr<std::string> AsText(const StatusOr<Json>& response) {
+  if (!response.ok()) return response.status();
+  return WriteJson(*response);
 }
 
 }  // namespace coffer::kms

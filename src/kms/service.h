@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/json_view.h"
 #include "common/random.h"
 #include "kms/arn.h"
 #include "kms/ciphertext.h"
@@ -22,12 +23,12 @@ namespace coffer::kms {
 using Json = nlohmann::json;
 
 struct RequestContext {
-  std::string account;            // caller's account id
-  std::string region;             // from the SigV4 scope
-  std::string principal_arn;      // caller
-  std::string action;             // "kms:<Operation>", for AWS-shaped denials
-  policy::CallerInfo who{};       // the caller as authorization sees it (router)
-  const Json* request = nullptr;  // the validated body, for condition keys
+  std::string account;        // caller's account id
+  std::string region;         // from the SigV4 scope
+  std::string principal_arn;  // caller
+  std::string action;         // "kms:<Operation>", for AWS-shaped denials
+  policy::CallerInfo who{};   // the caller as authorization sees it (router)
+  JsonView request{};         // the validated body, for condition keys (absent: none)
   // kms:ViaService ("secretsmanager.us-east-1.amazonaws.com") when another
   // service of this server calls KMS for the caller (kms/service_client.h).
   std::string via_service{};
@@ -41,10 +42,17 @@ class CustomKeyStores;
 
 class KmsService;
 using OperationFn = StatusOr<Json> (*)(KmsService& kms, const RequestContext& ctx, const Json& request);
+// Operations on the hot path read the request where it was parsed (the
+// server's simdjson document) instead of an nlohmann copy, and write their
+// response straight to compact JSON text.
+using ViewOperationFn = StatusOr<std::string> (*)(KmsService& kms, const RequestContext& ctx,
+                                                  JsonView request);
 
+// Exactly one of fn and view_fn is set.
 struct Operation {
   std::string_view name;  // e.g. "Encrypt"
-  OperationFn fn;
+  OperationFn fn = nullptr;
+  ViewOperationFn view_fn = nullptr;
 };
 
 // Every KMS operation this server implements.
@@ -137,16 +145,16 @@ Status AccessDeniedFor(const RequestContext& ctx, std::string_view resource);
 // Rejects changes to AWS managed keys, as their key policy does on AWS.
 Status CheckCustomerManaged(const KeyRecord& record, const RequestContext& ctx);
 // Reads an optional EncryptionContext member (already type-checked).
-EncryptionContext ReadContext(const Json& request, std::string_view member);
+EncryptionContext ReadContext(JsonView request, std::string_view member);
 // Decodes a blob member (already validated as base64).
-StatusOr<Bytes> ReadBlob(const Json& request, std::string_view member);
+StatusOr<Bytes> ReadBlob(JsonView request, std::string_view member);
 // The EncryptionAlgorithm member must be SYMMETRIC_DEFAULT for symmetric keys.
-Status CheckSymmetricAlgorithm(const Json& request, std::string_view member);
+Status CheckSymmetricAlgorithm(JsonView request, std::string_view member);
 // Opaque pagination markers.
 std::string EncodeMarker(std::string_view position);
-StatusOr<std::string> DecodeMarker(const Json& request);
+StatusOr<std::string> DecodeMarker(JsonView request);
 // Limit member with a default and AWS's range.
-std::size_t ReadLimit(const Json& request, std::size_t default_limit);
+std::size_t ReadLimit(JsonView request, std::size_t default_limit);
 // Read-modify-write of one key named by a KeyId member (key id or ARN), in one
 // durable transaction. `fn` sees the current record and changes it.
 StatusOr<KeyRecord> MutateKey(KmsService& kms, const RequestContext& ctx, std::string_view key_id,
@@ -156,6 +164,8 @@ Status ValidationFailure(std::string_view field, std::string_view value, std::st
 // Validates tags for TagResource/CreateKey: reserved prefix, duplicates.
 StatusOr<std::map<std::string, std::string>> ReadTags(const Json& request);
 // AWS's DryRun answer when DryRun is true.
-Status CheckDryRun(const Json& request);
+Status CheckDryRun(JsonView request);
+// A DOM answer as the compact text hot-path operations return.
+StatusOr<std::string> AsText(const StatusOr<Json>& response);
 
 }  // namespace coffer::kms

@@ -14,6 +14,17 @@ RequestContext ContextFor(const ViaService& via, std::string_view action, const 
   return ctx;
 }
 
+// Runs a hot-path operation (which answers JSON text) and reads its answer;
+// the text, which may hold plaintext, is wiped.
+StatusOr<Json> CallOp(ViewOperationFn op, KmsService& kms, const RequestContext& ctx, const Json& request) {
+  StatusOr<std::string> text = op(kms, ctx, request);
+  if (!text.ok()) return text.status();
+  Json response = Json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  SecureWipe(text->data(), text->size());
+  if (response.is_discarded()) return InternalError("KMS answered malformed JSON");
+  return response;
+}
+
 Json ContextJson(const EncryptionContext& context) {
   Json out = Json::object();
   for (const auto& [k, v] : context) out[k] = v;
@@ -48,8 +59,8 @@ StatusOr<ServiceDataKey> ServiceKms::GenerateDataKey(const ViaService& via, std:
                                                      const EncryptionContext& context) {
   const Json request = {
       {"KeyId", std::string(key_id)}, {"KeySpec", "AES_256"}, {"EncryptionContext", ContextJson(context)}};
-  ASSIGN_OR_RETURN(Json response,
-                   ops::GenerateDataKey(kms_, ContextFor(via, "kms:GenerateDataKey", request), request));
+  ASSIGN_OR_RETURN(Json response, CallOp(&ops::GenerateDataKey, kms_,
+                                         ContextFor(via, "kms:GenerateDataKey", request), request));
   ServiceDataKey out;
   ASSIGN_OR_RETURN(out.plaintext, TakePlaintext(response));
   ASSIGN_OR_RETURN(out.ciphertext_blob, TakeBlob(response));
@@ -61,7 +72,8 @@ StatusOr<SecretBytes> ServiceKms::Decrypt(const ViaService& via, ByteView blob,
                                           const EncryptionContext& context, std::string_view key_id) {
   Json request = {{"CiphertextBlob", Base64Encode(blob)}, {"EncryptionContext", ContextJson(context)}};
   if (!key_id.empty()) request["KeyId"] = std::string(key_id);
-  ASSIGN_OR_RETURN(Json response, ops::Decrypt(kms_, ContextFor(via, "kms:Decrypt", request), request));
+  ASSIGN_OR_RETURN(Json response,
+                   CallOp(&ops::Decrypt, kms_, ContextFor(via, "kms:Decrypt", request), request));
   return TakePlaintext(response);
 }
 
@@ -71,7 +83,7 @@ StatusOr<Bytes> ServiceKms::Encrypt(const ViaService& via, std::string_view key_
   Json request = {{"KeyId", std::string(key_id)},
                   {"Plaintext", Base64Encode(plaintext)},
                   {"EncryptionContext", ContextJson(context)}};
-  auto response = ops::Encrypt(kms_, ContextFor(via, "kms:Encrypt", request), request);
+  auto response = CallOp(&ops::Encrypt, kms_, ContextFor(via, "kms:Encrypt", request), request);
   std::string& text = request["Plaintext"].get_ref<std::string&>();
   SecureWipe(text.data(), text.size());
   if (!response.ok()) return response.status();

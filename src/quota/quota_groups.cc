@@ -27,12 +27,12 @@ bool IsCrypto(std::string_view op) {
   return false;
 }
 
-std::string_view AlgorithmGroup(const json& body) {
+std::string_view AlgorithmGroup(JsonView body) {
   for (const char* member : {"EncryptionAlgorithm", "SigningAlgorithm", "KeyAgreementAlgorithm",
                              "SourceEncryptionAlgorithm", "DestinationEncryptionAlgorithm"}) {
-    const auto it = body.find(member);
-    if (it == body.end() || !it->is_string()) continue;
-    const auto& alg = it->get_ref<const std::string&>();
+    const JsonView value = body.find(member);
+    if (!value.is_string()) continue;
+    const std::string_view alg = value.str();
     if (alg.starts_with("RSAES_") || alg.starts_with("RSASSA_")) return kRsa;
     if (alg.starts_with("ECDSA_") || alg.starts_with("SM2") || alg == "ECDH") return kEcc;
   }
@@ -50,7 +50,7 @@ std::string SsmGroup(std::string_view operation, bool higher) {
 
 }  // namespace
 
-std::string GroupFor(std::string_view service, std::string_view operation, const json& body,
+std::string GroupFor(std::string_view service, std::string_view operation, JsonView body,
                      bool higher_throughput) {
   if (service == "cloudtrail") return "cloudtrail:" + std::string(operation);
   if (service == "ssm") return SsmGroup(operation, higher_throughput);

@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/json_view.h"
+
 namespace coffer::quota {
 
 inline constexpr std::string_view kSymmetric = "symmetric";
@@ -28,7 +30,7 @@ inline constexpr std::string_view kEcc = "ecc";
 // setting GetParameter and GetParameters share 10,000
 // ("ssm:GetParameter:higher") and GetParametersByPath has 100
 // ("ssm:GetParametersByPath:higher"). `higher_throughput` is that setting.
-std::string GroupFor(std::string_view service, std::string_view operation, const nlohmann::json& body,
+std::string GroupFor(std::string_view service, std::string_view operation, JsonView body,
                      bool higher_throughput = false);
 
 // Every group with AWS's default rate.

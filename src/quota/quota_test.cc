@@ -145,10 +145,10 @@ TEST(QuotaGroups, ClassifiesByOperationAndAlgorithm) {
   EXPECT_EQ(GroupFor("kms", "GenerateDataKey", json::object()), "symmetric");
   EXPECT_EQ(GroupFor("kms", "GenerateMac", json::object()), "symmetric");
   EXPECT_EQ(GroupFor("kms", "GenerateRandom", json::object()), "symmetric");
-  EXPECT_EQ(GroupFor("kms", "Decrypt", {{"EncryptionAlgorithm", "RSAES_OAEP_SHA_256"}}), "rsa");
-  EXPECT_EQ(GroupFor("kms", "Sign", {{"SigningAlgorithm", "RSASSA_PSS_SHA_256"}}), "rsa");
-  EXPECT_EQ(GroupFor("kms", "Sign", {{"SigningAlgorithm", "ECDSA_SHA_384"}}), "ecc");
-  EXPECT_EQ(GroupFor("kms", "Verify", {{"SigningAlgorithm", "SM2DSA"}}), "ecc");
+  EXPECT_EQ(GroupFor("kms", "Decrypt", json{{"EncryptionAlgorithm", "RSAES_OAEP_SHA_256"}}), "rsa");
+  EXPECT_EQ(GroupFor("kms", "Sign", json{{"SigningAlgorithm", "RSASSA_PSS_SHA_256"}}), "rsa");
+  EXPECT_EQ(GroupFor("kms", "Sign", json{{"SigningAlgorithm", "ECDSA_SHA_384"}}), "ecc");
+  EXPECT_EQ(GroupFor("kms", "Verify", json{{"SigningAlgorithm", "SM2DSA"}}), "ecc");
   EXPECT_EQ(GroupFor("kms", "DeriveSharedSecret", json::object()), "ecc");
   EXPECT_EQ(GroupFor("kms", "CreateKey", json::object()), "CreateKey");
   EXPECT_EQ(GroupFor("kms", "DescribeKey", json::object()), "DescribeKey");

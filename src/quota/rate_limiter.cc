@@ -134,7 +134,7 @@ bool RateLimiter::TryTake(std::string_view account, std::string_view region, std
 }
 
 Status RateLimiter::Admit(const server::Caller& caller, std::string_view region, std::string_view service,
-                          std::string_view operation, const json& body) {
+                          std::string_view operation, JsonView body) {
   std::string group;
   if (service == "s3") {
     if (AdmitS3(body, group)) return Status::Ok();
@@ -151,12 +151,11 @@ Status RateLimiter::Admit(const server::Caller& caller, std::string_view region,
   return Status(ErrorCode::kThrottling, ThrottleMessage(service));
 }
 
-bool RateLimiter::AdmitS3(const json& body, std::string& out_group) {
-  const auto bucket = body.find("bucket");
-  if (bucket == body.end() || !bucket->is_string() || bucket->get_ref<const std::string&>().empty())
-    return true;
-  const std::string key = body.value("key", std::string());
-  const bool write = IsS3Write(body.value("method", std::string()));
+bool RateLimiter::AdmitS3(JsonView body, std::string& out_group) {
+  const std::string_view bucket = body.string_member("bucket");
+  if (bucket.empty()) return true;
+  const std::string_view key = body.string_member("key");
+  const bool write = IsS3Write(body.string_member("method"));
   double rate = 0;
   {
     std::lock_guard lock(config_mu_);
@@ -164,8 +163,7 @@ bool RateLimiter::AdmitS3(const json& body, std::string& out_group) {
                  : config_.s3_prefix_read.value_or(kS3PrefixReadRate);
   }
   out_group = write ? "s3:prefix-write" : "s3:prefix-read";
-  return s3_prefixes_.TryTake(PartitionedPrefix(bucket->get_ref<const std::string&>(), key), write,
-                              ShareOf(rate));
+  return s3_prefixes_.TryTake(PartitionedPrefix(bucket, key), write, ShareOf(rate));
 }
 
 std::vector<BucketUsage> RateLimiter::Usage() const {

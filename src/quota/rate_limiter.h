@@ -55,7 +55,7 @@ class RateLimiter final : public server::Admission {
   explicit RateLimiter(const Clock& clock, QuotaConfig config = {});
 
   Status Admit(const server::Caller& caller, std::string_view region, std::string_view service,
-               std::string_view operation, const nlohmann::json& body) override;
+               std::string_view operation, JsonView body) override;
   // Takes one token of `group` for the account; false when the bucket is empty.
   bool TryTake(std::string_view account, std::string_view region, std::string_view group);
   // New rates apply from the next request; buckets keep their fill level.
@@ -90,7 +90,7 @@ class RateLimiter final : public server::Admission {
   };
   Shard& ShardFor(const std::string& key);
   // S3 requests ("s3" with a body of bucket, key, method): the prefix quota.
-  bool AdmitS3(const nlohmann::json& body, std::string& out_group);
+  bool AdmitS3(JsonView body, std::string& out_group);
 
   const Clock& clock_;
   std::atomic<int> live_nodes_{1};

@@ -15,8 +15,8 @@ class S3PrefixTest : public ::testing::Test {
   S3PrefixTest() : clock_(std::chrono::system_clock::from_time_t(1'800'000'000)) {}
   static Status Call(RateLimiter& limiter, const std::string& method, const std::string& bucket,
                      const std::string& key) {
-    return limiter.Admit(server::Caller{}, "us-east-1", "s3", "Op",
-                         {{"bucket", bucket}, {"key", key}, {"method", method}});
+    const nlohmann::json body = {{"bucket", bucket}, {"key", key}, {"method", method}};
+    return limiter.Admit(server::Caller{}, "us-east-1", "s3", "Op", body);
   }
   FakeClock clock_;
 };

@@ -72,8 +72,8 @@ class EncryptionTest : public testing::S3Fixture<FakeIdentities> {
   EncryptionTest() {
     kms_.SetAuthorizer(&authorizer_);
     s3_->sealer().SetKms(&service_kms_, [this](const server::RequestTrace& t) {
-      events_.push_back({t.operation, t.caller.arn, t.invoked_by, t.source_ip,
-                         t.request != nullptr ? *t.request : json(), t.status.ok()});
+      events_.push_back(
+          {t.operation, t.caller.arn, t.invoked_by, t.source_ip, t.request.ToNlohmann(), t.status.ok()});
     });
     auto created = CreateBucket(*s3_, Req("CreateBucket", kBucket));
     EXPECT_TRUE(created.ok()) << created.status().ToString();

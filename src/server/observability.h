@@ -100,7 +100,7 @@ class AuditGate final : public Admission {
  public:
   AuditGate(std::function<bool()> healthy, Admission* next) : healthy_(std::move(healthy)), next_(next) {}
   Status Admit(const Caller& caller, std::string_view region, std::string_view service,
-               std::string_view operation, const nlohmann::json& body) override {
+               std::string_view operation, JsonView body) override {
     if (!healthy_()) {
       return Status(ErrorCode::kInternal,
                     "The audit trail cannot be written; requests are refused until it can be (fail closed)");

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/json_view.h"
 #include "common/status_or.h"
 #include "policy/identity_source.h"
 
@@ -47,9 +48,9 @@ struct RequestTrace {
   std::string operation;   // "Encrypt" (empty when the target is unknown)
   std::string region;      // from the SigV4 scope
   Caller caller;
-  const nlohmann::json* request = nullptr;   // body that passed validation
-  const nlohmann::json* response = nullptr;  // success body
-  Status status;                             // the error, when one was returned
+  JsonView request{};   // body that passed validation (absent when none)
+  JsonView response{};  // success body (absent on errors)
+  Status status;        // the error, when one was returned
   int http_status = 200;
 };
 
@@ -71,7 +72,7 @@ class Admission {
   virtual ~Admission() = default;
   // OK, or kThrottling with AWS's message.
   virtual Status Admit(const Caller& caller, std::string_view region, std::string_view service,
-                       std::string_view operation, const nlohmann::json& body) = 0;
+                       std::string_view operation, JsonView body) = 0;
 };
 
 // One authenticated, validated call to a ServiceFront's operation. References

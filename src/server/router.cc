@@ -7,7 +7,7 @@
 
 #include "api/validator.h"
 #include "common/encoding.h"
-#include "common/json_parse.h"
+#include "common/json_view.h"
 #include "common/json_writer.h"
 #include "iam/caller.h"
 #include "server/error_table.h"
@@ -112,9 +112,51 @@ Router::Router(const api::ServiceModel& kms_model, auth::SigV4Verifier& verifier
     const api::Operation* model_op = kms_model_.FindOperation(op.name);
     if (model_op == nullptr) continue;  // a handler the model does not know is never routed
     routes_.emplace(kms_model_.target_prefix() + "." + std::string(op.name),
-                    Route{model_op, op.fn, "kms:" + std::string(op.name)});
+                    Route{model_op, op.fn, op.view_fn, "kms:" + std::string(op.name)});
   }
 }
+
+// A parsed request or response body. Each io thread keeps one JsonDocument
+// per role whose buffers are reused from request to request; a nested request
+// on the same thread (none today) would get a document of its own.
+class RequestDocument {
+ public:
+  enum class Role { kRequest = 0, kResponse = 1 };
+  explicit RequestDocument(Role role = Role::kRequest) {
+    static thread_local std::array<JsonDocument, 2> shared;
+    static thread_local std::array<bool, 2> shared_in_use{};
+    const auto slot = static_cast<std::size_t>(role);
+    if (!shared_in_use[slot]) {
+      shared_in_use[slot] = true;
+      in_use_ = &shared_in_use[slot];
+      document_ = &shared[slot];
+    } else {
+      own_ = std::make_unique<JsonDocument>();
+      document_ = own_.get();
+    }
+  }
+  ~RequestDocument() {
+    if (in_use_ != nullptr) *in_use_ = false;
+  }
+  RequestDocument(const RequestDocument&) = delete;
+  RequestDocument& operator=(const RequestDocument&) = delete;
+
+  // An empty body reads as {} (AWS's SDKs send {} for operations without input).
+  bool Parse(std::string_view text) {
+    empty_ = text.empty();
+    return empty_ || document_->Parse(text);
+  }
+  JsonView root() const {
+    static const json kEmptyObject = json::object();
+    return empty_ ? JsonView(kEmptyObject) : document_->root();
+  }
+
+ private:
+  JsonDocument* document_ = nullptr;
+  std::unique_ptr<JsonDocument> own_;
+  bool* in_use_ = nullptr;
+  bool empty_ = false;
+};
 
 HttpResponse Router::ErrorResponse(const Status& status, std::string_view request_id) {
   return ErrorResponse(LookupError(status.code()), status, request_id);
@@ -159,9 +201,11 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
   const auto started = std::chrono::steady_clock::now();
   RequestTrace trace = BeginTrace(request, connection, request_id);
   const std::string_view target = FindHeader(request, "x-amz-target");
-  json body;
   const ServiceFront* front = nullptr;
-  StatusOr<json> result = Dispatch(request, target, connection, trace, body, front);
+  // Both outlive Notify: the audit record reads the request and response from them.
+  RequestDocument document;
+  RequestDocument answer(RequestDocument::Role::kResponse);
+  StatusOr<std::string> result = Dispatch(request, target, connection, trace, document, front);
   HttpResponse response;
   if (!result.ok()) {
     const ErrorInfo info = ErrorFor(front, result.status());
@@ -174,8 +218,8 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
     trace.status = result.status();
   } else {
     spdlog::debug("request {} {} from {} -> 200", request_id, target, connection.source_ip);
-    response = JsonResponse(200, Dump(*result), request_id);
-    trace.response = &*result;
+    response = JsonResponse(200, std::move(*result), request_id);
+    if (answer.Parse(response.body)) trace.response = answer.root();
   }
   trace.http_status = response.status;
   trace.latency = std::chrono::steady_clock::now() - started;
@@ -226,13 +270,13 @@ const ServiceFront* Router::FindFront(std::string_view target) const {
 const api::Operation* Router::FindOperation(std::string_view target, const ServiceFront* front) const {
   if (front != nullptr)
     return front->model->FindOperation(target.substr(front->model->target_prefix().size() + 1));
-  auto route = routes_.find(std::string(target));
+  auto route = routes_.find(target);
   return route == routes_.end() ? nullptr : route->second.model_op;
 }
 
-StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_view target,
-                                const ConnectionInfo& connection, RequestTrace& trace, json& body,
-                                const ServiceFront*& front) {
+StatusOr<std::string> Router::Dispatch(const auth::HttpRequest& request, std::string_view target,
+                                       const ConnectionInfo& connection, RequestTrace& trace,
+                                       RequestDocument& document, const ServiceFront*& front) {
   if (request.method != "POST") {
     return Status(ErrorCode::kUnknownOperation, "Only POST is supported by the AWS JSON protocol");
   }
@@ -256,26 +300,31 @@ StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_vi
                    identities_.PrincipalForRequest(identity.access_key_id, identity.session_token));
   trace.caller = Caller{principal.account_id, principal.user_name, principal.user_id, principal.arn,
                         principal.access_key_id};
-  std::optional<json> parsed = request.body.empty() ? json::object() : ParseJson(request.body);
-  if (!parsed) {
+  if (!document.Parse(request.body)) {
     return Status(ErrorCode::kSerialization, "The request body is not valid JSON");
   }
-  body = std::move(*parsed);
-  if (body.is_object()) trace.request = &body;
+  const JsonView body = document.root();
+  if (body.is_object()) trace.request = body;
   RETURN_IF_ERROR(api::ValidateInput(front != nullptr ? *front->model : kms_model_, *model_op, body));
   if (hooks_.admission != nullptr) {
     RETURN_IF_ERROR(
         hooks_.admission->Admit(trace.caller, trace.region, trace.service, trace.operation, body));
   }
-  if (front != nullptr)
-    return CallFront(*front, model_op->name, CallerFor(principal, connection), trace, body);
-  const Route& route = routes_.at(std::string(target));
+  if (front != nullptr) {
+    ASSIGN_OR_RETURN(json answer,
+                     CallFront(*front, model_op->name, CallerFor(principal, connection), trace, body));
+    return Dump(answer);
+  }
+  const Route& route = routes_.find(target)->second;
   kms::RequestContext ctx{principal.account_id, identity.region, principal.arn, route.action};
   ctx.who = CallerFor(principal, connection);
-  ctx.request = &body;
+  ctx.request = body;
   ctx.request_id = trace.request_id;
   try {
-    return route.fn(kms_, ctx, body);
+    // Hot-path operations read the parsed document; the rest get an nlohmann copy.
+    if (route.view_fn != nullptr) return route.view_fn(kms_, ctx, body);
+    ASSIGN_OR_RETURN(json answer, route.fn(kms_, ctx, body.ToNlohmann()));
+    return Dump(answer);
   } catch (const std::exception&) {
     // Validation makes this unreachable; if it is reached, say so without detail.
     return Status(ErrorCode::kInternal, "The request could not be processed");
@@ -283,9 +332,10 @@ StatusOr<json> Router::Dispatch(const auth::HttpRequest& request, std::string_vi
 }
 
 StatusOr<json> Router::CallFront(const ServiceFront& front, std::string_view operation,
-                                 const policy::CallerInfo& who, RequestTrace& trace, const json& body) {
+                                 const policy::CallerInfo& who, RequestTrace& trace, JsonView body) {
   try {
-    return front.call(FrontCall{trace.caller, who, trace.region, operation, body, trace.request_id});
+    const json copy = body.ToNlohmann();
+    return front.call(FrontCall{trace.caller, who, trace.region, operation, copy, trace.request_id});
   } catch (const std::exception&) {
     return Status(ErrorCode::kInternal, "The request could not be processed");
   }

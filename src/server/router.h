@@ -8,10 +8,10 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "api/service_model.h"
@@ -38,6 +38,8 @@ class RequestIdGenerator {
   std::atomic<std::uint64_t> counter_{0};
 };
 
+class RequestDocument;  // router.cc: the parsed body of one request
+
 class Router {
  public:
   Router(const api::ServiceModel& kms_model, auth::SigV4Verifier& verifier, iam::IdentityStore& identities,
@@ -62,15 +64,16 @@ class Router {
   struct Route {
     const api::Operation* model_op;
     kms::OperationFn fn;
+    kms::ViewOperationFn view_fn;
     std::string action;  // "kms:Encrypt"
   };
   // `out_front` is the service front the target named (nullptr for KMS or an unknown target).
-  StatusOr<nlohmann::json> Dispatch(const auth::HttpRequest& request, std::string_view target,
-                                    const ConnectionInfo& connection, RequestTrace& trace,
-                                    nlohmann::json& body, const ServiceFront*& out_front);
+  // The response body (compact JSON text) or the error.
+  StatusOr<std::string> Dispatch(const auth::HttpRequest& request, std::string_view target,
+                                 const ConnectionInfo& connection, RequestTrace& trace,
+                                 RequestDocument& document, const ServiceFront*& out_front);
   StatusOr<nlohmann::json> CallFront(const ServiceFront& front, std::string_view operation,
-                                     const policy::CallerInfo& who, RequestTrace& trace,
-                                     const nlohmann::json& body);
+                                     const policy::CallerInfo& who, RequestTrace& trace, JsonView body);
   // The wire name and status of an error: the front's own name where it has one.
   static ErrorInfo ErrorFor(const ServiceFront* front, const Status& status);
   static HttpResponse ErrorResponse(const ErrorInfo& info, const Status& status, std::string_view request_id);
@@ -85,7 +88,7 @@ class Router {
   iam::IdentityStore& identities_;
   kms::KmsService& kms_;
   RequestIdGenerator request_ids_;
-  std::unordered_map<std::string, Route> routes_;  // full X-Amz-Target -> route
+  std::map<std::string, Route, std::less<>> routes_;  // full X-Amz-Target -> route
   QueryFront* query_ = nullptr;
   RouterHooks hooks_;
 };

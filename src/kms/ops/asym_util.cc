@@ -34,16 +34,15 @@ StatusOr<const SecretBytes*> CurrentMaterial(const LoadedKey& key) {
   return material;
 }
 
-std::string StringOr(const Json& req, std::string_view member, std::string_view fallback) {
-  auto it = req.find(member);
-  return it != req.end() && it->is_string() ? it->get<std::string>() : std::string(fallback);
+std::string StringOr(JsonView req, std::string_view member, std::string_view fallback) {
+  return std::string(req.string_member(member, fallback));
 }
 
 bool IsRsaEncryptionKey(const KeyRecord& r) {
   return SpecInfo(r.key_spec).family == KeyFamily::kRsa && r.key_usage == "ENCRYPT_DECRYPT";
 }
 
-StatusOr<crypto::RsaPadding> RsaPaddingFor(const KeyRecord& r, const Json& req, std::string_view member) {
+StatusOr<crypto::RsaPadding> RsaPaddingFor(const KeyRecord& r, JsonView req, std::string_view member) {
   const std::string alg = StringOr(req, member, "SYMMETRIC_DEFAULT");
   if (alg == "RSAES_OAEP_SHA_1") return crypto::RsaPadding::kOaepSha1;
   if (alg == "RSAES_OAEP_SHA_256") return crypto::RsaPadding::kOaepSha256;

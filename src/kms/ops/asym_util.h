@@ -22,12 +22,12 @@ StatusOr<const crypto::PrivateKey*> CurrentPrivateKey(const LoadedKey& key);
 // Current version's raw material (HMAC keys).
 StatusOr<const SecretBytes*> CurrentMaterial(const LoadedKey& key);
 // A string member, or "" when absent.
-std::string StringOr(const Json& req, std::string_view member, std::string_view fallback = "");
+std::string StringOr(JsonView req, std::string_view member, std::string_view fallback = "");
 
 // RSA keys with KeyUsage ENCRYPT_DECRYPT (Encrypt, Decrypt, ReEncrypt).
 bool IsRsaEncryptionKey(const KeyRecord& record);
 // The algorithm member for an RSA key: RSAES_OAEP_SHA_1 or RSAES_OAEP_SHA_256.
-StatusOr<crypto::RsaPadding> RsaPaddingFor(const KeyRecord& record, const Json& req, std::string_view member);
+StatusOr<crypto::RsaPadding> RsaPaddingFor(const KeyRecord& record, JsonView req, std::string_view member);
 std::string_view RsaAlgorithmName(crypto::RsaPadding padding);
 // OAEP encryption under the key's current public key, with AWS's plaintext
 // limit for the key size and hash.

@@ -3,6 +3,7 @@
 #include "crypto/crypto.h"
 
 #include "common/encoding.h"
+#include "common/json_writer.h"
 #include "kms/ops/asym_util.h"
 #include "kms/ops/ops.h"
 #include "kms/ops/rsa_encryption.h"
@@ -105,10 +106,7 @@ StatusOr<Opened> OpenBlob(KmsService& kms, const RequestContext& ctx, ByteView b
   return Opened{std::move(plaintext), std::move(key), version_id};
 }
 
-std::string KeyIdMember(const Json& req, std::string_view name) {
-  auto it = req.find(name);
-  return it != req.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
+std::string KeyIdMember(JsonView req, std::string_view name) { return std::string(req.string_member(name)); }
 
 struct Reopened {
   SecretBytes plaintext;
@@ -119,7 +117,7 @@ struct Reopened {
 
 // ReEncrypt's source: an RSA ciphertext when SourceKeyId names an RSA
 // encryption key, a symmetric blob otherwise.
-StatusOr<Reopened> OpenSource(KmsService& kms, const RequestContext& ctx, const Json& req, ByteView blob) {
+StatusOr<Reopened> OpenSource(KmsService& kms, const RequestContext& ctx, JsonView req, ByteView blob) {
   const std::string key_id = KeyIdMember(req, "SourceKeyId");
   if (!key_id.empty()) {
     ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, key_id, KeyRefs::kAnyIncludingAlias));
@@ -139,31 +137,32 @@ StatusOr<Reopened> OpenSource(KmsService& kms, const RequestContext& ctx, const 
 }
 
 // NumberOfBytes or KeySpec, exactly one, as GenerateDataKey requires.
-StatusOr<std::size_t> DataKeyLength(const Json& req) {
-  const bool has_bytes = req.contains("NumberOfBytes") && !req["NumberOfBytes"].is_null();
-  const bool has_spec = req.contains("KeySpec") && !req["KeySpec"].is_null();
-  if (has_bytes == has_spec) {
+StatusOr<std::size_t> DataKeyLength(JsonView req) {
+  const JsonView bytes = req.find("NumberOfBytes");
+  const JsonView spec = req.find("KeySpec");
+  if (bytes.is_null() == spec.is_null()) {
     return ValidationError("Please specify either number of bytes or key spec.");
   }
-  if (has_bytes) return static_cast<std::size_t>(req["NumberOfBytes"].get<std::int64_t>());
-  return req["KeySpec"] == "AES_128" ? std::size_t{16} : std::size_t{32};
+  if (!bytes.is_null()) return static_cast<std::size_t>(bytes.int64());
+  return spec.str() == "AES_128" ? std::size_t{16} : std::size_t{32};
 }
 
-StatusOr<Json> GenerateDataKeyImpl(KmsService& kms, const RequestContext& ctx, const Json& req,
-                                   bool with_plaintext) {
+StatusOr<std::string> GenerateDataKeyImpl(KmsService& kms, const RequestContext& ctx, JsonView req,
+                                          bool with_plaintext) {
   ASSIGN_OR_RETURN(std::size_t len, DataKeyLength(req));
-  ASSIGN_OR_RETURN(auto key,
-                   kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
+  ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, req.string_member("KeyId"), KeyRefs::kAnyIncludingAlias));
   RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
   RETURN_IF_ERROR(CheckDryRun(req));
   ASSIGN_OR_RETURN(SecretBytes data_key, crypto::RandomSecret(kms.random(), len));
   ASSIGN_OR_RETURN(Sealed sealed,
                    SealWith(kms, ctx, *key, ReadContext(req, "EncryptionContext"), data_key.view()));
-  Json out = {{"CiphertextBlob", Base64Encode(sealed.blob)},
-              {"KeyId", sealed.key_arn},
-              {"KeyMaterialId", sealed.version_id}};
-  if (with_plaintext) out["Plaintext"] = Base64Encode(data_key.view());
-  return out;
+  std::string text;
+  JsonOut out(text);
+  out.BeginObject().Key("CiphertextBlob").Base64(sealed.blob).Member("KeyId", sealed.key_arn);
+  out.Member("KeyMaterialId", sealed.version_id);
+  if (with_plaintext) out.Key("Plaintext").Base64(data_key.view());
+  out.EndObject();
+  return text;
 }
 
 }  // namespace
@@ -174,11 +173,10 @@ StatusOr<SymmetricSeal> SealSymmetric(KmsService& kms, const RequestContext& ctx
   return SymmetricSeal{std::move(sealed.blob), std::move(sealed.version_id)};
 }
 
-StatusOr<Json> Encrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
-  ASSIGN_OR_RETURN(auto key,
-                   kms.Resolve(ctx, req.at("KeyId").get<std::string>(), KeyRefs::kAnyIncludingAlias));
+StatusOr<std::string> Encrypt(KmsService& kms, const RequestContext& ctx, JsonView req) {
+  ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, req.string_member("KeyId"), KeyRefs::kAnyIncludingAlias));
   RETURN_IF_ERROR(CheckUsableForCrypto(key->record));
-  if (IsRsaEncryptionKey(key->record)) return EncryptRsa(*key, req);
+  if (IsRsaEncryptionKey(key->record)) return AsText(EncryptRsa(*key, req));
   RETURN_IF_ERROR(CheckSymmetricKey(key->record));
   RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
   RETURN_IF_ERROR(CheckDryRun(req));
@@ -187,12 +185,18 @@ StatusOr<Json> Encrypt(KmsService& kms, const RequestContext& ctx, const Json& r
   SecureWipe(plaintext_bytes.data(), plaintext_bytes.size());
   ASSIGN_OR_RETURN(Sealed sealed,
                    SealWith(kms, ctx, *key, ReadContext(req, "EncryptionContext"), plaintext.view()));
-  return Json{{"CiphertextBlob", Base64Encode(sealed.blob)},
-              {"KeyId", sealed.key_arn},
-              {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"}};
+  std::string text;
+  JsonOut(text)
+      .BeginObject()
+      .Key("CiphertextBlob")
+      .Base64(sealed.blob)
+      .Member("KeyId", sealed.key_arn)
+      .Member("EncryptionAlgorithm", "SYMMETRIC_DEFAULT")
+      .EndObject();
+  return text;
 }
 
-StatusOr<Json> Decrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
+StatusOr<std::string> Decrypt(KmsService& kms, const RequestContext& ctx, JsonView req) {
   if (req.contains("Recipient")) {
     return Status(ErrorCode::kUnsupportedOperation,
                   "Nitro Enclaves attestation (Recipient) is not supported");
@@ -202,15 +206,21 @@ StatusOr<Json> Decrypt(KmsService& kms, const RequestContext& ctx, const Json& r
   const std::string key_id = KeyIdMember(req, "KeyId");
   if (!key_id.empty()) {
     ASSIGN_OR_RETURN(auto key, kms.Resolve(ctx, key_id, KeyRefs::kAnyIncludingAlias));
-    if (IsRsaEncryptionKey(key->record)) return DecryptRsa(*key, req, blob);
+    if (IsRsaEncryptionKey(key->record)) return AsText(DecryptRsa(*key, req, blob));
   }
   RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
   ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, ctx, blob, ReadContext(req, "EncryptionContext"), key_id));
   RETURN_IF_ERROR(CheckDryRun(req));
-  return Json{{"KeyId", opened.key->record.Arn()},
-              {"Plaintext", Base64Encode(opened.plaintext.view())},
-              {"EncryptionAlgorithm", "SYMMETRIC_DEFAULT"},
-              {"KeyMaterialId", opened.version_id}};
+  std::string text;
+  JsonOut(text)
+      .BeginObject()
+      .Member("KeyId", opened.key->record.Arn())
+      .Key("Plaintext")
+      .Base64(opened.plaintext.view())
+      .Member("EncryptionAlgorithm", "SYMMETRIC_DEFAULT")
+      .Member("KeyMaterialId", opened.version_id)
+      .EndObject();
+  return text;
 }
 
 StatusOr<Json> ReEncrypt(KmsService& kms, const RequestContext& ctx, const Json& req) {
@@ -249,11 +259,12 @@ StatusOr<Json> ReEncrypt(KmsService& kms, const RequestContext& ctx, const Json&
   return out;
 }
 
-StatusOr<Json> GenerateDataKey(KmsService& kms, const RequestContext& ctx, const Json& req) {
+StatusOr<std::string> GenerateDataKey(KmsService& kms, const RequestContext& ctx, JsonView req) {
   return GenerateDataKeyImpl(kms, ctx, req, /*with_plaintext=*/true);
 }
 
-StatusOr<Json> GenerateDataKeyWithoutPlaintext(KmsService& kms, const RequestContext& ctx, const Json& req) {
+StatusOr<std::string> GenerateDataKeyWithoutPlaintext(KmsService& kms, const RequestContext& ctx,
+                                                      JsonView req) {
   return GenerateDataKeyImpl(kms, ctx, req, /*with_plaintext=*/false);
 }
 

@@ -8,6 +8,9 @@
 namespace coffer::kms::ops {
 
 #define COFFER_KMS_OP(name) StatusOr<Json> name(KmsService& kms, const RequestContext& ctx, const Json& req)
+// The hot-path operations read the request where the server parsed it.
+#define COFFER_KMS_VIEW_OP(name) \
+  StatusOr<std::string> name(KmsService& kms, const RequestContext& ctx, JsonView req)
 
 // keys.cc
 COFFER_KMS_OP(CreateKey);
@@ -19,11 +22,11 @@ COFFER_KMS_OP(UpdateKeyDescription);
 COFFER_KMS_OP(ScheduleKeyDeletion);
 COFFER_KMS_OP(CancelKeyDeletion);
 // crypto.cc
-COFFER_KMS_OP(Encrypt);
-COFFER_KMS_OP(Decrypt);
+COFFER_KMS_VIEW_OP(Encrypt);
+COFFER_KMS_VIEW_OP(Decrypt);
 COFFER_KMS_OP(ReEncrypt);
-COFFER_KMS_OP(GenerateDataKey);
-COFFER_KMS_OP(GenerateDataKeyWithoutPlaintext);
+COFFER_KMS_VIEW_OP(GenerateDataKey);
+COFFER_KMS_VIEW_OP(GenerateDataKeyWithoutPlaintext);
 COFFER_KMS_OP(GenerateRandom);
 // aliases.cc
 COFFER_KMS_OP(CreateAlias);
@@ -54,8 +57,8 @@ COFFER_KMS_OP(RetireGrant);
 COFFER_KMS_OP(RevokeGrant);
 
 // signing.cc
-COFFER_KMS_OP(Sign);
-COFFER_KMS_OP(Verify);
+COFFER_KMS_VIEW_OP(Sign);
+COFFER_KMS_VIEW_OP(Verify);
 COFFER_KMS_OP(GetPublicKey);
 // mac.cc
 COFFER_KMS_OP(GenerateMac);

@@ -8,13 +8,13 @@
 
 namespace coffer::kms::ops {
 
-Status CheckNoContextForRsa(const Json& req, std::string_view member) {
-  auto it = req.find(member);
-  if (it == req.end() || it->is_null() || it->empty()) return Status::Ok();
+Status CheckNoContextForRsa(JsonView req, std::string_view member) {
+  const JsonView context = req.find(member);
+  if (context.is_null() || context.size() == 0) return Status::Ok();
   return ValidationError("EncryptionContext is supported only with symmetric encryption KMS keys");
 }
 
-StatusOr<Json> EncryptRsa(const LoadedKey& key, const Json& req) {
+StatusOr<Json> EncryptRsa(const LoadedKey& key, JsonView req) {
   ASSIGN_OR_RETURN(crypto::RsaPadding padding, RsaPaddingFor(key.record, req, "EncryptionAlgorithm"));
   RETURN_IF_ERROR(CheckNoContextForRsa(req, "EncryptionContext"));
   RETURN_IF_ERROR(CheckDryRun(req));
@@ -27,7 +27,7 @@ StatusOr<Json> EncryptRsa(const LoadedKey& key, const Json& req) {
               {"EncryptionAlgorithm", RsaAlgorithmName(padding)}};
 }
 
-StatusOr<Json> DecryptRsa(const LoadedKey& key, const Json& req, ByteView blob) {
+StatusOr<Json> DecryptRsa(const LoadedKey& key, JsonView req, ByteView blob) {
   RETURN_IF_ERROR(CheckUsableForCrypto(key.record));
   ASSIGN_OR_RETURN(crypto::RsaPadding padding, RsaPaddingFor(key.record, req, "EncryptionAlgorithm"));
   RETURN_IF_ERROR(CheckNoContextForRsa(req, "EncryptionContext"));

@@ -6,10 +6,10 @@
 namespace coffer::kms::ops {
 
 // Encrypt with an Enabled RSA ENCRYPT_DECRYPT key.
-StatusOr<Json> EncryptRsa(const LoadedKey& key, const Json& req);
+StatusOr<Json> EncryptRsa(const LoadedKey& key, JsonView req);
 // Decrypt of `blob` with an RSA ENCRYPT_DECRYPT key named by KeyId.
-StatusOr<Json> DecryptRsa(const LoadedKey& key, const Json& req, ByteView blob);
+StatusOr<Json> DecryptRsa(const LoadedKey& key, JsonView req, ByteView blob);
 // ValidationException when `member` holds a non-empty encryption context.
-Status CheckNoContextForRsa(const Json& req, std::string_view member);
+Status CheckNoContextForRsa(JsonView req, std::string_view member);
 
 }  // namespace coffer::kms::ops

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include "common/encoding.h"
+#include "common/json_writer.h"
 #include "kms/ops/asym_util.h"
 #include "kms/ops/ops.h"
 
@@ -17,7 +18,7 @@ struct SignInput {
 
 // The digest a Sign or Verify request signs: the hash of a RAW message, or a
 // DIGEST message whose length must be the algorithm's digest length.
-StatusOr<Bytes> DigestToSign(const Json& req, const crypto::SignatureAlg& alg, const std::string& alg_name) {
+StatusOr<Bytes> DigestToSign(JsonView req, const crypto::SignatureAlg& alg, const std::string& alg_name) {
   ASSIGN_OR_RETURN(Bytes message, ReadBlob(req, "Message"));
   const std::string type = StringOr(req, "MessageType", "RAW");
   if (type == "RAW") return crypto::Digest(alg.hash, message);
@@ -30,10 +31,10 @@ StatusOr<Bytes> DigestToSign(const Json& req, const crypto::SignatureAlg& alg, c
   return ValidationError("MessageType " + type + " is not valid for signing algorithm " + alg_name);
 }
 
-StatusOr<SignInput> ReadSignInput(KmsService& kms, const RequestContext& ctx, const Json& req,
+StatusOr<SignInput> ReadSignInput(KmsService& kms, const RequestContext& ctx, JsonView req,
                                   std::string_view op) {
-  ASSIGN_OR_RETURN(auto key, ResolveForUse(kms, ctx, req.at("KeyId").get<std::string>(), "SIGN_VERIFY", op));
-  const std::string alg_name = req.at("SigningAlgorithm").get<std::string>();
+  ASSIGN_OR_RETURN(auto key, ResolveForUse(kms, ctx, req.string_member("KeyId"), "SIGN_VERIFY", op));
+  const std::string alg_name(req.string_member("SigningAlgorithm"));
   const auto& allowed = SpecInfo(key->record.key_spec).signing_algorithms;
   auto alg = ParseSigningAlgorithm(alg_name);
   if (!alg || std::find(allowed.begin(), allowed.end(), alg_name) == allowed.end()) {
@@ -47,17 +48,23 @@ StatusOr<SignInput> ReadSignInput(KmsService& kms, const RequestContext& ctx, co
 
 }  // namespace
 
-StatusOr<Json> Sign(KmsService& kms, const RequestContext& ctx, const Json& req) {
+StatusOr<std::string> Sign(KmsService& kms, const RequestContext& ctx, JsonView req) {
   ASSIGN_OR_RETURN(SignInput in, ReadSignInput(kms, ctx, req, "Sign"));
   RETURN_IF_ERROR(CheckDryRun(req));
   ASSIGN_OR_RETURN(const crypto::PrivateKey* private_key, CurrentPrivateKey(*in.key));
   ASSIGN_OR_RETURN(Bytes signature, private_key->SignDigest(in.alg, in.digest));
-  return Json{{"KeyId", in.key->record.Arn()},
-              {"Signature", Base64Encode(signature)},
-              {"SigningAlgorithm", in.alg_name}};
+  std::string text;
+  JsonOut(text)
+      .BeginObject()
+      .Member("KeyId", in.key->record.Arn())
+      .Key("Signature")
+      .Base64(signature)
+      .Member("SigningAlgorithm", in.alg_name)
+      .EndObject();
+  return text;
 }
 
-StatusOr<Json> Verify(KmsService& kms, const RequestContext& ctx, const Json& req) {
+StatusOr<std::string> Verify(KmsService& kms, const RequestContext& ctx, JsonView req) {
   ASSIGN_OR_RETURN(SignInput in, ReadSignInput(kms, ctx, req, "Verify"));
   ASSIGN_OR_RETURN(Bytes signature, ReadBlob(req, "Signature"));
   RETURN_IF_ERROR(CheckDryRun(req));
@@ -65,7 +72,14 @@ StatusOr<Json> Verify(KmsService& kms, const RequestContext& ctx, const Json& re
   if (!private_key->public_key().VerifyDigest(in.alg, in.digest, signature).ok()) {
     return Status(ErrorCode::kKmsInvalidSignature, "The signature is not valid for this message and key");
   }
-  return Json{{"KeyId", in.key->record.Arn()}, {"SignatureValid", true}, {"SigningAlgorithm", in.alg_name}};
+  std::string text;
+  JsonOut(text)
+      .BeginObject()
+      .Member("KeyId", in.key->record.Arn())
+      .Member("SignatureValid", true)
+      .Member("SigningAlgorithm", in.alg_name)
+      .EndObject();
+  return text;
 }
 
 StatusOr<Json> GetPublicKey(KmsService& kms, const RequestContext& ctx, const Json& req) {

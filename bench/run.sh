@@ -17,6 +17,7 @@
 #   SKIP_AUDIT [0]        1: skip that part
 #   ASYM_ONLY [0]         1: only the Sign/Verify benchmark (bench/asym.sh)
 #   SKIP_ASYM [0]         1: skip it
+#   SKIP_ALLOC [0]        1: skip the heap allocations per request count (bench/alloc.sh)
 #   SERVICES_ONLY [0]     1: only the Secrets Manager / Parameter Store reads vs
 #                         nginx (bench/services.sh; installs tools, builds only coffer)
 #   SKIP_SERVICES [0]     1: skip that part
@@ -173,6 +174,11 @@ fi
 # ---------------------------------------------------------------- asymmetric
 if [ "${SKIP_ASYM:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" bash "$BENCH/asym.sh"
+fi
+
+# ---------------------------------------------------------------- allocations
+if [ "${SKIP_ALLOC:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" OUT="$OUT" bash "$BENCH/alloc.sh" | tee "$OUT/alloc.md" || log "allocation count failed"
 fi
 
 # ---------------------------------------------------------------- services

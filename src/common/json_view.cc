@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <new>
 #include <type_traits>
 #include <vector>
 
@@ -19,7 +20,9 @@ static_assert(sizeof(element) <= 16 && alignof(element) <= 8);
 
 void Store(const element& e, unsigned char* out) { std::memcpy(out, &e, sizeof(element)); }
 
-const element& Load(const unsigned char* in) { return *reinterpret_cast<const element*>(in); }
+// The memcpy in Store implicitly creates an element (an implicit-lifetime
+// type) in the byte array that provides its storage; launder reaches it.
+const element& Load(const unsigned char* in) { return *std::launder(reinterpret_cast<const element*>(in)); }
 
 // Recurses once per nesting level (simdjson refuses documents nested deeper
 // than 1024 levels; those are parsed by nlohmann instead).

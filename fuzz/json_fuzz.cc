@@ -54,7 +54,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
   const nlohmann::json body = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   static coffer::JsonDocument document;
-  if (document.Parse(text) == body.is_discarded()) __builtin_trap();
+  const bool parsed = document.Parse(text);
+  // The one intended difference: nesting beyond 1024 levels is refused.
+  const bool maybe_deep =
+      std::count_if(text.begin(), text.end(), [](char c) { return c == '[' || c == '{'; }) > 1024;
+  if (parsed == body.is_discarded() && !(maybe_deep && !parsed)) __builtin_trap();
+  if (!parsed && maybe_deep) return 0;
   if (body.is_discarded()) return 0;
   if (document.root().ToNlohmann() != body) __builtin_trap();
   for (const coffer::api::Operation* op : {&picked, Model().FindOperation("Encrypt")}) {

@@ -259,9 +259,13 @@ bool JsonDocument::Parse(std::string_view text) {
   std::memcpy(padded_.get(), text.data(), text.size());
   std::memset(padded_.get() + text.size(), 0, simdjson::SIMDJSON_PADDING);
   element root;
-  if (parser_->parse(padded_.get(), text.size(), /*realloc_if_needed=*/false).get(root) ==
-          simdjson::SUCCESS &&
-      !HasRepeatedKey(root, keys)) {
+  const simdjson::error_code error = parser_->parse(padded_.get(), text.size(), false).get(root);
+  // Nesting deeper than simdjson's 1024 levels is refused, not handed to
+  // nlohmann: every reader of a request (validation, the audit record, the
+  // nlohmann copy for operations) walks it recursively, and AWS's own JSON
+  // deserializer also stops at about 1000 levels.
+  if (error == simdjson::DEPTH_ERROR) return false;
+  if (error == simdjson::SUCCESS && !HasRepeatedKey(root, keys)) {
     Store(root, root_);
     simd_ok_ = true;
     return true;

@@ -91,6 +91,14 @@ TEST(JsonViewTest, RefusesWhatNlohmannRefuses) {
   }
 }
 
+TEST(JsonViewTest, NestingBeyond1024LevelsIsRefused) {
+  JsonDocument document;
+  EXPECT_TRUE(document.Parse(std::string(1000, '[') + std::string(1000, ']')));
+  EXPECT_FALSE(document.Parse(std::string(5000, '[') + std::string(5000, ']')));  // nlohmann accepts it
+  EXPECT_FALSE(
+      document.Parse(R"({"KeyId":"k","Extra":)" + std::string(2000, '[') + std::string(2000, ']') + "}"));
+}
+
 TEST(JsonViewTest, AParseReplacesThePreviousDocument) {
   JsonDocument document;
   EXPECT_TRUE(document.root().absent());

@@ -110,6 +110,16 @@ def test_malformed_json_is_serialization_exception(server, body):
     assert_aws_error(resp, raw, "SerializationException")
 
 
+@pytest.mark.parametrize("target", ["Encrypt", "DescribeKey"])
+def test_nesting_beyond_1024_levels_is_serialization_exception(server, target):
+    # nlohmann would accept it; the server refuses it before any recursive reader
+    # (validation, audit record, nlohmann copy) sees it. An undeclared member, so
+    # validation alone would not have stopped it.
+    body = b'{"KeyId":"alias/x","Extra":' + b"[" * 2000 + b"]" * 2000 + b"}"
+    resp, raw = post(server, sign(server, target, body), body)
+    assert_aws_error(resp, raw, "SerializationException", status=400)
+
+
 def test_wrong_member_type_is_serialization_exception(server):
     body = json.dumps({"NumberOfBytes": "sixteen"}).encode()
     resp, raw = post(server, sign(server, "GenerateRandom", body), body)

@@ -15,8 +15,8 @@ from cluster_helpers import healthz
 from conftest import wait_for
 from test_cluster import Cluster
 from test_cluster_failover import postgres  # noqa: F401  (fixture)
-from test_cluster_failover import (Ledger, check_everything_acknowledged_is_there, start_load, stop_load,
-                                   wait_for_acks)
+from test_cluster_failover import (Ledger, check_everything_acknowledged_is_there, client, start_load,
+                                   stop_load, wait_for_acks)
 
 ACKS_PER_PHASE = 12
 # What a request may take while PostgreSQL is away: the store's connect
@@ -57,6 +57,13 @@ def ride_out_a_restart(postgres, a, b):
     finally:
         stop_load(stop, threads)
     assert a.crashed() is None and b.crashed() is None, "a node died with PostgreSQL"
+    # Every secret takes writes again on both nodes (none is left wedged by the outage).
+    for node in (a, b):
+        sm = client(node.endpoint, a.creds, "secretsmanager")
+        for secret, attempts in ledger.secret_attempts.items():
+            value = f"{secret}-after-{node.port}"
+            attempts.append([value, None])
+            attempts[-1][1] = sm.put_secret_value(SecretId=secret, SecretString=value)["VersionId"]
     assert not ledger.transport, f"requests got no answer: {ledger.transport[:5]}"
     for operation, status, code, seconds in ledger.failures:
         assert status is not None and 500 <= status < 600, f"{operation}: HTTP {status} {code}"

@@ -73,9 +73,16 @@ StatusOr<std::string> ReadString(const json& doc, const char* name) {
 }  // namespace
 
 std::string RecordHash(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text) {
-  std::string material = "coffer-audit-record-v1\n" + std::to_string(seq) + "\n";
-  material.append(prev_hex).append("\n").append(event_text);
-  return HexSha256(material);
+  // Hashed in pieces: the event text is not copied.
+  thread_local crypto::Sha256Hasher hasher;
+  const std::string seq_text = std::to_string(seq);
+  hasher.Update(AsBytes(std::string_view("coffer-audit-record-v1\n")));
+  hasher.Update(AsBytes(std::string_view(seq_text)));
+  hasher.Update(AsBytes(std::string_view("\n")));
+  hasher.Update(AsBytes(prev_hex));
+  hasher.Update(AsBytes(std::string_view("\n")));
+  hasher.Update(AsBytes(event_text));
+  return HexEncode(hasher.Final());
 }
 
 std::string FormatRecord(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text,

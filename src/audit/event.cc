@@ -1,9 +1,10 @@
 #include "audit/event.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <cmath>
-#include <set>
+#include <vector>
 
 #include "audit/chain.h"
 #include "common/json_writer.h"
@@ -134,16 +135,18 @@ void WriteSanitizedOrNull(JsonView members, JsonOut& out) {
   }
 }
 
-std::string KeyArnFor(const server::RequestTrace& trace, std::string_view ref) {
-  if (ref.starts_with("arn:")) return ref.find(":alias/") == std::string_view::npos ? std::string(ref) : "";
-  if (ref.empty() || ref.starts_with("alias/") || trace.caller.account_id.empty()) return "";
-  std::string arn = "arn:aws:kms:" + trace.region + ":" + trace.caller.account_id + ":key/";
-  arn += ref;
-  return arn;
-}
-
-void AddArn(std::set<std::string>& arns, std::string arn) {
-  if (!arn.empty()) arns.insert(std::move(arn));
+// The key ARN a key reference names, written into `out`; false for an alias
+// (its key is not known here) or a bare id without an account.
+bool KeyArnFor(const server::RequestTrace& trace, std::string_view ref, std::string& out) {
+  if (ref.starts_with("arn:")) {
+    if (ref.find(":alias/") != std::string_view::npos) return false;
+    out.assign(ref);
+    return true;
+  }
+  if (ref.empty() || ref.starts_with("alias/") || trace.caller.account_id.empty()) return false;
+  out.append("arn:aws:kms:").append(trace.region).append(":").append(trace.caller.account_id);
+  out.append(":key/").append(ref);
+  return true;
 }
 
 void WriteKeyResource(std::string_view account_id, std::string_view arn, JsonOut& out,
@@ -154,18 +157,34 @@ void WriteKeyResource(std::string_view account_id, std::string_view arn, JsonOut
 // The keys a KMS request touched: from the response when there is one (it
 // names the resolved key ARN), otherwise from the request's key references.
 void WriteKmsResources(const server::RequestTrace& trace, JsonOut& out) {
-  std::set<std::string> arns;
+  // At most a handful of ARNs, in slots this thread reuses (a slot's capacity
+  // outlives the request, so a warm record allocates nothing here).
+  thread_local std::vector<std::string> arns;
+  std::size_t used = 0;
+  const auto next_slot = [&]() -> std::string& {
+    if (used == arns.size()) arns.emplace_back();
+    std::string& slot = arns[used++];
+    slot.clear();
+    return slot;
+  };
   for (const JsonView doc : {trace.response, trace.request}) {
     if (!doc.is_object()) continue;
     for (const char* member : {"KeyId", "TargetKeyId", "DestinationKeyId", "SourceKeyId"}) {
-      if (const JsonView ref = doc.find(member); ref.is_string()) {
-        AddArn(arns, KeyArnFor(trace, ref.str()));
+      if (const JsonView ref = doc.find(member);
+          ref.is_string() && !KeyArnFor(trace, ref.str(), next_slot())) {
+        --used;
       }
     }
-    AddArn(arns, std::string(doc.find("KeyMetadata").string_member("Arn")));
+    if (const std::string_view arn = doc.find("KeyMetadata").string_member("Arn"); !arn.empty()) {
+      next_slot().assign(arn);
+    }
   }
+  const auto first = arns.begin();
+  const auto last = first + static_cast<std::ptrdiff_t>(used);
+  std::sort(first, last);
+  const auto distinct_end = std::unique(first, last);
   out.BeginArray();
-  for (const auto& arn : arns) WriteKeyResource(trace.caller.account_id, arn, out);
+  for (auto it = first; it != distinct_end; ++it) WriteKeyResource(trace.caller.account_id, *it, out);
   out.EndArray();
 }
 

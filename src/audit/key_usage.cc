@@ -90,11 +90,19 @@ KeyUsageIndex::Shard& KeyUsageIndex::ShardFor(std::string_view key_arn) {
   return shards_[std::hash<std::string_view>{}(key_arn) % shards_.size()];
 }
 
-void KeyUsageIndex::Record(const std::string& key_arn, const KeyUse& use) {
+void KeyUsageIndex::Record(std::string_view key_arn, std::string_view operation, TimePoint time,
+                           std::string_view event_id, std::string_view request_id) {
   Shard& shard = ShardFor(key_arn);
   std::lock_guard lock(shard.mu);
-  Entry& entry = shard.keys[key_arn];
-  if (!entry.use || entry.use->time <= use.time) entry.use = use;
+  auto it = shard.keys.find(key_arn);
+  if (it == shard.keys.end()) it = shard.keys.emplace(std::string(key_arn), Entry{}).first;
+  std::optional<KeyUse>& stored = it->second.use;
+  if (stored && stored->time > time) return;
+  if (!stored) stored.emplace();
+  stored->operation.assign(operation);
+  stored->time = time;
+  stored->event_id.assign(event_id);
+  stored->request_id.assign(request_id);
 }
 
 void KeyUsageIndex::Observe(const server::RequestTrace& trace, std::string_view event_id) {
@@ -102,10 +110,9 @@ void KeyUsageIndex::Observe(const server::RequestTrace& trace, std::string_view 
       !trace.response.is_object()) {
     return;
   }
-  const KeyUse use{trace.operation, trace.time, std::string(event_id), trace.request_id};
   for (const char* member : {"KeyId", "SourceKeyId"}) {
     const std::string_view arn = trace.response.string_member(member);
-    if (IsKeyArn(arn)) Record(std::string(arn), use);
+    if (IsKeyArn(arn)) Record(arn, trace.operation, trace.time, event_id, trace.request_id);
   }
 }
 
@@ -114,7 +121,7 @@ std::optional<KeyUse> KeyUsageIndex::LastUse(std::string_view key_arn) {
   Shard& shard = ShardFor(key_arn);
   {
     std::lock_guard lock(shard.mu);
-    auto it = shard.keys.find(std::string(key_arn));
+    auto it = shard.keys.find(key_arn);
     // A use seen live is newer than anything the file held when this process started.
     if (it != shard.keys.end() && (it->second.scanned || it->second.use))
       return Newer(it->second.use, elsewhere);

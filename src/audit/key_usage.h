@@ -49,12 +49,19 @@ class KeyUsageIndex {
     std::optional<KeyUse> use;
     bool scanned = false;  // the trail file was read for this key
   };
+  struct ArnHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view arn) const { return std::hash<std::string_view>{}(arn); }
+  };
   struct Shard {
     std::mutex mu;
-    std::unordered_map<std::string, Entry> keys;
+    std::unordered_map<std::string, Entry, ArnHash, std::equal_to<>> keys;
   };
   Shard& ShardFor(std::string_view key_arn);
-  void Record(const std::string& key_arn, const KeyUse& use);
+  // Keeps the newer of the stored use and this one, updating the stored
+  // strings in place (a key used again costs no allocation).
+  void Record(std::string_view key_arn, std::string_view operation, TimePoint time, std::string_view event_id,
+              std::string_view request_id);
   std::optional<KeyUse> OtherNodesLastUse(std::string_view key_arn) const;
 
   std::filesystem::path dir_;

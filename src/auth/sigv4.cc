@@ -176,6 +176,15 @@ struct SigningKey {
   ~SigningKey() { SecureWipe(bytes.data(), bytes.size()); }
 };
 
+// Buffers one io thread reuses for every signature it checks.
+struct Scratch {
+  std::vector<std::string_view> signed_headers;
+  std::string amz_date;
+  std::string canonical;
+  std::string string_to_sign;
+  std::string expected;
+};
+
 struct StringHash {
   using is_transparent = void;
   std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
@@ -239,12 +248,16 @@ StatusOr<VerifiedIdentity> SigV4Verifier::Verify(const HttpRequest& request, con
   AuthParams params;
   RETURN_IF_ERROR(internal::ExtractAuthParams(request, params));
   ASSIGN_OR_RETURN(const CredentialScope scope, internal::ParseCredential(params.credential));
-  std::vector<std::string_view> signed_headers;
-  signed_headers.reserve(8);
+  // Per-thread scratch whose capacity is kept from request to request: the
+  // hot path of a signature check allocates nothing of its own.
+  thread_local Scratch scratch;
+  std::vector<std::string_view>& signed_headers = scratch.signed_headers;
+  signed_headers.clear();
   RETURN_IF_ERROR(SplitSignedHeaders(params.signed_headers, signed_headers));
 
   TimePoint request_time;
-  std::string amz_date;
+  std::string& amz_date = scratch.amz_date;
+  amz_date.clear();
   RETURN_IF_ERROR(ResolveDate(params, request_time, amz_date));
   RETURN_IF_ERROR(CheckTime(params, request_time, amz_date, clock_.Now(), options_.max_skew));
   if (scope.date != std::string_view(amz_date).substr(0, 8)) {
@@ -271,14 +284,15 @@ StatusOr<VerifiedIdentity> SigV4Verifier::Verify(const HttpRequest& request, con
   options.normalize_path = !IsS3(scope.service);
   options.double_encode_path = !IsS3(scope.service);
   options.skip_signature_param = params.presigned;
-  std::string canonical;
-  canonical.reserve(512 + request.target.size());
+  std::string& canonical = scratch.canonical;
+  canonical.clear();
   internal::AppendCanonicalRequest(request, signed_headers, params.signed_headers, payload_hash, options,
                                    canonical);
-  std::string string_to_sign;
-  string_to_sign.reserve(160);
+  std::string& string_to_sign = scratch.string_to_sign;
+  string_to_sign.clear();
   internal::AppendStringToSign(amz_date, scope.scope, canonical, string_to_sign);
-  std::string expected;
+  std::string& expected = scratch.expected;
+  expected.clear();
   internal::AppendSignature(key.bytes, string_to_sign, expected);
   if (!ConstantTimeEquals(AsBytes(expected), AsBytes(params.signature))) {
     return Status(ErrorCode::kInvalidSignature, std::string(kMismatchMessage));
@@ -299,10 +313,14 @@ StatusOr<VerifiedIdentity> SigV4Verifier::Verify(const HttpRequest& request, con
        std::any_of(signed_headers.begin(), signed_headers.end(), [](std::string_view name) {
          return internal::EqualsIgnoreCase(name, "x-amz-security-token");
        }));
-  identity.signature = params.signature;
-  identity.amz_date = std::move(amz_date);
-  identity.scope = scope.scope;
   identity.payload_hash = std::move(payload_hash);
+  if (verify.body_follows) {
+    // What an aws-chunked body's chunk signatures chain from: only a request
+    // whose body follows (S3) can have chunks.
+    identity.signature = params.signature;
+    identity.amz_date = amz_date;
+    identity.scope = scope.scope;
+  }
   if (verify.want_signing_key) identity.signing_key = SecretBytes(key.bytes);
   return identity;
 }

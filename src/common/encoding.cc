@@ -105,9 +105,15 @@ std::string FormatUuid(ByteView random16) {
   for (std::size_t i = 0; i < b.size() && i < random16.size(); ++i) b[i] = random16[i];
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);
-  const std::string hex = HexEncode(b);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" + hex.substr(16, 4) + "-" +
-         hex.substr(20, 12);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(36, '-');  // 8-4-4-4-12 hex digits
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // skip the dash
+    out[at++] = kDigits[b[i] >> 4];
+    out[at++] = kDigits[b[i] & 15];
+  }
+  return out;
 }
 
 }  // namespace coffer

@@ -104,7 +104,8 @@ Status Authorizer::AddAliases(const KeyRecord& key, RequestSink& out) {
   ASSIGN_OR_RETURN(std::vector<std::string> names, aliases_->AliasesOf(key));
   // A key without aliases has no value for the key: ForAnyValue is false,
   // ForAllValues true, as AWS documents for an empty multi-valued key.
-  if (!names.empty()) out.Keys("kms:ResourceAliases", std::move(names));
+  if (!names.empty())
+    out.Keys("kms:ResourceAliases", std::vector<std::string_view>(names.begin(), names.end()));
   return Status::Ok();
 }
 

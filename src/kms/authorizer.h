@@ -17,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -119,13 +120,18 @@ class Authorizer {
 };
 
 // Receives what authorizing a KMS call depends on, in a fixed order.
+// Takes views: a sink that needs copies (a policy::Request) makes them, one
+// that does not (the decision-cache key) appends the bytes and allocates nothing.
 class RequestSink {
  public:
   virtual ~RequestSink() = default;
-  virtual void Principal(policy::Caller caller) = 0;
-  virtual void Resource(std::string arn) = 0;
-  virtual void Key(std::string_view name, std::string value) = 0;
-  virtual void Keys(std::string_view name, std::vector<std::string> values) = 0;
+  virtual void Principal(const policy::Caller& caller) = 0;
+  virtual void Resource(std::string_view arn) = 0;
+  // The condition key `name` followed by `name_suffix` ("kms:EncryptionContext:"
+  // and a context key), so a composed name is not built just to be copied.
+  virtual void Key(std::string_view name, std::string_view name_suffix, std::string_view value) = 0;
+  void Key(std::string_view name, std::string_view value) { Key(name, {}, value); }
+  virtual void Keys(std::string_view name, std::span<const std::string_view> values) = 0;
 };
 
 // The caller, resource and every condition key of a KMS call, from the
@@ -137,12 +143,11 @@ void FillRequest(const RequestContext& ctx, const KeyRecord* key, std::optional<
 class PolicyRequestSink final : public RequestSink {
  public:
   explicit PolicyRequestSink(policy::Request& r) : r_(r) {}
-  void Principal(policy::Caller caller) override { r_.caller = std::move(caller); }
-  void Resource(std::string arn) override { r_.resource = std::move(arn); }
-  void Key(std::string_view name, std::string value) override { r_.keys.Set(name, std::move(value)); }
-  void Keys(std::string_view name, std::vector<std::string> values) override {
-    r_.keys.SetMulti(name, std::move(values));
-  }
+  using RequestSink::Key;
+  void Principal(const policy::Caller& caller) override { r_.caller = caller; }
+  void Resource(std::string_view arn) override { r_.resource = std::string(arn); }
+  void Key(std::string_view name, std::string_view name_suffix, std::string_view value) override;
+  void Keys(std::string_view name, std::span<const std::string_view> values) override;
 
  private:
   policy::Request& r_;
@@ -160,14 +165,15 @@ class DecisionKeySink final : public RequestSink {
     text_.reserve(1024);
     Field(action);
   }
-  void Principal(policy::Caller caller) override;
-  void Resource(std::string arn) override;
-  void Key(std::string_view name, std::string value) override;
-  void Keys(std::string_view name, std::vector<std::string> values) override;
+  using RequestSink::Key;
+  void Principal(const policy::Caller& caller) override;
+  void Resource(std::string_view arn) override;
+  void Key(std::string_view name, std::string_view name_suffix, std::string_view value) override;
+  void Keys(std::string_view name, std::span<const std::string_view> values) override;
   std::string& text() { return text_; }
 
  private:
-  void Field(std::string_view text);
+  void Field(std::string_view text, std::string_view more = {});
   std::string text_;
 };
 

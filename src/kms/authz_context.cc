@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <optional>
 
 #include "common/iso_time.h"
 #include "kms/authorizer.h"
@@ -16,9 +17,15 @@ namespace coffer::kms {
 namespace {
 
 void AddCaller(const RequestContext& ctx, RequestSink& out) {
-  policy::Caller caller = ctx.who.caller;
-  if (caller.arn.empty()) caller.arn = ctx.principal_arn;
-  if (caller.account.empty()) caller.account = ctx.account;
+  // A copy only when the caller lacks its ARN or account (requests built
+  // outside the router); the router's callers have both.
+  std::optional<policy::Caller> completed;
+  if (ctx.who.caller.arn.empty() || ctx.who.caller.account.empty()) {
+    completed = ctx.who.caller;
+    if (completed->arn.empty()) completed->arn = ctx.principal_arn;
+    if (completed->account.empty()) completed->account = ctx.account;
+  }
+  const policy::Caller& caller = completed ? *completed : ctx.who.caller;
   out.Key("aws:SecureTransport", ctx.who.secure_transport ? "true" : "false");
   if (!ctx.who.source_ip.empty()) out.Key("aws:SourceIp", ctx.who.source_ip);
   out.Key("aws:PrincipalArn", caller.role_arn.empty() ? caller.arn : caller.role_arn);
@@ -28,7 +35,7 @@ void AddCaller(const RequestContext& ctx, RequestSink& out) {
   if (!ctx.who.user_name.empty()) out.Key("aws:username", ctx.who.user_name);
   if (!ctx.who.user_id.empty()) out.Key("aws:userid", ctx.who.user_id);
   if (!ctx.via_service.empty()) out.Key("kms:ViaService", ctx.via_service);
-  out.Principal(std::move(caller));
+  out.Principal(caller);
 }
 
 void AddTime(TimePoint now, RequestSink& out) {
@@ -39,7 +46,7 @@ void AddTime(TimePoint now, RequestSink& out) {
 
 void AddKey(const KeyRecord& key, RequestSink& out) {
   out.Resource(key.Arn());
-  for (const auto& [tag, value] : key.tags) out.Key("aws:ResourceTag/" + tag, value);
+  for (const auto& [tag, value] : key.tags) out.Key("aws:ResourceTag/", tag, value);
   out.Key("kms:KeySpec", key.key_spec);
   out.Key("kms:KeyUsage", key.key_usage);
   out.Key("kms:KeyOrigin", key.origin);
@@ -48,30 +55,30 @@ void AddKey(const KeyRecord& key, RequestSink& out) {
 void AddEncryptionContext(JsonView req, std::string_view member, RequestSink& out) {
   const JsonView context = req.find(member);
   if (!context.is_object()) return;
-  std::vector<std::string> names;
+  std::vector<std::string_view> names;  // views into the request document
   context.ForEachMember([&](std::string_view k, JsonView v) {
     if (!v.is_string()) return true;
-    out.Key(std::string("kms:EncryptionContext:").append(k), std::string(v.str()));
-    names.emplace_back(k);
+    out.Key("kms:EncryptionContext:", k, v.str());
+    names.push_back(k);
     return true;
   });
-  out.Keys("kms:EncryptionContextKeys", std::move(names));
+  out.Keys("kms:EncryptionContextKeys", names);
 }
 
 void AddTags(JsonView req, RequestSink& out) {
-  std::vector<std::string> names;
+  std::vector<std::string_view> names;
   req.find("Tags").ForEachElement([&](JsonView t) {
     const JsonView key = t.find("TagKey");
     if (!key.is_string()) return true;
-    out.Key(std::string("aws:RequestTag/").append(key.str()), std::string(t.string_member("TagValue")));
-    names.emplace_back(key.str());
+    out.Key("aws:RequestTag/", key.str(), t.string_member("TagValue"));
+    names.push_back(key.str());
     return true;
   });
   req.find("TagKeys").ForEachElement([&](JsonView k) {
-    if (k.is_string()) names.emplace_back(k.str());
+    if (k.is_string()) names.push_back(k.str());
     return true;
   });
-  if (!names.empty()) out.Keys("aws:TagKeys", std::move(names));
+  if (!names.empty()) out.Keys("aws:TagKeys", names);
 }
 
 void AddRequest(const RequestContext& ctx, JsonView req, RequestSink& out) {
@@ -87,19 +94,19 @@ void AddRequest(const RequestContext& ctx, JsonView req, RequestSink& out) {
                                  : to ? "DestinationEncryptionAlgorithm"
                                       : "EncryptionAlgorithm";
   if (const JsonView a = req.find(algorithm_member); a.is_string()) {
-    out.Key("kms:EncryptionAlgorithm", std::string(a.str()));
+    out.Key("kms:EncryptionAlgorithm", a.str());
   }
   const char* key_member = to ? "DestinationKeyId" : "KeyId";
   if (const std::string_view ref = req.string_member(key_member); ref.starts_with("alias/")) {
-    out.Key("kms:RequestAlias", std::string(ref));
+    out.Key("kms:RequestAlias", ref);
   }
   if (const JsonView ops = req.find("Operations"); ops.is_array()) {
-    std::vector<std::string> names;
+    std::vector<std::string_view> names;
     ops.ForEachElement([&names](JsonView o) {
-      if (o.is_string()) names.emplace_back(o.str());
+      if (o.is_string()) names.push_back(o.str());
       return true;
     });
-    out.Keys("kms:GrantOperations", std::move(names));
+    out.Keys("kms:GrantOperations", names);
     out.Key("kms:GrantIsForAWSResource", "false");  // no AWS service integrations call Coffer
   }
 }
@@ -123,7 +130,16 @@ policy::Request BuildRequest(const RequestContext& ctx, const KeyRecord* key, Ti
   return r;
 }
 
-void DecisionKeySink::Principal(policy::Caller caller) {
+void PolicyRequestSink::Key(std::string_view name, std::string_view name_suffix, std::string_view value) {
+  if (name_suffix.empty()) return r_.keys.Set(name, std::string(value));
+  r_.keys.Set(std::string(name).append(name_suffix), std::string(value));
+}
+
+void PolicyRequestSink::Keys(std::string_view name, std::span<const std::string_view> values) {
+  r_.keys.SetMulti(name, std::vector<std::string>(values.begin(), values.end()));
+}
+
+void DecisionKeySink::Principal(const policy::Caller& caller) {
   Field(caller.arn);
   Field(caller.role_arn);
   Field(caller.account);
@@ -131,27 +147,31 @@ void DecisionKeySink::Principal(policy::Caller caller) {
   Field(caller.anonymous ? "anonymous" : "signed");
 }
 
-void DecisionKeySink::Resource(std::string arn) { Field(arn); }
+void DecisionKeySink::Resource(std::string_view arn) { Field(arn); }
 
-void DecisionKeySink::Key(std::string_view name, std::string value) {
-  Field(name);
+void DecisionKeySink::Key(std::string_view name, std::string_view name_suffix, std::string_view value) {
+  Field(name, name_suffix);
   Field(value);
 }
 
-void DecisionKeySink::Keys(std::string_view name, std::vector<std::string> values) {
+void DecisionKeySink::Keys(std::string_view name, std::span<const std::string_view> values) {
   Field(name);
   text_ += '[';
-  text_ += std::to_string(values.size());
+  char count[24];
+  const auto [end, ec] = std::to_chars(count, count + sizeof count, values.size());
+  text_.append(count, end);
   for (const auto& v : values) Field(v);
 }
 
-// Length-prefixed, so no field's bytes can be read as another field.
-void DecisionKeySink::Field(std::string_view text) {
+// Length-prefixed, so no field's bytes can be read as another field; `more`
+// continues the same field.
+void DecisionKeySink::Field(std::string_view text, std::string_view more) {
   char size[24];
-  const auto [end, ec] = std::to_chars(size, size + sizeof size - 1, text.size());
+  const auto [end, ec] = std::to_chars(size, size + sizeof size - 1, text.size() + more.size());
   *end = ':';
   text_.append(size, end + 1);
   text_ += text;
+  text_ += more;
 }
 
 }  // namespace coffer::kms

@@ -49,25 +49,47 @@ StatusOr<ParsedBlob> Parse(ByteView blob) {
   return out;
 }
 
-Bytes BuildAad(ByteView header_bytes, ByteView salt, ByteView iv, const EncryptionContext& context) {
-  Bytes aad(header_bytes.begin(), header_bytes.end());
-  aad.insert(aad.end(), salt.begin(), salt.end());
-  aad.insert(aad.end(), iv.begin(), iv.end());
-  const Bytes ec = CanonicalEncryptionContext(context);
-  aad.insert(aad.end(), ec.begin(), ec.end());
-  return aad;
+std::size_t CanonicalSize(const EncryptionContext& context) {
+  std::size_t size = 2;
+  for (const auto& [key, value] : context) size += 4 + key.size() + value.size();
+  return size;
 }
 
-}  // namespace
-
-Bytes CanonicalEncryptionContext(const EncryptionContext& context) {
-  Bytes out;
+void AppendCanonicalEncryptionContext(const EncryptionContext& context, Bytes& out) {
   out.push_back(static_cast<std::uint8_t>(context.size() >> 8));
   out.push_back(static_cast<std::uint8_t>(context.size()));
   for (const auto& [key, value] : context) {  // std::map iterates in key order
     AppendU16Prefixed(out, key);
     AppendU16Prefixed(out, value);
   }
+}
+
+// header || salt || iv || canonical encryption context, in one allocation.
+Bytes BuildAad(ByteView header_bytes, ByteView salt, ByteView iv, const EncryptionContext& context) {
+  Bytes aad;
+  aad.reserve(header_bytes.size() + salt.size() + iv.size() + CanonicalSize(context));
+  aad.insert(aad.end(), header_bytes.begin(), header_bytes.end());
+  aad.insert(aad.end(), salt.begin(), salt.end());
+  aad.insert(aad.end(), iv.begin(), iv.end());
+  AppendCanonicalEncryptionContext(context, aad);
+  return aad;
+}
+
+void AppendCiphertextHeader(const CiphertextHeader& header, Bytes& out) {
+  out.push_back(kCiphertextFormat);
+  out.push_back(static_cast<std::uint8_t>(header.account.size()));
+  out.insert(out.end(), header.account.begin(), header.account.end());
+  out.push_back(static_cast<std::uint8_t>(header.key_id.size()));
+  out.insert(out.end(), header.key_id.begin(), header.key_id.end());
+  out.insert(out.end(), header.version_id.begin(), header.version_id.end());
+}
+
+}  // namespace
+
+Bytes CanonicalEncryptionContext(const EncryptionContext& context) {
+  Bytes out;
+  out.reserve(CanonicalSize(context));
+  AppendCanonicalEncryptionContext(context, out);
   return out;
 }
 
@@ -80,8 +102,7 @@ StatusOr<Bytes> SealCiphertext(const CiphertextHeader& header, const SecretBytes
   Bytes blob;
   blob.reserve(3 + header.account.size() + header.key_id.size() + kVersionIdLen + kSaltLen +
                crypto::kGcmIvLen + plaintext.size() + crypto::kGcmTagLen);
-  const Bytes header_bytes = EncodeCiphertextHeader(header);
-  blob.insert(blob.end(), header_bytes.begin(), header_bytes.end());
+  AppendCiphertextHeader(header, blob);
   const std::size_t header_len = blob.size();
   blob.resize(header_len + kSaltLen + crypto::kGcmIvLen);
   RETURN_IF_ERROR(random.Fill(std::span(blob.data() + header_len, kSaltLen + crypto::kGcmIvLen)));
@@ -104,12 +125,7 @@ StatusOr<Bytes> SealCiphertext(const CiphertextHeader& header, const SecretBytes
 Bytes EncodeCiphertextHeader(const CiphertextHeader& header) {
   Bytes out;
   out.reserve(3 + header.account.size() + header.key_id.size() + header.version_id.size());
-  out.push_back(kCiphertextFormat);
-  out.push_back(static_cast<std::uint8_t>(header.account.size()));
-  out.insert(out.end(), header.account.begin(), header.account.end());
-  out.push_back(static_cast<std::uint8_t>(header.key_id.size()));
-  out.insert(out.end(), header.key_id.begin(), header.key_id.end());
-  out.insert(out.end(), header.version_id.begin(), header.version_id.end());
+  AppendCiphertextHeader(header, out);
   return out;
 }
 

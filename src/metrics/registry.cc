@@ -30,12 +30,10 @@ std::string FormatValue(double value) {
 
 }  // namespace
 
-std::string FormatLabels(const Labels& labels) {
-  if (labels.empty()) return {};
-  std::size_t size = 2;
-  for (const auto& [name, value] : labels) size += name.size() + value.size() + 4;
-  std::string out;
-  out.reserve(size);
+namespace {
+
+void AppendLabels(const Labels& labels, std::string& out) {
+  if (labels.empty()) return;
   out += '{';
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (i > 0) out += ',';
@@ -45,6 +43,24 @@ std::string FormatLabels(const Labels& labels) {
     out += '"';
   }
   out += '}';
+}
+
+// The series key of `labels` in a buffer this thread reuses.
+const std::string& SeriesKey(const Labels& labels) {
+  thread_local std::string key;
+  key.clear();
+  AppendLabels(labels, key);
+  return key;
+}
+
+}  // namespace
+
+std::string FormatLabels(const Labels& labels) {
+  std::size_t size = 2;
+  for (const auto& [name, value] : labels) size += name.size() + value.size() + 4;
+  std::string out;
+  out.reserve(size);
+  AppendLabels(labels, out);
   return out;
 }
 
@@ -58,9 +74,11 @@ void AppendHeader(std::string& out, const std::string& name, const std::string& 
 }
 
 void CounterFamily::Add(const Labels& labels, double amount) {
-  const std::string key = FormatLabels(labels);
+  const std::string& key = SeriesKey(labels);
   std::lock_guard lock(mu_);
-  values_[key] += amount;
+  auto it = values_.find(key);
+  if (it == values_.end()) it = values_.emplace(key, 0.0).first;
+  it->second += amount;
 }
 
 void CounterFamily::Render(std::string& out) const {
@@ -70,9 +88,11 @@ void CounterFamily::Render(std::string& out) const {
 }
 
 void HistogramFamily::Observe(const Labels& labels, double value) {
-  const std::string key = FormatLabels(labels);
+  const std::string& key = SeriesKey(labels);
   std::lock_guard lock(mu_);
-  auto [it, inserted] = series_.try_emplace(key);
+  auto it = series_.find(key);
+  const bool inserted = it == series_.end();
+  if (inserted) it = series_.try_emplace(key).first;
   Series& s = it->second;
   if (inserted) {
     s.labels = labels;

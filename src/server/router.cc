@@ -35,8 +35,9 @@ HttpResponse JsonResponse(int status, std::string body, std::string_view request
   HttpResponse response;
   response.status = status;
   response.body = std::move(body);
-  response.headers = {{"Content-Type", std::string(kJsonContentType)},
-                      {"x-amzn-RequestId", std::string(request_id)}};
+  response.headers.reserve(2);  // built in place: an initializer list would copy every string
+  response.headers.emplace_back("Content-Type", std::string(kJsonContentType));
+  response.headers.emplace_back("x-amzn-RequestId", std::string(request_id));
   return response;
 }
 

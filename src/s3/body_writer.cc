@@ -52,6 +52,10 @@ StatusOr<BodyClaims> BodyClaimsOf(const S3Request& req) {
   return claims;
 }
 
+void UseDefaultChecksum(BodyClaims& claims) {
+  if (!claims.algorithm) claims.algorithm = crypto::ChecksumAlgorithm::kCrc64Nvme;
+}
+
 Status CheckBodyClaims(const S3Request& req) {
   ASSIGN_OR_RETURN(BodyClaims claims, BodyClaimsOf(req));
   if (!claims.content_md5.empty()) {
@@ -72,6 +76,9 @@ Status CheckBodyClaims(const S3Request& req) {
 BodyWriter::BodyWriter(std::unique_ptr<blobs::BlobWriter> writer, BodyClaims claims)
     : writer_(std::move(writer)), claims_(std::move(claims)) {
   if (claims_.algorithm) checksum_ = crypto::Checksum::New(*claims_.algorithm);
+  if (claims_.also_crc64nvme && claims_.algorithm != crypto::ChecksumAlgorithm::kCrc64Nvme) {
+    crc64nvme_ = crypto::Checksum::New(crypto::ChecksumAlgorithm::kCrc64Nvme);
+  }
 }
 
 StatusOr<std::unique_ptr<BodyWriter>> BodyWriter::Start(blobs::BlobStore& blobs, BodyClaims claims,
@@ -83,6 +90,7 @@ StatusOr<std::unique_ptr<BodyWriter>> BodyWriter::Start(blobs::BlobStore& blobs,
 Status BodyWriter::Write(std::string_view data) {
   md5_.Update(data);
   if (checksum_) checksum_->Update(data);
+  if (crc64nvme_) crc64nvme_->Update(data);
   size_ += data.size();
   return writer_->Write(data);
 }
@@ -101,11 +109,19 @@ StatusOr<WrittenBody> BodyWriter::Commit(const std::string& trailer_checksum) {
       return S3Error("BadDigest", "The " + std::string(crypto::ChecksumName(*claims_.algorithm)) +
                                       " you specified did not match the calculated checksum.");
     }
+    if (claims_.algorithm == crypto::ChecksumAlgorithm::kCrc64Nvme) out.crc64nvme = out.checksum;
   }
+  if (crc64nvme_) out.crc64nvme = crc64nvme_->FinishBase64();
   ASSIGN_OR_RETURN(blobs::BlobInfo info, writer_->Commit());
   out.blob = info.id;
   out.size = size_;
   return out;
+}
+
+StatusOr<std::size_t> SummingSource::Read(std::span<char> out) {
+  ASSIGN_OR_RETURN(std::size_t n, inner_.Read(out));
+  sum_.Update(std::string_view(out.data(), n));
+  return n;
 }
 
 }  // namespace coffer::s3

@@ -14,6 +14,7 @@
 #include "s3/errors.h"
 #include "s3/object_body.h"
 #include "s3/ops.h"
+#include "s3/part_paging.h"
 #include "s3/tagging.h"
 #include "s3/versions.h"
 #include "s3/xml.h"
@@ -97,15 +98,18 @@ Status CommitPart(S3Service& s3, const S3Request& req, const PartRecord& part) {
   return Status::Ok();
 }
 
+// The part keeps the checksum of its upload's algorithm or, for an upload
+// created without one, the default CRC64NVME; the reply echoes the checksum
+// the client chose (or the default it got).
 class UploadPartSink final : public UploadSink {
  public:
   UploadPartSink(S3Service& s3, S3Request req, int number, std::unique_ptr<BodyWriter> body,
-                 bool has_checksum, std::string checksum_header, std::optional<SseState> sse)
+                 bool by_upload_algorithm, std::string checksum_header, std::optional<SseState> sse)
       : s3_(s3),
         req_(std::move(req)),
         number_(number),
         body_(std::move(body)),
-        has_checksum_(has_checksum),
+        by_upload_algorithm_(by_upload_algorithm),
         checksum_header_(std::move(checksum_header)),
         sse_(std::move(sse)) {}
 
@@ -120,12 +124,12 @@ class UploadPartSink final : public UploadSink {
     }
     PartRecord part{number_,      written.blob,
                     written.size, "\"" + *etag + "\"",
-                    s3_.NowMs(),  has_checksum_ ? written.checksum : ""};
+                    s3_.NowMs(),  by_upload_algorithm_ ? written.checksum : written.crc64nvme};
     RETURN_IF_ERROR(CommitPart(s3_, req_, part));
     S3Reply reply;
     reply.headers.emplace_back("ETag", part.etag);
     AddSseHeaders(sse_, false, reply);
-    if (has_checksum_) reply.headers.emplace_back(checksum_header_, part.checksum);
+    if (!checksum_header_.empty()) reply.headers.emplace_back(checksum_header_, written.checksum);
     return reply;
   }
 
@@ -134,8 +138,8 @@ class UploadPartSink final : public UploadSink {
   S3Request req_;
   int number_;
   std::unique_ptr<BodyWriter> body_;
-  bool has_checksum_;
-  std::string checksum_header_;
+  bool by_upload_algorithm_;
+  std::string checksum_header_;  // empty when no checksum is in play
   std::optional<SseState> sse_;
 };
 
@@ -287,10 +291,26 @@ Status ChooseUploadChecksum(const S3Request& req, UploadRecord& out_upload) {
   return Status::Ok();
 }
 
+// An upload created without a checksum algorithm gets S3's default: each
+// part a CRC64NVME, the object their FULL_OBJECT combination. Not under
+// SSE-C, where S3 leaves multipart objects without one (PutObject still
+// gets it).
+bool TakesDefaultChecksum(const UploadRecord& upload) {
+  return upload.checksum_algorithm.empty() && !(upload.sse && upload.sse->mode == kSseC);
+}
+
 // A part of an upload with a checksum algorithm is summed with it: a
 // checksum the client names must be of that algorithm; none, S3 computes it.
+// A part of an upload without one is summed with what the client chose,
+// and with CRC64NVME for the default.
 Status MatchPartChecksum(const UploadRecord& upload, BodyClaims& claims) {
-  if (upload.checksum_algorithm.empty()) return Status::Ok();
+  if (upload.checksum_algorithm.empty()) {
+    if (TakesDefaultChecksum(upload)) {
+      UseDefaultChecksum(claims);
+      claims.also_crc64nvme = true;
+    }
+    return Status::Ok();
+  }
   const std::optional<crypto::ChecksumAlgorithm> expected =
       crypto::ChecksumAlgorithmFromName(upload.checksum_algorithm);
   if (!expected) return InternalError("corrupt upload checksum algorithm");
@@ -323,51 +343,58 @@ Status CheckChosenChecksum(const UploadRecord& upload, const ChosenPart& chosen,
                         std::to_string(chosen.number) + " in the request.");
 }
 
+struct UploadChecksum {
+  crypto::ChecksumAlgorithm algorithm;
+  ChecksumType type;
+  bool by_default = false;  // S3's CRC64NVME, not the upload's choice
+};
+
+// How the object's checksum is made: the upload's algorithm and type, the
+// default, or (nullopt) not at all.
+StatusOr<std::optional<UploadChecksum>> ChecksumOfUpload(const UploadRecord& upload) {
+  if (upload.checksum_algorithm.empty()) {
+    if (!TakesDefaultChecksum(upload)) return std::optional<UploadChecksum>();
+    return std::optional<UploadChecksum>(
+        UploadChecksum{crypto::ChecksumAlgorithm::kCrc64Nvme, ChecksumType::kFullObject, true});
+  }
+  const std::optional<crypto::ChecksumAlgorithm> alg =
+      crypto::ChecksumAlgorithmFromName(upload.checksum_algorithm);
+  const std::optional<ChecksumType> type = ChecksumTypeFromName(upload.checksum_type);
+  if (!alg || !type) return InternalError("corrupt upload checksum settings");
+  return std::optional<UploadChecksum>(UploadChecksum{*alg, *type, false});
+}
+
 // The object's checksum, made from its parts'. A whole-object value the
 // completion carries (x-amz-checksum-<alg>) must equal it; a COMPOSITE
 // value may come with or without its "-N".
 Status SetObjectChecksum(const S3Request& req, const UploadRecord& upload, ObjectRecord& out_record,
                          const std::vector<PartChecksum>& parts) {
-  if (upload.checksum_algorithm.empty()) return Status::Ok();
-  const std::optional<crypto::ChecksumAlgorithm> alg =
-      crypto::ChecksumAlgorithmFromName(upload.checksum_algorithm);
-  const std::optional<ChecksumType> type = ChecksumTypeFromName(upload.checksum_type);
-  if (!alg || !type) return InternalError("corrupt upload checksum settings");
+  ASSIGN_OR_RETURN(std::optional<UploadChecksum> how, ChecksumOfUpload(upload));
+  if (!how) return Status::Ok();
+  const std::string type_name(ChecksumTypeName(how->type));
+  const std::string alg_name(crypto::ChecksumName(how->algorithm));
   // The API reference: a type other than the upload's is a BadDigest.
   if (std::string_view asked = req.Header("x-amz-checksum-type");
-      !asked.empty() && ChecksumTypeFromName(asked) != type) {
-    return S3Error("BadDigest", "The upload was created using the " + upload.checksum_type +
+      !asked.empty() && ChecksumTypeFromName(asked) != how->type) {
+    return S3Error("BadDigest", "The upload was created using the " + type_name +
                                     " checksum mode. The complete request must use the same checksum mode.");
   }
-  std::optional<std::string> sum = MultipartChecksum(*alg, *type, parts);
-  if (!sum) return InternalError("corrupt part checksum");
-  if (std::string_view given = req.Header(crypto::ChecksumHeaderName(*alg)); !given.empty()) {
+  std::optional<std::string> sum = MultipartChecksum(how->algorithm, how->type, parts);
+  // A default-checksum upload may hold parts stored before the default
+  // existed: the object then has no checksum, as it would have had.
+  if (!sum) return how->by_default ? Status::Ok() : InternalError("corrupt part checksum");
+  if (std::string_view given = req.Header(crypto::ChecksumHeaderName(how->algorithm)); !given.empty()) {
     if (given != *sum && given != std::string_view(*sum).substr(0, sum->rfind('-'))) {
-      return S3Error("BadDigest", "The " + LowerName(upload.checksum_algorithm) +
-                                      " you specified did not match the calculated checksum.");
+      return S3Error("BadDigest",
+                     "The " + LowerName(alg_name) + " you specified did not match the calculated checksum.");
     }
   }
-  out_record.checksum_algorithm = upload.checksum_algorithm;
-  out_record.checksum_type = upload.checksum_type;
+  out_record.checksum_algorithm = alg_name;
+  out_record.checksum_type = type_name;
   out_record.checksum = *sum;
   for (const auto& p : parts) out_record.part_checksums.push_back(p.base64);
   return Status::Ok();
 }
-
-// Sums what an UploadPartCopy copies, for an upload with a checksum algorithm.
-class SummingSource final : public server::BodySource {
- public:
-  SummingSource(server::BodySource& inner, crypto::Checksum& sum) : inner_(inner), sum_(sum) {}
-  StatusOr<std::size_t> Read(std::span<char> out) override {
-    ASSIGN_OR_RETURN(std::size_t n, inner_.Read(out));
-    sum_.Update(std::string_view(out.data(), n));
-    return n;
-  }
-
- private:
-  server::BodySource& inner_;
-  crypto::Checksum& sum_;
-};
 
 }  // namespace
 
@@ -411,11 +438,11 @@ StatusOr<std::unique_ptr<UploadSink>> UploadPart(S3Service& s3, const S3Request&
   ASSIGN_OR_RETURN(ObjectKeys keys, PartKeys(s3, req, upload));
   ASSIGN_OR_RETURN(BodyClaims claims, BodyClaimsOf(req));
   RETURN_IF_ERROR(MatchPartChecksum(upload, claims));
-  const bool has_checksum = claims.algorithm.has_value();
-  const std::string header = has_checksum ? std::string(crypto::ChecksumHeaderName(*claims.algorithm)) : "";
+  const std::string header =
+      claims.algorithm ? std::string(crypto::ChecksumHeaderName(*claims.algorithm)) : "";
   ASSIGN_OR_RETURN(auto body, BodyWriter::Start(s3.blobs(), std::move(claims), keys.view()));
-  return std::unique_ptr<UploadSink>(
-      std::make_unique<UploadPartSink>(s3, req, number, std::move(body), has_checksum, header, upload.sse));
+  return std::unique_ptr<UploadSink>(std::make_unique<UploadPartSink>(
+      s3, req, number, std::move(body), !upload.checksum_algorithm.empty(), header, upload.sse));
 }
 
 StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req) {
@@ -437,10 +464,10 @@ StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req) {
   ASSIGN_OR_RETURN(ObjectKeys source_keys, s3.sealer().Unseal(req, from.sse, source_key));
   ASSIGN_OR_RETURN(
       auto body, ObjectBody::Open(s3.blobs(), from.parts, std::move(source_keys), span.offset, span.length));
-  const std::optional<crypto::ChecksumAlgorithm> alg =
-      crypto::ChecksumAlgorithmFromName(upload.checksum_algorithm);
+  ASSIGN_OR_RETURN(std::optional<UploadChecksum> how, ChecksumOfUpload(upload));
+  const bool summed = how.has_value();
   std::unique_ptr<crypto::Checksum> sum =
-      crypto::Checksum::New(alg.value_or(crypto::ChecksumAlgorithm::kCrc32));
+      crypto::Checksum::New(summed ? how->algorithm : crypto::ChecksumAlgorithm::kCrc32);
   SummingSource summing(*body, *sum);
   ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), summing, keys.view()));
   StatusOr<std::string> etag = EtagHexFor(upload.sse, copied.md5_hex, s3.random());
@@ -449,11 +476,11 @@ StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req) {
     return etag.status();
   }
   const PartRecord part{
-      number, copied.blob, copied.size, "\"" + *etag + "\"", s3.NowMs(), alg ? sum->FinishBase64() : ""};
+      number, copied.blob, copied.size, "\"" + *etag + "\"", s3.NowMs(), summed ? sum->FinishBase64() : ""};
   RETURN_IF_ERROR(CommitPart(s3, req, part));
   XmlOut xml("CopyPartResult");
   xml.Leaf("ETag", part.etag).Leaf("LastModified", IsoMillis(part.last_modified_ms));
-  if (alg) xml.Leaf("Checksum" + upload.checksum_algorithm, part.checksum);
+  if (summed) xml.Leaf("Checksum" + std::string(crypto::ChecksumName(sum->algorithm())), part.checksum);
   S3Reply reply = XmlResponse(xml.Finish());
   if (from.version_id != "null") reply.headers.emplace_back("x-amz-copy-source-version-id", from.version_id);
   AddSseHeaders(upload.sse, false, reply);
@@ -463,6 +490,10 @@ StatusOr<S3Reply> UploadPartCopy(S3Service& s3, const S3Request& req) {
 StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
   RETURN_IF_ERROR(s3.AuthorizedBucket(req, "s3:PutObject", true).status());
   ASSIGN_OR_RETURN(std::vector<ChosenPart> chosen, ParseCompletion(req.body));
+  ASSIGN_OR_RETURN(std::optional<std::uint64_t> declared_size,
+                   ParseMpObjectSize(req.HasHeader("x-amz-mp-object-size")
+                                         ? std::optional(req.Header("x-amz-mp-object-size"))
+                                         : std::nullopt));
   ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
   ASSIGN_OR_RETURN(UploadRecord upload, ExistingUpload(*txn, req));
   ASSIGN_OR_RETURN(std::vector<PartRecord> parts, PartsOf(*txn, req.bucket, upload.upload_id));
@@ -495,6 +526,7 @@ StatusOr<S3Reply> CompleteMultipartUpload(S3Service& s3, const S3Request& req) {
     record.size += part.size;
     used.insert(part.blob);
   }
+  RETURN_IF_ERROR(CheckMpObjectSize(declared_size, record.size));
   RETURN_IF_ERROR(SetObjectChecksum(req, upload, record, sums));
   record.etag = "\"" + etag_md5.FinishHex() + "-" + std::to_string(chosen.size()) + "\"";
   record.last_modified_ms = s3.NowMs();

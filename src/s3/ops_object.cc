@@ -10,6 +10,7 @@
 #include "s3/errors.h"
 #include "s3/object_body.h"
 #include "s3/ops.h"
+#include "s3/part_paging.h"
 #include "s3/tagging.h"
 #include "s3/uri.h"
 #include "s3/versions.h"
@@ -72,6 +73,7 @@ class PutObjectSink final : public UploadSink {
     if (!record.checksum.empty()) {
       reply.headers.emplace_back(std::string("x-amz-checksum-") + Lower(record.checksum_algorithm),
                                  record.checksum);
+      reply.headers.emplace_back("x-amz-checksum-type", "FULL_OBJECT");
     }
     return reply;
   }
@@ -96,7 +98,7 @@ class PutObjectSink final : public UploadSink {
   ContentHeaders content_;
   Tags tags_;
   std::unique_ptr<BodyWriter> body_;
-  std::string algorithm_;  // "CRC32" ..., empty when no checksum is in play
+  std::string algorithm_;  // "CRC32" ...: the client's, or the default CRC64NVME
   std::optional<SseState> sse_;
 };
 
@@ -220,6 +222,22 @@ void AddChecksumHeaders(const S3Request& req, const ObjectRecord& object, const 
   reply.headers.emplace_back(name, object.part_checksums[n - 1]);
 }
 
+// The checksum a copy gets: the algorithm x-amz-checksum-algorithm names,
+// else the source's when it is a whole-object one (the same bytes give the
+// same value), else S3's default CRC64NVME (a source with a COMPOSITE
+// checksum or none). A copy is one part, so the type is FULL_OBJECT.
+StatusOr<crypto::ChecksumAlgorithm> CopyChecksumAlgorithm(const S3Request& req, const ObjectRecord& from) {
+  if (std::string_view asked = req.Header("x-amz-checksum-algorithm"); !asked.empty()) {
+    std::optional<crypto::ChecksumAlgorithm> alg = crypto::ChecksumAlgorithmFromName(asked);
+    if (!alg) return InvalidRequest("Checksum algorithm provided is unsupported.");
+    return *alg;
+  }
+  if (!from.checksum.empty() && from.checksum_type != "COMPOSITE") {
+    if (auto alg = crypto::ChecksumAlgorithmFromName(from.checksum_algorithm)) return *alg;
+  }
+  return crypto::ChecksumAlgorithm::kCrc64Nvme;
+}
+
 StatusOr<S3Reply> ObjectReply(S3Service& s3, const S3Request& req, bool with_body) {
   ASSIGN_OR_RETURN(ObjectRecord object, ReadableObject(s3, req, "s3:GetObject"));
   ASSIGN_OR_RETURN(std::optional<CustomerKey> presented, CustomerKeyOf(req, kCustomerKeyHeaders));
@@ -330,7 +348,8 @@ StatusOr<std::unique_ptr<UploadSink>> PutObject(S3Service& s3, const S3Request& 
   ASSIGN_OR_RETURN(ContentHeaders content, ContentHeadersOf(req));
   ASSIGN_OR_RETURN(Tags tags, ParseTaggingHeader(req.Header("x-amz-tagging"), kMaxObjectTags));
   ASSIGN_OR_RETURN(BodyClaims claims, BodyClaimsOf(req));
-  const std::string algorithm = claims.algorithm ? std::string(crypto::ChecksumName(*claims.algorithm)) : "";
+  UseDefaultChecksum(claims);
+  const std::string algorithm(crypto::ChecksumName(*claims.algorithm));
   ASSIGN_OR_RETURN(Sealing sealing,
                    s3.sealer().Seal(req, choice, BucketArn(req.bucket), ObjectArn(req.bucket, req.key)));
   ASSIGN_OR_RETURN(auto body, BodyWriter::Start(s3.blobs(), std::move(claims), sealing.keys.view()));
@@ -434,6 +453,7 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
     return InvalidArgument("Unknown metadata directive.");
   }
   const bool replace = directive == "REPLACE";
+  ASSIGN_OR_RETURN(crypto::ChecksumAlgorithm checksum_alg, CopyChecksumAlgorithm(req, from));
   const std::string_view tag_directive = req.Header("x-amz-tagging-directive");
   // Copying an older version onto its key is how S3 restores it: allowed.
   if (source.bucket == req.bucket && source.key == req.key && !source.version_id && !replace &&
@@ -457,7 +477,13 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   ASSIGN_OR_RETURN(Sealing sealing,
                    s3.sealer().Seal(req, choice, BucketArn(req.bucket), ObjectArn(req.bucket, req.key)));
   ASSIGN_OR_RETURN(auto body, ObjectBody::Open(s3.blobs(), from.parts, std::move(source_keys), 0, from.size));
-  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), *body, sealing.keys.view()));
+  std::unique_ptr<crypto::Checksum> sum = crypto::Checksum::New(checksum_alg);
+  SummingSource summing(*body, *sum);
+  ASSIGN_OR_RETURN(CopiedBody copied, CopyToNewBlob(s3.blobs(), summing, sealing.keys.view()));
+  record.checksum = sum->FinishBase64();
+  record.checksum_algorithm = std::string(crypto::ChecksumName(checksum_alg));
+  record.checksum_type = "FULL_OBJECT";
+  record.part_checksums.clear();
   record.sse = std::move(sealing.state);
   record.parts = {BlobRef{copied.blob, copied.size}};
   StatusOr<std::string> etag = EtagHexFor(record.sse, copied.md5_hex, s3.random());
@@ -467,12 +493,6 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   }
   record.etag = "\"" + *etag + "\"";
   record.last_modified_ms = s3.NowMs();
-  if (IsMultipart(from)) {
-    record.checksum.clear();
-    record.checksum_algorithm.clear();
-    record.checksum_type.clear();
-    record.part_checksums.clear();
-  }
   StatusOr<WrittenObject> written = [&]() -> StatusOr<WrittenObject> {
     ASSIGN_OR_RETURN(auto txn, s3.store().BeginWrite());
     ASSIGN_OR_RETURN(WrittenObject w, WriteObject(s3, *txn, req, record));
@@ -486,6 +506,8 @@ StatusOr<S3Reply> CopyObject(S3Service& s3, const S3Request& req) {
   s3.RemoveBlobs(written->unreferenced);
   XmlOut xml("CopyObjectResult");
   xml.Leaf("ETag", record.etag).Leaf("LastModified", IsoMillis(record.last_modified_ms));
+  xml.Leaf("ChecksumType", record.checksum_type)
+      .Leaf("Checksum" + record.checksum_algorithm, record.checksum);
   S3Reply reply = XmlResponse(xml.Finish());
   AddSseHeaders(record.sse, true, reply);
   if (from.version_id != "null") reply.headers.emplace_back("x-amz-copy-source-version-id", from.version_id);
@@ -525,12 +547,22 @@ StatusOr<S3Reply> DeleteObjectTagging(S3Service& s3, const S3Request& req) {
 
 namespace {
 
-// ObjectParts: the count, and each part's size and checksum when the upload
-// had a checksum algorithm.
-void AddObjectParts(const ObjectRecord& object, XmlOut& xml) {
+std::optional<std::string_view> OptionalHeader(const S3Request& req, std::string_view name) {
+  if (!req.HasHeader(name)) return std::nullopt;
+  return req.Header(name);
+}
+
+// ObjectParts: the count and, when the parts have checksums (an upload with
+// a checksum algorithm, or S3's default), a page of the parts with their
+// sizes and checksums. Without part checksums S3 lists no parts.
+void AddObjectParts(const ObjectRecord& object, const PartsPaging& paging, XmlOut& xml) {
   xml.Open("ObjectParts").Leaf("PartsCount", object.parts.size());
   if (object.part_checksums.size() == object.parts.size()) {
-    for (std::size_t i = 0; i < object.parts.size(); ++i) {
+    const PartsPage page = PageOfParts(object.parts.size(), paging);
+    xml.Leaf("PartNumberMarker", paging.marker);
+    if (page.count > 0) xml.Leaf("NextPartNumberMarker", static_cast<std::uint64_t>(page.first + page.count));
+    xml.Leaf("MaxParts", paging.max_parts).Leaf("IsTruncated", page.truncated ? "true" : "false");
+    for (std::size_t i = page.first; i < page.first + page.count; ++i) {
       xml.Open("Part")
           .Leaf("PartNumber", static_cast<std::uint64_t>(i + 1))
           .Leaf("Size", object.parts[i].size);
@@ -545,6 +577,8 @@ void AddObjectParts(const ObjectRecord& object, XmlOut& xml) {
 StatusOr<S3Reply> GetObjectAttributes(S3Service& s3, const S3Request& req) {
   const std::string_view wanted = req.Header("x-amz-object-attributes");
   if (wanted.empty()) return InvalidArgument("Invalid attribute name specified.");
+  ASSIGN_OR_RETURN(PartsPaging paging, PartsPagingOf(OptionalHeader(req, "x-amz-max-parts"),
+                                                     OptionalHeader(req, "x-amz-part-number-marker")));
   ASSIGN_OR_RETURN(ObjectRecord object, ReadableObject(s3, req, "s3:GetObjectAttributes"));
   auto asked = [&wanted](std::string_view name) { return wanted.find(name) != std::string_view::npos; };
   XmlOut xml("GetObjectAttributesResponse");
@@ -553,7 +587,7 @@ StatusOr<S3Reply> GetObjectAttributes(S3Service& s3, const S3Request& req) {
     xml.Open("Checksum").Leaf("Checksum" + object.checksum_algorithm, object.checksum);
     xml.Leaf("ChecksumType", object.checksum_type.empty() ? "FULL_OBJECT" : object.checksum_type).Close();
   }
-  if (asked("ObjectParts") && IsMultipart(object)) AddObjectParts(object, xml);
+  if (asked("ObjectParts") && IsMultipart(object)) AddObjectParts(object, paging, xml);
   if (asked("StorageClass")) xml.Leaf("StorageClass", object.storage_class);
   if (asked("ObjectSize")) xml.Leaf("ObjectSize", object.size);
   S3Reply reply = XmlResponse(xml.Finish());

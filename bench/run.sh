@@ -31,11 +31,15 @@
 #   CLUSTER_ONLY [0]      1: only the cluster part (bench/cluster.py: Encrypt through
 #                         haproxy with 1/2/3 nodes, PostgreSQL vs SQLite; builds only coffer)
 #   SKIP_CLUSTER [0]      1: skip that part
+#   KEYS_SCALE_ONLY [0]   1: only Encrypt with KEYS_SCALE_N [1000000] keys in the store vs
+#                         100 keys (bench/keys_scale.py, its knobs there; builds only coffer)
+#   SKIP_KEYS_SCALE [0]   1: skip that part
 set -euo pipefail
 if [ "${ASYM_ONLY:-0}" = 1 ]; then exec bash "$(dirname "${BASH_SOURCE[0]}")/asym.sh"; fi
 if [ "${SERVICES_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
 if [ "${S3_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
 if [ "${CLUSTER_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
+if [ "${KEYS_SCALE_ONLY:-0}" = 1 ]; then SKIP_CRYPTO=1; fi
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BENCH="$ROOT/bench"
@@ -93,6 +97,7 @@ CRYPTO_BENCH="$BUILD_DIR/bench/kms_crypto_bench"
 if [ "${SERVICES_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" exec bash "$BENCH/services.sh"; fi
 if [ "${S3_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" exec bash "$BENCH/s3.sh"; fi
 if [ "${CLUSTER_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" exec "$PY" "$BENCH/cluster.py"; fi
+if [ "${KEYS_SCALE_ONLY:-0}" = 1 ]; then COFFER_BIN="$COFFER" OUT="$OUT" exec "$PY" "$BENCH/keys_scale.py"; fi
 
 # ---------------------------------------------------------------- envelope
 if [ "${SKIP_ENVELOPE:-0}" != 1 ]; then
@@ -200,6 +205,12 @@ fi
 # ---------------------------------------------------------------- cluster
 if [ "${SKIP_CLUSTER:-0}" != 1 ]; then
   COFFER_BIN="$COFFER" "$PY" "$BENCH/cluster.py" || die "cluster benchmark failed"
+fi
+
+# ---------------------------------------------------------------- keys scale
+if [ "${SKIP_KEYS_SCALE:-0}" != 1 ]; then
+  COFFER_BIN="$COFFER" OUT="$OUT" "$PY" "$BENCH/keys_scale.py" | tee "$OUT/keys_scale.md" ||
+    die "keys scale benchmark failed"
 fi
 
 # ---------------------------------------------------------------- report

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "cli/bulk_keys_cmd.h"
 #include "cli/envelope_cmd.h"
 #include "cli/ops_commands.h"
 #include "cli/policy_simulate.h"
@@ -263,6 +264,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"file", "pkcs11"}));
   auto* rotate_s3_key_cmd = admin_cmd->add_subcommand(
       "rotate-s3-service-key", "Make a new S3 service key version; new objects use it, old ones keep theirs");
+  coffer::cli::BulkKeysCommand bulk_keys_cmd;
+  coffer::cli::AddBulkKeysCommand(*admin_cmd, bulk_keys_cmd);
   coffer::cli::AuditCommand audit_cmd;
   coffer::cli::AddAuditCommand(app, audit_cmd);
   coffer::cli::ReencryptArgs reencrypt;
@@ -302,6 +305,7 @@ int main(int argc, char** argv) {
     if (quota_cmd.Selected()) return quota_cmd.Run(admin_core);
     if (migrate_cmd->parsed()) return RunMigrateRootKey(admin_core, migrate_to);
     if (rotate_s3_key_cmd->parsed()) return RunRotateS3ServiceKey(admin_core);
+    if (bulk_keys_cmd.cmd->parsed()) return bulk_keys_cmd.Run(admin_core);
     return RunAdmin(admin_cmd->get_subcommands().front()->get_name(), admin_core, account_id, user_name,
                     account_name);
   }

@@ -14,6 +14,8 @@ constexpr std::string_view kKeys = kKeysTable;
 constexpr std::string_view kAliases = "aliases";
 constexpr std::size_t kMaxCachedPerShard = 4096;
 
+constexpr std::size_t kScanPage = 512;
+
 std::string AliasStoreKey(std::string_view region, std::string_view account, std::string_view alias_name) {
   return KeyStoreKey(region, account, alias_name);
 }
@@ -47,13 +49,15 @@ StatusOr<std::optional<KeyRecord>> KeyWriter::GetKey(std::string_view region, st
 Status KeyWriter::PutKey(const KeyRecord& record) {
   const std::string key = KeyStoreKey(record.region, record.account, record.key_id);
   touched_keys_.insert(key);
-  return txn_->Put(kKeys, key, EncodeKeyRecord(record));
+  RETURN_IF_ERROR(txn_->Put(kKeys, key, EncodeKeyRecord(record)));
+  return index_.Update(key, &record);
 }
 
 Status KeyWriter::DeleteKey(const KeyRecord& record) {
   const std::string key = KeyStoreKey(record.region, record.account, record.key_id);
   touched_keys_.insert(key);
-  return txn_->Delete(kKeys, key);
+  RETURN_IF_ERROR(txn_->Delete(kKeys, key));
+  return index_.Update(key, nullptr);
 }
 
 StatusOr<std::optional<AliasRecord>> KeyWriter::GetAlias(std::string_view region, std::string_view account,
@@ -87,28 +91,61 @@ StatusOr<std::vector<AliasRecord>> KeyWriter::Aliases(std::string_view region, s
   return out;
 }
 
-StatusOr<std::vector<KeyRecord>> KeyWriter::AllKeys() {
+StatusOr<std::vector<KeyRecord>> KeyWriter::DueKeys(std::int64_t now_ms, std::size_t limit) {
+  ASSIGN_OR_RETURN(std::vector<DueEntry> entries, index_.DueBy(now_ms, limit));
   std::vector<KeyRecord> out;
-  std::string after;
-  while (true) {
-    ASSIGN_OR_RETURN(auto entries, txn_->Scan(kKeys, "", after, 512));
-    for (const auto& e : entries) {
-      ASSIGN_OR_RETURN(KeyRecord record, DecodeKeyRecord(e.value));
-      out.push_back(std::move(record));
+  for (const DueEntry& entry : entries) {
+    ASSIGN_OR_RETURN(auto value, txn_->Get(kKeys, entry.store_key));
+    if (!value) {
+      RETURN_IF_ERROR(index_.Update(entry.store_key, nullptr));
+      continue;
     }
-    if (entries.size() < 512) break;
-    after = entries.back().key;
+    ASSIGN_OR_RETURN(KeyRecord record, DecodeKeyRecord(*value));
+    RETURN_IF_ERROR(index_.Update(entry.store_key, &record));  // repairs an entry the key no longer matches
+    const std::optional<std::int64_t> due = SweepDueMs(record);
+    if (due && *due <= now_ms) out.push_back(std::move(record));
   }
   return out;
 }
 
 Status KeyWriter::Commit() {
+  RETURN_IF_ERROR(index_.Flush());
   RETURN_IF_ERROR(txn_->Commit());
   owner_.Invalidate(touched_keys_, touched_aliases_);
   return Status::Ok();
 }
 
 // ---- KeyStore ----
+
+Status KeyStore::EnsureIndex() {
+  if (index_ready_.load(std::memory_order_acquire)) return Status::Ok();
+  ASSIGN_OR_RETURN(KeyWriter writer, BeginWrite());
+  ASSIGN_OR_RETURN(bool complete, writer.index_.Complete());
+  if (!complete) {
+    // Once per store: keys written by a coffer without the index.
+    RETURN_IF_ERROR(writer.index_.Clear());
+    std::string after;
+    while (true) {
+      ASSIGN_OR_RETURN(auto entries, writer.txn_->Scan(kKeys, "", after, kScanPage));
+      for (const auto& e : entries) {
+        ASSIGN_OR_RETURN(KeyRecord record, DecodeKeyRecord(e.value));
+        RETURN_IF_ERROR(writer.index_.Update(e.key, &record));
+      }
+      if (entries.size() < kScanPage) break;
+      after = entries.back().key;
+    }
+    RETURN_IF_ERROR(writer.index_.MarkComplete());
+  }
+  RETURN_IF_ERROR(writer.Commit());
+  index_ready_.store(true, std::memory_order_release);
+  return Status::Ok();
+}
+
+StatusOr<std::map<std::string, std::int64_t>> KeyStore::CountByState() {
+  RETURN_IF_ERROR(EnsureIndex());
+  ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
+  return ReadKeyCounts(*txn);
+}
 
 KeyStore::KeyStore(store::Store& store, const rootkey::RootKey& root_key, RandomSource& random)
     : store_(store), root_key_(root_key), random_(random) {}
@@ -184,7 +221,8 @@ StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Load(std::string_view regio
   std::lock_guard lock(shard.mu);
   // A write that committed while we read would make this entry stale: skip it.
   if (shard.generation == generation) {
-    if (shard.keys.size() >= kMaxCachedPerShard) shard.keys.clear();
+    // Bounded: one arbitrary entry makes room (a million keys never all stay).
+    if (shard.keys.size() >= kMaxCachedPerShard) shard.keys.erase(shard.keys.begin());
     shard.keys.emplace(cache_key, loaded);
   }
   return loaded;
@@ -207,7 +245,7 @@ StatusOr<std::optional<std::string>> KeyStore::ResolveAlias(std::string_view reg
   ASSIGN_OR_RETURN(AliasRecord alias, DecodeAliasRecord(*value));
   std::lock_guard lock(shard.mu);
   if (shard.generation == generation) {
-    if (shard.aliases.size() >= kMaxCachedPerShard) shard.aliases.clear();
+    if (shard.aliases.size() >= kMaxCachedPerShard) shard.aliases.erase(shard.aliases.begin());
     shard.aliases.emplace(cache_key, alias.target_key_id);
   }
   return std::optional<std::string>(alias.target_key_id);

@@ -22,6 +22,7 @@
 #include "common/random.h"
 #include "common/secret_bytes.h"
 #include "crypto/asymmetric.h"
+#include "kms/key_index.h"
 #include "kms/key_record.h"
 #include "rootkey/root_key.h"
 #include "store/store.h"
@@ -53,18 +54,23 @@ class KeyWriter {
   Status PutAlias(std::string_view region, std::string_view account, const AliasRecord& alias);
   Status DeleteAlias(std::string_view region, std::string_view account, std::string_view alias_name);
   StatusOr<std::vector<AliasRecord>> Aliases(std::string_view region, std::string_view account);
-  // Every key record of the whole store, for the background sweeper.
-  StatusOr<std::vector<KeyRecord>> AllKeys();
+  // The background sweeper's work list: up to `limit` keys whose SweepDueMs
+  // is at or before `now_ms`, earliest first, read through the due index
+  // (never a scan of every key). Index entries a key no longer matches are
+  // repaired on the way.
+  StatusOr<std::vector<KeyRecord>> DueKeys(std::int64_t now_ms, std::size_t limit);
   // Durable first, then the cache forgets what this writer touched.
   Status Commit();
 
  private:
   friend class KeyStore;
-  KeyWriter(KeyStore& owner, std::unique_ptr<store::Txn> txn) : owner_(owner), txn_(std::move(txn)) {}
+  KeyWriter(KeyStore& owner, std::unique_ptr<store::Txn> txn)
+      : owner_(owner), txn_(std::move(txn)), index_(*txn_) {}
   KeyStore& owner_;
   std::unique_ptr<store::Txn> txn_;
   std::set<std::string> touched_keys_;
   std::set<std::string> touched_aliases_;
+  KeyIndexWriter index_;
 };
 
 struct KeyPage {
@@ -88,6 +94,14 @@ class KeyStore {
                                                     std::string_view alias_name);
 
   StatusOr<KeyWriter> BeginWrite();
+
+  // Builds the key index (kms/key_index.h) from every key once, in stores
+  // written before it existed (a marker in the store says it is complete);
+  // cheap afterwards. The sweeper calls it before its write transaction
+  // (DueKeys reads an index this made complete).
+  Status EnsureIndex();
+  // Keys per key state (the index's counts, not a scan).
+  StatusOr<std::map<std::string, std::int64_t>> CountByState();
 
   // Keys of one account and region, ordered by key id, strictly after `start_after`.
   StatusOr<KeyPage> ListKeys(std::string_view region, std::string_view account, std::string_view start_after,
@@ -141,6 +155,7 @@ class KeyStore {
   std::atomic<std::uint64_t> cache_hits_{0};
   std::atomic<std::uint64_t> cache_misses_{0};
   std::atomic<std::uint64_t> alias_generation_{0};
+  std::atomic<bool> index_ready_{false};
 };
 
 }  // namespace coffer::kms

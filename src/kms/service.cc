@@ -16,6 +16,10 @@ namespace {
 
 constexpr std::string_view kAwsAliasPrefix = "alias/aws/";
 constexpr std::int64_t kDayMs = 24LL * 3600 * 1000;
+// The sweeper visits at most this many due keys per write transaction, and
+// at most this many transactions per run (the rest wait for the next run).
+constexpr std::size_t kSweepBatchKeys = 1000;
+constexpr int kMaxSweepBatches = 100;
 
 // Services whose AWS managed key AWS predefines (alias/aws/<service>); other
 // alias/aws/ names do not exist, as on AWS.
@@ -194,6 +198,15 @@ Status KmsService::AddFirstMaterial(KeyRecord& draft) {
 
 StatusOr<KeyRecord> KmsService::CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft,
                                                    const std::function<Status(KeyRecord&)>& prepare) {
+  ASSIGN_OR_RETURN(draft, DraftSymmetricKey(ctx, std::move(draft), prepare));
+  ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
+  RETURN_IF_ERROR(writer.PutKey(draft));
+  RETURN_IF_ERROR(writer.Commit());
+  return draft;
+}
+
+StatusOr<KeyRecord> KmsService::DraftSymmetricKey(const RequestContext& ctx, KeyRecord draft,
+                                                  const std::function<Status(KeyRecord&)>& prepare) {
   RETURN_IF_ERROR(Identify(ctx, draft));
   if (draft.policy.empty()) draft.policy = DefaultKeyPolicy(ctx.account);
   if (prepare) RETURN_IF_ERROR(prepare(draft));
@@ -202,9 +215,6 @@ StatusOr<KeyRecord> KmsService::CreateSymmetricKey(const RequestContext& ctx, Ke
   } else if (draft.versions.empty()) {
     RETURN_IF_ERROR(AddFirstMaterial(draft));
   }
-  ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
-  RETURN_IF_ERROR(writer.PutKey(draft));
-  RETURN_IF_ERROR(writer.Commit());
   return draft;
 }
 
@@ -234,11 +244,24 @@ StatusOr<std::string> KmsService::CreateAwsManagedKey(const RequestContext& ctx,
 }
 
 StatusOr<int> KmsService::RunSweeper() {
+  RETURN_IF_ERROR(keys_.EnsureIndex());
   const std::int64_t now = NowMs();
+  int changed = 0;
+  // Transactions of bounded size; a full batch may have left more due keys.
+  for (int batch = 0; batch < kMaxSweepBatches; ++batch) {
+    ASSIGN_OR_RETURN(SweepBatch done, SweepOnce(now, kSweepBatchKeys));
+    changed += done.changed;
+    if (done.visited < kSweepBatchKeys) break;
+  }
+  return changed;
+}
+
+StatusOr<KmsService::SweepBatch> KmsService::SweepOnce(std::int64_t now, std::size_t limit) {
   ASSIGN_OR_RETURN(KeyWriter writer, keys_.BeginWrite());
-  ASSIGN_OR_RETURN(std::vector<KeyRecord> all, writer.AllKeys());
+  ASSIGN_OR_RETURN(std::vector<KeyRecord> due, writer.DueKeys(now, limit));
+  const std::size_t visited = due.size();
   std::vector<std::pair<std::string_view, KeyRecord>> actions;
-  for (KeyRecord& record : all) {
+  for (KeyRecord& record : due) {
     if (record.state == kStatePendingDeletion && record.deletion_ms && *record.deletion_ms <= now) {
       ASSIGN_OR_RETURN(auto aliases, writer.Aliases(record.region, record.account));
       for (const auto& alias : aliases) {
@@ -284,7 +307,7 @@ StatusOr<int> KmsService::RunSweeper() {
   if (sweep_listener_) {
     for (const auto& [name, record] : actions) sweep_listener_(name, record);
   }
-  return static_cast<int>(actions.size());
+  return SweepBatch{static_cast<int>(actions.size()), visited};
 }
 
 // ---- helpers ----

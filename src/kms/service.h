@@ -111,12 +111,22 @@ class KmsService {
   // may add the first version itself.
   StatusOr<KeyRecord> CreateSymmetricKey(const RequestContext& ctx, KeyRecord draft,
                                          const std::function<Status(KeyRecord&)>& prepare = {});
+  // CreateSymmetricKey without the write: the complete record (id, default
+  // policy, first material), for callers storing many in one transaction.
+  StatusOr<KeyRecord> DraftSymmetricKey(const RequestContext& ctx, KeyRecord draft,
+                                        const std::function<Status(KeyRecord&)>& prepare = {});
 
  private:
   // A fresh key id, the caller's account and region, and the creation time.
   Status Identify(const RequestContext& ctx, KeyRecord& draft);
   Status AddFirstMaterial(KeyRecord& draft);
   StatusOr<std::string> CreateAwsManagedKey(const RequestContext& ctx, std::string_view alias_name);
+  struct SweepBatch {
+    int changed = 0;
+    std::size_t visited = 0;
+  };
+  // One write transaction of RunSweeper: up to `limit` keys with work due.
+  StatusOr<SweepBatch> SweepOnce(std::int64_t now, std::size_t limit);
 
   StatusOr<std::shared_ptr<const LoadedKey>> LoadOtherAccount(const RequestContext& ctx, const KeyRef& ref);
 

@@ -312,7 +312,7 @@ int Serve(const ServeOptions& options) {
   Router router(**model, verifier, *core.identities, kms, core.random);
   QueryFront query(verifier, *core.identities);
   router.SetQueryFront(&query);
-  obs.Attach(kms, keys, *core.store);
+  obs.Attach(kms, keys);
   obs.ReloadQuotas(*core.store);
 
   // Secrets Manager on the same port, calling KMS for its callers.

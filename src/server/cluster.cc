@@ -23,6 +23,11 @@ struct TableRule {
 constexpr std::array kTableRules = {
     TableRule{"keys", Forget::kKeys},
     TableRule{"aliases", Forget::kKeys},
+    // The key index (kms/key_index.h): written with a key, never cached.
+    TableRule{"key_index_of", Forget::kNothing},
+    TableRule{"key_due", Forget::kNothing},
+    TableRule{"key_counts", Forget::kNothing},
+    TableRule{"key_index_meta", Forget::kNothing},
     TableRule{"grants", Forget::kDecisions},
     TableRule{"quotas", Forget::kQuotas},
     // Parameter Store's high-throughput setting picks an account's quota group.

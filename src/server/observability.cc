@@ -160,7 +160,7 @@ class TrailKeyUsage final : public kms::KeyUsageSource {
 
 }  // namespace
 
-void Observability::Attach(kms::KmsService& kms, kms::KeyStore& keys, store::Store& store) {
+void Observability::Attach(kms::KmsService& kms, kms::KeyStore& keys) {
   if (trail_) {
     key_usage_ = std::make_unique<TrailKeyUsage>(trail_->key_usage());
     kms.SetKeyUsage(key_usage_.get());
@@ -182,20 +182,16 @@ void Observability::Attach(kms::KmsService& kms, kms::KeyStore& keys, store::Sto
     metrics::AppendSample(out, "coffer_key_cache_hit_ratio", {},
                           total > 0 ? static_cast<double>(keys.cache_hits()) / total : 0);
   });
-  registry_.AddCollector([&store](std::string& out) {
-    std::map<std::string, int> by_state;
-    if (auto txn = store.BeginRead(); txn.ok()) {
-      if (auto entries = (*txn)->Scan("keys", "", "", 1'000'000); entries.ok()) {
-        for (const auto& e : *entries) {
-          if (auto record = kms::DecodeKeyRecord(e.value); record.ok()) ++by_state[record->state];
-        }
-      }
-    }
+  // Counted by the key index as keys are written: a scrape reads a few rows,
+  // not every key (kms/key_index.h).
+  registry_.AddCollector([&keys](std::string& out) {
+    std::map<std::string, std::int64_t> by_state;
+    if (auto counts = keys.CountByState(); counts.ok()) by_state = std::move(*counts);
     metrics::AppendHeader(out, "coffer_kms_keys", "KMS keys by key state.", "gauge");
     for (const char* state : {"Enabled", "Disabled", "PendingDeletion", "PendingImport"})
       by_state.try_emplace(state, 0);
     for (const auto& [state, n] : by_state)
-      metrics::AppendSample(out, "coffer_kms_keys", {{"state", state}}, n);
+      metrics::AppendSample(out, "coffer_kms_keys", {{"state", state}}, static_cast<double>(n));
   });
 }
 

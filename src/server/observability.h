@@ -50,7 +50,7 @@ class Observability {
   // The store to hand to KeyStore: `inner` (which must outlive it), with commits timed.
   std::unique_ptr<store::Store> Instrument(store::Store& inner);
   // Service events from the sweeper; key-state and cache gauges.
-  void Attach(kms::KmsService& kms, kms::KeyStore& keys, store::Store& store);
+  void Attach(kms::KmsService& kms, kms::KeyStore& keys);
   RouterHooks Hooks();
   // A background action of a service (Secrets Manager rotations, deletions)
   // as an AWS Service Event; nothing without an audit trail.

@@ -158,7 +158,7 @@ void AuditLog::WhenDurable(std::uint64_t seq, std::function<void(bool durable)> 
   {
     std::lock_guard lock(mu_);
     if (durable_seq_.load() < seq && !closed_) {
-      waiters_.emplace(seq, std::move(done));
+      waiters_.push_back(Waiter{seq, std::move(done)});
       return;
     }
   }
@@ -362,14 +362,21 @@ void AuditLog::EnforceRetention() {
 }
 
 void AuditLog::ReleaseWaiters(std::uint64_t through, bool durable) {
-  std::vector<std::function<void(bool)>> ready;
+  released_.clear();
   {
     std::lock_guard lock(mu_);
-    auto end = waiters_.upper_bound(through);
-    for (auto it = waiters_.begin(); it != end; ++it) ready.push_back(std::move(it->second));
-    waiters_.erase(waiters_.begin(), end);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < waiters_.size(); ++i) {
+      if (waiters_[i].seq <= through) {
+        released_.push_back(std::move(waiters_[i].done));
+      } else if (kept++ != i) {
+        waiters_[kept - 1] = std::move(waiters_[i]);
+      }
+    }
+    waiters_.resize(kept);
   }
-  for (auto& done : ready) done(durable);
+  for (auto& done : released_) done(durable);
+  released_.clear();
 }
 
 }  // namespace coffer::audit

@@ -20,7 +20,6 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -130,7 +129,14 @@ class AuditLog {
   std::condition_variable digest_done_;
   std::vector<Pending> queue_;
   std::uint64_t next_seq_ = 1;
-  std::multimap<std::uint64_t, std::function<void(bool)>> waiters_;
+  struct Waiter {
+    std::uint64_t seq = 0;
+    std::function<void(bool)> done;
+  };
+  // Requests waiting for their record to be durable. Vectors whose capacity is
+  // kept: a warm group commit allocates nothing to queue and release them.
+  std::vector<Waiter> waiters_;
+  std::vector<std::function<void(bool)>> released_;  // writer thread only
   std::atomic<bool> healthy_{true};
 
   std::atomic<std::uint64_t> durable_seq_{0};

@@ -10,14 +10,17 @@
 
 namespace coffer::iam {
 
-inline policy::CallerInfo CallerInfoFor(const Principal& principal, bool secure_transport,
+// Takes the principal by value: a caller done with its principal moves it in
+// and no string is copied.
+inline policy::CallerInfo CallerInfoFor(Principal principal, bool secure_transport,
                                         const std::string& source_ip) {
   policy::CallerInfo who;
-  who.caller = {principal.arn, principal.role_arn, principal.account_id, "", false};
   who.principal_type = principal.role_arn.empty() ? "User" : "AssumedRole";
-  who.user_name = principal.user_name;
-  who.user_id = principal.user_id;
-  who.access_key_id = principal.access_key_id;
+  who.caller = {std::move(principal.arn), std::move(principal.role_arn), std::move(principal.account_id), "",
+                false};
+  who.user_name = std::move(principal.user_name);
+  who.user_id = std::move(principal.user_id);
+  who.access_key_id = std::move(principal.access_key_id);
   who.secure_transport = secure_transport;
   who.source_ip = source_ip;
   return who;

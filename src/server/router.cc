@@ -288,7 +288,8 @@ StatusOr<std::string> Router::Dispatch(const auth::HttpRequest& request, std::st
   ClaimedCredential(request, trace);
   ASSIGN_OR_RETURN(auth::VerifiedIdentity identity, verifier_.Verify(request));
   trace.region = identity.region;
-  trace.caller.access_key_id = identity.access_key_id;
+  if (trace.caller.access_key_id != identity.access_key_id)
+    trace.caller.access_key_id = identity.access_key_id;
   if (identity.service != trace.service) {
     return Status(ErrorCode::kInvalidSignature,
                   "Credential should be scoped to correct service: '" + trace.service + "'. ");
@@ -299,8 +300,11 @@ StatusOr<std::string> Router::Dispatch(const auth::HttpRequest& request, std::st
   }
   ASSIGN_OR_RETURN(iam::Principal principal,
                    identities_.PrincipalForRequest(identity.access_key_id, identity.session_token));
-  trace.caller = Caller{principal.account_id, principal.user_name, principal.user_id, principal.arn,
-                        principal.access_key_id};
+  trace.caller.account_id = principal.account_id;
+  trace.caller.user_name = principal.user_name;
+  trace.caller.user_id = principal.user_id;
+  trace.caller.arn = principal.arn;
+  trace.caller.access_key_id = principal.access_key_id;  // the same id: no copy
   if (!document.Parse(request.body)) {
     return Status(ErrorCode::kSerialization, "The request body is not valid JSON");
   }
@@ -311,14 +315,15 @@ StatusOr<std::string> Router::Dispatch(const auth::HttpRequest& request, std::st
     RETURN_IF_ERROR(
         hooks_.admission->Admit(trace.caller, trace.region, trace.service, trace.operation, body));
   }
+  // The principal is not needed after this: its strings move into the caller.
+  policy::CallerInfo who = iam::CallerInfoFor(std::move(principal), connection.secure, connection.source_ip);
   if (front != nullptr) {
-    ASSIGN_OR_RETURN(json answer,
-                     CallFront(*front, model_op->name, CallerFor(principal, connection), trace, body));
+    ASSIGN_OR_RETURN(json answer, CallFront(*front, model_op->name, who, trace, body));
     return Dump(answer);
   }
   const Route& route = routes_.find(target)->second;
-  kms::RequestContext ctx{principal.account_id, identity.region, principal.arn, route.action};
-  ctx.who = CallerFor(principal, connection);
+  kms::RequestContext ctx{who.caller.account, identity.region, who.caller.arn, route.action};
+  ctx.who = std::move(who);
   ctx.request = body;
   ctx.request_id = trace.request_id;
   try {

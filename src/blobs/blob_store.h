@@ -116,6 +116,12 @@ class BlobStore {
   StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id) { return Open(id, BlobKeys{}); }
   // Deletes the blob durably. An absent blob is not an error.
   virtual Status Remove(std::string_view id) = 0;
+  // Deletes the blob without waiting for the deletion to reach the disk (no
+  // directory fsync): after a crash the file may be back, as a blob no record
+  // names, for the orphan pass (s3::RemoveOrphanBlobs). For blobs whose
+  // record is already gone, on paths that answer a client. An absent blob is
+  // not an error.
+  virtual Status Discard(std::string_view id) = 0;
   // Ids of every committed blob, in no particular order (for garbage
   // collection of blobs no record points at).
   virtual StatusOr<std::vector<std::string>> List() = 0;

@@ -103,10 +103,11 @@ TEST_F(BlobTest, MalformedIdsAreRejectedBeforeTouchingFiles) {
   for (const std::string_view id : {"", "../../etc/passwd", "0123456789ABCDEF0123456789ABCDEF", "0123"}) {
     EXPECT_EQ(store->Open(id).status().code(), ErrorCode::kValidation) << id;
     EXPECT_EQ(store->Remove(id).code(), ErrorCode::kValidation) << id;
+    EXPECT_EQ(store->Discard(id).code(), ErrorCode::kValidation) << id;
   }
 }
 
-TEST_F(BlobTest, ListNamesCommittedBlobsAndRemoveDeletesThem) {
+TEST_F(BlobTest, ListNamesCommittedBlobsAndRemoveAndDiscardDeleteThem) {
   auto store = OpenStore();
   const BlobInfo a = WriteBlob(*store, "first");
   const BlobInfo b = WriteBlob(*store, "second");
@@ -115,6 +116,25 @@ TEST_F(BlobTest, ListNamesCommittedBlobsAndRemoveDeletesThem) {
   EXPECT_THAT(store->List().value(), UnorderedElementsAre(b.id));
   EXPECT_EQ(store->Open(a.id).status().code(), ErrorCode::kNotFound);
   EXPECT_TRUE(store->Remove(a.id).ok());  // absent is not an error
+  // Discard is Remove without the directory fsync: the same visible effect.
+  ASSERT_TRUE(store->Discard(b.id).ok());
+  EXPECT_THAT(store->List().value(), IsEmpty());
+  EXPECT_EQ(store->Open(b.id).status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(store->Discard(b.id).ok());
+}
+
+// Commit does not re-create shard directories (the store made all of them
+// when it opened), except one that went away since.
+TEST_F(BlobTest, ACommitRemakesAShardDirectoryRemovedSinceOpen) {
+  auto store = OpenStore();
+  for (const auto& entry : fs::directory_iterator(dir_)) {
+    if (entry.path().filename() != "tmp") fs::remove(entry.path());
+  }
+  const BlobInfo info = WriteBlob(*store, Pattern(70, 4));
+  EXPECT_TRUE(fs::is_directory(dir_ / info.id.substr(0, 2)));
+  auto reader = store->Open(info.id);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ(ReadAll(**reader), Pattern(70, 4));
 }
 
 TEST_F(BlobTest, BlobsSurviveReopeningTheStore) {

@@ -35,6 +35,7 @@ class FileBlobStore final : public BlobStore {
   StatusOr<std::unique_ptr<BlobWriter>> Create(const BlobKeys& keys) override;
   StatusOr<std::unique_ptr<BlobReader>> Open(std::string_view id, const BlobKeys& keys) override;
   Status Remove(std::string_view id) override;
+  Status Discard(std::string_view id) override;
   StatusOr<std::vector<std::string>> List() override;
 
  private:
@@ -56,13 +57,15 @@ StatusOr<std::unique_ptr<BlobReader>> FileBlobStore::Open(std::string_view id, c
 }
 
 Status FileBlobStore::Remove(std::string_view id) {
+  RETURN_IF_ERROR(Discard(id));
+  return internal::FsyncDir(paths_.ShardDir(id));
+}
+
+Status FileBlobStore::Discard(std::string_view id) {
   if (!IsBlobId(id)) return BadId();
   const fs::path path = paths_.BlobFile(id);
-  if (::unlink(path.c_str()) != 0) {
-    if (errno == ENOENT) return Status::Ok();
-    return internal::IoError("cannot remove", path);
-  }
-  return internal::FsyncDir(paths_.ShardDir(id));
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT) return internal::IoError("cannot remove", path);
+  return Status::Ok();
 }
 
 // Appends the ids of the blob files in one shard directory.

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -112,9 +113,14 @@ Status FileBlobWriter::MakeDurable() {
   RETURN_IF_ERROR(WriteAllAt(fd_.get(), size_offset_, size_field, tmp));
   if (::fsync(fd_.get()) != 0) return IoError("cannot fsync", tmp);
   fd_.Close();
-  RETURN_IF_ERROR(EnsureDir(paths_.ShardDir(id_)));
+  // The store made every shard directory durable when it opened; one removed
+  // since is made again.
   const std::filesystem::path final_path = paths_.BlobFile(id_);
-  if (std::rename(tmp.c_str(), final_path.c_str()) != 0) return IoError("cannot rename into", final_path);
+  if (std::rename(tmp.c_str(), final_path.c_str()) != 0) {
+    if (errno != ENOENT) return IoError("cannot rename into", final_path);
+    RETURN_IF_ERROR(EnsureDir(paths_.ShardDir(id_)));
+    if (std::rename(tmp.c_str(), final_path.c_str()) != 0) return IoError("cannot rename into", final_path);
+  }
   return FsyncDir(paths_.ShardDir(id_));
 }
 

@@ -147,6 +147,11 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--region", serve.region, "Region shown in the banner")->capture_default_str();
   serve_cmd->add_option("--threads", serve.server.threads, "IO threads (0: one per core)")
       ->capture_default_str();
+  serve_cmd
+      ->add_option("--blocking-threads", serve.server.blocking_threads,
+                   "Threads for S3 body work that waits on the disk (0: on the IO threads)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 256));
   serve_cmd->add_option("--max-body-bytes", serve.server.max_body_bytes, "Request body limit")
       ->capture_default_str();
   serve_cmd->add_option("--tls-cert", tls_cert, "PEM certificate chain for HTTPS");

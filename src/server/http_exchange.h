@@ -17,9 +17,10 @@
 
 namespace coffer::server {
 
-// A response body produced piece by piece (S3 downloads). Read is called on
-// the connection's io thread only after the previous piece was sent, so a
-// slow reader holds one piece, never the object.
+// A response body produced piece by piece (S3 downloads). Read is called
+// only after the previous piece was sent, so a slow reader holds one piece,
+// never the object; it runs on the server's blocking pool (one call at a time
+// per body, not on an io thread), so it may wait on the disk.
 class BodySource {
  public:
   virtual ~BodySource() = default;
@@ -51,7 +52,9 @@ struct ConnectionInfo {
 // A request body consumed as it arrives. The listener reads at most one piece
 // (kStreamPieceBytes) ahead: it reads the next only after Write returned, so
 // a slow consumer slows the sender (TCP backpressure) instead of growing a
-// buffer.
+// buffer. Write and Finish run on the server's blocking pool, one call at a
+// time per sink (so they may fsync and commit without holding up the other
+// connections of an io thread); after Finish it is destroyed there too.
 class BodySink {
  public:
   virtual ~BodySink() = default;

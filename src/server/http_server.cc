@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "server/blocking_pool.h"
 #include "server/http_wire.h"
 #include "server/tls_context.h"
 
@@ -54,6 +55,9 @@ struct HttpServer::Impl {
   std::atomic<bool> stopping{false};
   std::mutex sessions_mu;
   std::set<std::shared_ptr<SessionBase>> sessions;
+  // Last member, so destroyed first: it drains while the contexts its tasks
+  // post back to still exist.
+  std::unique_ptr<BlockingPool> blocking;
 
   explicit Impl(int threads) : contexts(MakeContexts(threads)), io(*contexts.front()) {
     for (auto& c : contexts) keep_alive.emplace_back(c->get_executor());
@@ -282,9 +286,15 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return Close();
     }
     const std::size_t got = piece_.size() - stream_parser_->get().body().size;
-    if (got > 0) {
-      if (Status st = sink_->Write(std::string_view(piece_.data(), got)); !st.ok()) return FailStream(st);
-    }
+    if (got == 0) return AfterPiece(Status::Ok());
+    // The next piece is read only once this Write returned: one piece in
+    // flight per connection, and a slow sink slows the sender.
+    Blocking([sink = sink_.get(), data = std::string_view(piece_.data(), got)] { return sink->Write(data); },
+             [self = this->shared_from_this()](Status written) { self->AfterPiece(written); });
+  }
+
+  void AfterPiece(const Status& written) {
+    if (!written.ok()) return FailStream(written);
     if (stream_parser_->is_done()) return FinishStream(Status::Ok());
     ReadPiece();
   }
@@ -295,13 +305,32 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     FinishStream(status);
   }
 
+  // The sink is released where it finished (its destructor may remove files).
   void FinishStream(const Status& status) {
-    std::unique_ptr<BodySink> sink = std::move(sink_);
+    std::shared_ptr<BodySink> sink = std::move(sink_);
     stream_parser_.reset();
     piece_.clear();
     piece_.shrink_to_fit();
-    keep_alive_ = keep_alive_ && !server_.stopping && !close_after_write_;
-    Respond(sink->Finish(status));
+    Blocking([sink, status] { return sink->Finish(status); },
+             [self = this->shared_from_this()](HttpResponse response) {
+               self->keep_alive_ = self->keep_alive_ && !self->server_.stopping && !self->close_after_write_;
+               self->Respond(std::move(response));
+             });
+  }
+
+  // Runs `work` on the blocking pool (inline without one), then
+  // `then(result)` back on this connection's executor. `then` holds the
+  // session, and the tracked executor keeps its io_context running, so a
+  // stopping server still answers; the session does nothing else meanwhile.
+  template <typename Work, typename Then>
+  void Blocking(Work work, Then then) {
+    if (!server_.blocking) return then(work());
+    auto io = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
+    server_.blocking->Post([work = std::move(work), then = std::move(then), io]() mutable {
+      auto result = work();
+      asio::post(io,
+                 [then = std::move(then), result = std::move(result)]() mutable { then(std::move(result)); });
+    });
   }
 
   void Respond(HttpResponse&& response) {
@@ -362,7 +391,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   void WriteNextPiece(bool keep_alive) {
     if (remaining_ == 0) return AfterWrite({}, keep_alive);
     out_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, kStreamPieceBytes)));
-    StatusOr<std::size_t> n = source_->Read(std::span<char>(out_.data(), out_.size()));
+    Blocking([source = source_.get(),
+              out = std::span<char>(out_.data(), out_.size())] { return source->Read(out); },
+             [self = this->shared_from_this(), keep_alive](StatusOr<std::size_t> n) {
+               self->SendPiece(std::move(n), keep_alive);
+             });
+  }
+
+  void SendPiece(StatusOr<std::size_t> n, bool keep_alive) {
     if (!n.ok() || *n == 0) {
       if (!n.ok()) spdlog::error("streamed response stopped: {}", n.status().message());
       return AfterWrite(asio::error::broken_pipe, keep_alive);
@@ -465,6 +501,8 @@ StatusOr<std::unique_ptr<HttpServer>> HttpServer::Create(const ServerOptions& op
   impl->options.threads = threads;
   impl->handler = std::move(handler);
   impl->on_error = std::move(on_error);
+  if (options.blocking_threads > 0)
+    impl->blocking = std::make_unique<BlockingPool>(static_cast<std::size_t>(options.blocking_threads));
   if (options.tls) {
     ASSIGN_OR_RETURN(auto ctx, MakeTlsContext(*options.tls));
     impl->ssl.emplace(std::move(ctx));

@@ -31,6 +31,10 @@ struct ServerOptions {
   // Bound on a streamed body (S3: a 5 GiB single PUT plus aws-chunked framing).
   std::uint64_t max_stream_bytes = 6ULL << 30;
   std::chrono::seconds idle_timeout{60};
+  // Threads that run streamed bodies' sink writes, finishes and source reads
+  // (fsync, metadata commits, preads) off the io threads; 0 runs them on the
+  // io threads. Default 8: the work mostly waits on the disk, not the CPU.
+  int blocking_threads = 8;
   std::optional<TlsOptions> tls;
 };
 

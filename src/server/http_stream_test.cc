@@ -616,6 +616,80 @@ TEST_F(HttpStreamTest, BlockedSinkStopsTheReads) {
   EXPECT_TRUE(log->data == body) << "received " << log->data.size() << " of " << body.size() << " bytes";
 }
 
+// A sink waiting on the disk runs on the blocking pool, not on the io thread:
+// the other connections (two io threads here, so at least one of the two
+// shares the blocked connection's thread) are still answered meanwhile.
+TEST_F(HttpStreamTest, BlockedSinkDoesNotHoldUpOtherConnections) {
+  auto log = std::make_shared<SinkLog>();
+  Gate gate;
+  StreamPutsInto(log, /*fail_at=*/0, &gate);
+  StartServer();
+  RawClient uploader(port());
+  uploader.Send(PutHead(5) + "hello");
+  gate.entered.get_future().wait();
+
+  std::vector<std::future<Reply>> others;
+  for (int i = 0; i < 2; ++i) {
+    others.push_back(std::async(std::launch::async, [this] {
+      RawClient client(port());
+      client.Send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}");
+      return client.ReadResponse();
+    }));
+  }
+  for (auto& other : others) {
+    const bool answered = other.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+    EXPECT_TRUE(answered) << "a connection waited for another connection's sink";
+    if (!answered) gate.Release();
+    EXPECT_EQ(other.get().body, "{}");
+  }
+  gate.Release();
+  EXPECT_EQ(uploader.ReadResponse().body, "stored 5");
+}
+
+// Stop while a Write is in the pool: the upload is still answered (closing
+// the connection), the sink is released, and Run returns (TearDown joins).
+TEST_F(HttpStreamTest, StopWhileASinkIsInThePoolStillAnswers) {
+  auto log = std::make_shared<SinkLog>();
+  Gate gate;
+  StreamPutsInto(log, /*fail_at=*/0, &gate);
+  StartServer();
+  auto destroyed = log->destroyed.get_future();
+  RawClient uploader(port());
+  uploader.Send(PutHead(5) + "hello");
+  gate.entered.get_future().wait();
+  server_->Stop();
+  gate.Release();
+  const Reply reply = uploader.ReadResponse();
+
+  EXPECT_EQ(reply.status, 200);
+  EXPECT_EQ(reply.body, "stored 5");
+  EXPECT_EQ(Lower(reply.Header("connection")), "close");
+  destroyed.wait();
+}
+
+// Without a pool (blocking_threads 0) the same contract holds on the io thread.
+TEST_F(HttpStreamTest, WithoutAPoolBodiesStillStreamBothWays) {
+  auto log = std::make_shared<SinkLog>();
+  StreamPutsInto(log);
+  const std::string object = Pattern(kMiB + 3);
+  handler_ = [&object](const auth::HttpRequest&) {
+    HttpResponse response;
+    response.stream = std::make_shared<PatternSource>(object, object.size());
+    response.content_length = object.size();
+    return response;
+  };
+  ServerOptions options;
+  options.blocking_threads = 0;
+  StartServer(options);
+  const std::string body = Pattern(kMiB);
+  RawClient client(port());
+  client.Send(PutHead(body.size()) + body);
+  EXPECT_EQ(client.ReadResponse().body, "stored " + std::to_string(body.size()));
+  client.Send("GET /bucket/key HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  const Reply reply = client.ReadResponse();
+  EXPECT_TRUE(reply.body == object) << "got " << reply.body.size() << " bytes";
+}
+
 // Nobody is left to answer, but the sink is released so its owner can clean up.
 TEST_F(HttpStreamTest, ClientLeavingMidBodyReleasesTheSink) {
   auto log = std::make_shared<SinkLog>();

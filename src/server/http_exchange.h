@@ -19,8 +19,9 @@ namespace coffer::server {
 
 // A response body produced piece by piece (S3 downloads). Read is called
 // only after the previous piece was sent, so a slow reader holds one piece,
-// never the object; it runs on the server's blocking pool (one call at a time
-// per body, not on an io thread), so it may wait on the disk.
+// never the object. One call at a time per body; for a body longer than one
+// piece it runs on the server's blocking pool, not an io thread, so it may
+// wait on the disk.
 class BodySource {
  public:
   virtual ~BodySource() = default;
@@ -54,7 +55,9 @@ struct ConnectionInfo {
 // a slow consumer slows the sender (TCP backpressure) instead of growing a
 // buffer. Write and Finish run on the server's blocking pool, one call at a
 // time per sink (so they may fsync and commit without holding up the other
-// connections of an io thread); after Finish it is destroyed there too.
+// connections of an io thread), except the Finish of a bodiless GET or HEAD
+// (reads only), which runs on the io thread. The sink is destroyed where its
+// Finish ran.
 class BodySink {
  public:
   virtual ~BodySink() = default;

@@ -667,6 +667,46 @@ TEST_F(HttpStreamTest, StopWhileASinkIsInThePoolStillAnswers) {
   destroyed.wait();
 }
 
+// Records the thread that ran Finish.
+class ThreadNotingSink final : public BodySink {
+ public:
+  explicit ThreadNotingSink(std::promise<std::thread::id>* finished_on) : finished_on_(finished_on) {}
+  Status Write(std::string_view) override { return Status::Ok(); }
+  HttpResponse Finish(const Status&) override {
+    finished_on_->set_value(std::this_thread::get_id());
+    return HttpResponse{};
+  }
+
+ private:
+  std::promise<std::thread::id>* finished_on_;
+};
+
+// An upload's Finish (fsync, commit) leaves the io thread that routed it; a
+// bodiless GET's (reads only) stays there, saving two hand-offs.
+TEST_F(HttpStreamTest, UploadsFinishOnThePoolBodilessGetsOnTheIoThread) {
+  for (const std::string method : {"PUT", "GET"}) {
+    std::promise<std::thread::id> routed_on;
+    std::promise<std::thread::id> finished_on;
+    route_ = [&](const RequestHead&) -> std::optional<StreamStart> {
+      routed_on.set_value(std::this_thread::get_id());
+      StreamStart start;
+      start.sink = std::make_unique<ThreadNotingSink>(&finished_on);
+      return start;
+    };
+    if (!server_) StartServer();
+    RawClient client(port());
+    client.Send(method == "PUT" ? PutHead(3) + "abc" : "GET /bucket/key HTTP/1.1\r\nHost: localhost\r\n\r\n");
+    EXPECT_EQ(client.ReadResponse().status, 200) << method;
+    const std::thread::id io = routed_on.get_future().get();
+    const std::thread::id finish = finished_on.get_future().get();
+    if (method == "PUT") {
+      EXPECT_NE(finish, io);
+    } else {
+      EXPECT_EQ(finish, io);
+    }
+  }
+}
+
 // Without a pool (blocking_threads 0) the same contract holds on the io thread.
 TEST_F(HttpStreamTest, WithoutAPoolBodiesStillStreamBothWays) {
   auto log = std::make_shared<SinkLog>();

@@ -10,6 +10,8 @@ turn, alternating which goes first each round, and wrk drives Encrypt:
   spread   a cycle of pre-signed Encrypts under KEYS_SCALE_SPREAD different
            keys (every key of the small store when it has fewer), so key
            lookups and the key cache are exercised, not one cached entry
+  same     the same cycle over as many keys in both stores (the small
+           store's count): the working set is equal, only the store differs
 
 Printed: requests/s and p99 per round, the medians, the ratio large/small
 (issue 12 asks >= 0.9), the server's start time and resident memory, and how
@@ -71,6 +73,10 @@ class Server:
 
     def start(self):
         self.ready.unlink(missing_ok=True)
+        # Every start gets a fresh audit trail: the server reads the whole trail
+        # at start (key last-usage index), so a trail grown by earlier rounds
+        # would be measured instead of the keys (it reached 2 GB, 30 s, 3.9 GB RSS).
+        shutil.rmtree(self.data_dir / "audit", ignore_errors=True)
         started = time.monotonic()
         self.proc = subprocess.Popen(
             [COFFER, "serve", "--data-dir", str(self.data_dir), "--listen", "127.0.0.1:0", "--ready-file",
@@ -86,6 +92,11 @@ class Server:
         self.endpoint = json.loads(self.ready.read_text())["endpoint"]
         self.creds = str(self.data_dir / "credentials")
         return self
+
+    def cpu_seconds(self):
+        """User + system CPU the server has used (robust against other load on the machine)."""
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
     def memory_kib(self):
         status = Path(f"/proc/{self.proc.pid}/status").read_text()
@@ -168,9 +179,10 @@ def wrk(url, script, duration):
     if "Non-2xx" in out or "Socket errors" in out:
         raise SystemExit("wrk saw errors:\n" + out)
     rps = float(re.search(r"^Requests/sec:\s+([\d.]+)", out, re.M).group(1))
+    total = int(re.search(r"^\s*(\d+) requests in", out, re.M).group(1))
     p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)", out, re.M)
     p99_ms = float(p99.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[p99.group(2)]
-    return rps, p99_ms
+    return rps, p99_ms, total
 
 
 def measure(data_dir, count):
@@ -178,14 +190,17 @@ def measure(data_dir, count):
     try:
         ids = some_key_ids(server, min(SPREAD, count))
         result = {"start_seconds": round(server.start_seconds, 3)}
-        for variant, keys in (("single", ids[:1]), ("spread", ids)):
+        for variant, keys in (("single", ids[:1]), ("spread", ids), ("same", ids[:min(SPREAD, SMALL)])):
             script = data_dir.parent / f"{data_dir.name}.{variant}.lua"
-            reps = max(1, SPREAD // len(keys)) if variant == "spread" else 1
+            reps = max(1, SPREAD // len(keys))
             write_script(script, [raw_request(server, k) for k in keys] * reps)
             wrk(server.endpoint, script, WARMUP)
-            rps, p99 = wrk(server.endpoint, script, DURATION)
-            result[variant] = {"rps": rps, "p99_ms": p99, "keys": len(keys)}
-            log(f"{count} keys, {variant} over {len(keys)} key(s): {rps:.0f} req/s, p99 {p99:.2f} ms")
+            cpu_before = server.cpu_seconds()
+            rps, p99, total = wrk(server.endpoint, script, DURATION)
+            cpu_us = (server.cpu_seconds() - cpu_before) * 1e6 / total
+            result[variant] = {"rps": rps, "p99_ms": p99, "keys": len(keys), "cpu_us_per_request": cpu_us}
+            log(f"{count} keys, {variant} over {len(keys)} key(s): {rps:.0f} req/s, p99 {p99:.2f} ms, "
+                f"{cpu_us:.1f} CPU us/request")
         result["memory_kib"] = server.memory_kib()
         return result
     finally:
@@ -205,10 +220,18 @@ def main():
                "bulk_create_seconds": {str(n): s for n, s in created.items()}}
     print(f"\n## Encrypt against the number of keys ({SMALL} vs {LARGE}, {ROUNDS} A/B rounds, "
           f"{CONNECTIONS} connections, {THREADS} IO threads)\n")
+    print(f"| variant | {SMALL} keys CPU us/request (median) | {LARGE} keys CPU us/request (median) | "
+          f"ratio {SMALL}/{LARGE} (cost) |")
+    print("|---|---|---|---|")
+    for variant in ("single", "spread", "same"):
+        cpu = {n: statistics.median(x[variant]["cpu_us_per_request"] for x in runs[n]) for n in runs}
+        summary[f"{variant}_cpu_ratio"] = cpu[SMALL] / cpu[LARGE]
+        print(f"| {variant} | {cpu[SMALL]:.1f} | {cpu[LARGE]:.1f} | {cpu[SMALL] / cpu[LARGE]:.3f} |")
+    print()
     print(f"| variant | {SMALL} keys req/s (median) | {LARGE} keys req/s (median) | ratio | "
           f"p99 ms {SMALL} / {LARGE} |")
     print("|---|---|---|---|---|")
-    for variant in ("single", "spread"):
+    for variant in ("single", "spread", "same"):
         med = {n: statistics.median(x[variant]["rps"] for x in runs[n]) for n in runs}
         p99 = {n: statistics.median(x[variant]["p99_ms"] for x in runs[n]) for n in runs}
         ratio = med[LARGE] / med[SMALL]
@@ -220,8 +243,9 @@ def main():
         rss = max(x["memory_kib"]["VmHWM"] for x in runs[n])
         print(f"\n{n} keys: server ready in {min(starts):.2f}-{max(starts):.2f} s, peak RSS {rss / 1024:.0f} MiB"
               + (f", bulk creation {created[n]:.1f} s" if created[n] else ""))
-    per_round = [x["single"]["rps"] / y["single"]["rps"] for x, y in zip(runs[LARGE], runs[SMALL])]
-    print("\nper-round single-key ratios: " + ", ".join(f"{v:.3f}" for v in per_round))
+    for variant in ("single", "spread", "same"):
+        per_round = [x[variant]["rps"] / y[variant]["rps"] for x, y in zip(runs[LARGE], runs[SMALL])]
+        print(f"\nper-round {variant} ratios: " + ", ".join(f"{v:.3f}" for v in per_round))
     (OUT / "keys_scale.json").write_text(json.dumps(summary, indent=2))
     return 0
 

@@ -5,10 +5,13 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <future>
 #include <limits>
+#include <memory>
+#include <optional>
 
 #include "audit/retention.h"
 #include "audit/signing_key_store.h"
@@ -50,24 +53,46 @@ StatusOr<int> OpenAppend(const std::filesystem::path& path) {
   return fd;
 }
 
-// Reads complete lines; a torn last line (no newline: power lost mid-write)
-// is cut off so the next append starts on a clean line.
-StatusOr<std::vector<std::string>> ReadLinesRepairingTail(const std::filesystem::path& path) {
-  std::vector<std::string> lines;
-  auto text = ReadWholeFile(path);
-  if (!text.ok()) return lines;
-  std::size_t start = 0;
-  while (start < text->size()) {
-    const std::size_t nl = text->find('\n', start);
-    if (nl == std::string::npos) {
-      spdlog::warn("audit: cutting a torn last line off {}", path.string());
-      std::filesystem::resize_file(path, start);
-      break;
+// The last complete line of a trail file, read from its end (a trail of
+// gigabytes costs a few kilobytes here, not its size in memory). A torn last
+// line (no newline: power lost mid-write) is cut off so the next append starts
+// on a clean line. No file, or no complete line: nullopt.
+StatusOr<std::optional<std::string>> LastLineRepairingTail(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::optional<std::string>();
+  const std::unique_ptr<int, void (*)(int*)> closer(new int(fd), [](int* f) {
+    ::close(*f);
+    delete f;
+  });
+  const off_t end = ::lseek(fd, 0, SEEK_END);
+  if (end < 0) return InternalError("cannot read " + path.string());
+  const auto size = static_cast<std::uint64_t>(end);
+  const auto cut_at = [&](std::uint64_t length) {
+    spdlog::warn("audit: cutting a torn last line off {}", path.string());
+    std::filesystem::resize_file(path, length);
+  };
+  std::string window;
+  for (std::uint64_t want = 64 * 1024;; want *= 2) {
+    const std::uint64_t take = std::min(want, size);
+    const std::uint64_t from = size - take;
+    window.resize(static_cast<std::size_t>(take));
+    for (std::size_t got = 0; got < window.size();) {
+      const ssize_t n = ::pread(fd, window.data() + got, window.size() - got, static_cast<off_t>(from + got));
+      if (n <= 0) return InternalError("cannot read " + path.string());
+      got += static_cast<std::size_t>(n);
     }
-    lines.push_back(text->substr(start, nl - start));
-    start = nl + 1;
+    const std::size_t last_nl = window.rfind('\n');
+    if (last_nl == std::string::npos) {
+      if (take < size) continue;  // the newline is further back
+      if (size > 0) cut_at(0);    // one torn line and nothing before it
+      return std::optional<std::string>();
+    }
+    const std::size_t prev_nl = last_nl == 0 ? std::string::npos : window.rfind('\n', last_nl - 1);
+    if (prev_nl == std::string::npos && take < size) continue;  // the last line starts further back
+    if (from + last_nl + 1 < size) cut_at(from + last_nl + 1);
+    const std::size_t begin = prev_nl == std::string::npos ? 0 : prev_nl + 1;
+    return std::optional<std::string>(window.substr(begin, last_nl - begin));
   }
-  return lines;
 }
 
 }  // namespace
@@ -122,21 +147,23 @@ StatusOr<std::unique_ptr<AuditLog>> AuditLog::Open(const AuditLogOptions& option
 // (`coffer audit verify` does that); a record that does not parse stops the
 // server from extending a chain it cannot read.
 Status AuditLog::Recover() {
-  ASSIGN_OR_RETURN(auto events, ReadLinesRepairingTail(options_.dir / kEventsFile));
-  if (!events.empty()) {
-    auto last = ParseRecord(events.back());
+  ASSIGN_OR_RETURN(const std::optional<std::string> last_event,
+                   LastLineRepairingTail(options_.dir / kEventsFile));
+  if (last_event) {
+    auto last = ParseRecord(*last_event);
     if (!last.ok()) return InternalError("audit log: last record does not parse: " + last.status().message());
     written_seq_ = last->seq;
     head_hash_ = last->hash;
   }
-  ASSIGN_OR_RETURN(auto digests, ReadLinesRepairingTail(options_.dir / kDigestsFile));
-  if (!digests.empty()) {
-    auto last = ParseDigest(digests.back());
+  ASSIGN_OR_RETURN(const std::optional<std::string> last_digest,
+                   LastLineRepairingTail(options_.dir / kDigestsFile));
+  if (last_digest) {
+    auto last = ParseDigest(*last_digest);
     if (!last.ok()) return InternalError("audit log: last digest does not parse: " + last.status().message());
     digest_number_ = last->number;
     digest_last_seq_ = last->last_seq;
     digest_head_hash_ = last->head_hash;
-    last_digest_line_hash_ = LineHash(digests.back());
+    last_digest_line_hash_ = LineHash(*last_digest);
     if (auto end = ParseIsoTime(last->end_time); end.ok()) digest_period_start_ = *end;
   }
   next_seq_ = written_seq_ + 1;

@@ -157,6 +157,48 @@ TEST_F(AuditLogTest, ATornLastLineIsCutOffAtTheNextStart) {
   EXPECT_TRUE(Verify().ok());
 }
 
+// Recovery reads the trail from its end in a growing window (64 KiB first):
+// a trail far longer than the window, and a last record longer than it.
+TEST_F(AuditLogTest, RecoveryContinuesATrailLongerThanItsReadWindow) {
+  Populate(1500, 500);  // ~150 KB of records
+  {
+    auto log = Open();
+    EXPECT_EQ(log->Append(Event(1501)), 1501u);
+    log->Flush();
+  }
+  EXPECT_EQ(ReadLines(events()).size(), 1501u);
+  EXPECT_TRUE(Verify().ok());
+}
+
+TEST_F(AuditLogTest, RecoveryContinuesAfterALastRecordLongerThanTheReadWindow) {
+  {
+    auto log = Open();
+    log->Append(Event(1));
+    log->Append(json{{"eventName", "Encrypt"}, {"padding", std::string(300 * 1024, 'x')}}.dump());
+    log->Flush();
+  }
+  std::ofstream(events(), std::ios::app) << R"({"event":{"n":3},"ha)";  // and a torn tail after it
+  {
+    auto log = Open();
+    EXPECT_EQ(log->Append(Event(3)), 3u);
+    log->Flush();
+  }
+  EXPECT_EQ(ReadLines(events()).size(), 3u);
+  EXPECT_TRUE(Verify().ok());
+}
+
+TEST_F(AuditLogTest, ATornFirstLineLeavesAnEmptyTrailToStartFrom) {
+  std::filesystem::create_directories(events().parent_path());
+  std::ofstream(events()) << R"({"event":{"n":1},"ha)";
+  {
+    auto log = Open();
+    EXPECT_EQ(log->Append(Event(1)), 1u);
+    log->Flush();
+  }
+  EXPECT_EQ(ReadLines(events()).size(), 1u);
+  EXPECT_TRUE(Verify().ok());
+}
+
 TEST_F(AuditLogTest, CloseSignsAFinalDigestCoveringEverything) {
   Populate(5, 100);  // the log closes here
   const auto lines = ReadLines(digests());

@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "common/simdjson_convert.h"
+
 namespace coffer {
 namespace {
 
@@ -23,36 +25,6 @@ void Store(const element& e, unsigned char* out) { std::memcpy(out, &e, sizeof(e
 // The memcpy in Store implicitly creates an element (an implicit-lifetime
 // type) in the byte array that provides its storage; launder reaches it.
 const element& Load(const unsigned char* in) { return *std::launder(reinterpret_cast<const element*>(in)); }
-
-// Recurses once per nesting level (simdjson refuses documents nested deeper
-// than 1024 levels; those are parsed by nlohmann instead).
-json Convert(const element& e) {
-  switch (e.type()) {
-    case Type::OBJECT: {
-      json out = json::object();
-      for (auto field : simdjson::dom::object(e)) out[std::string(field.key)] = Convert(field.value);
-      return out;
-    }
-    case Type::ARRAY: {
-      json out = json::array();
-      for (auto child : simdjson::dom::array(e)) out.push_back(Convert(child));
-      return out;
-    }
-    case Type::STRING:
-      return json(std::string(e.get_string().value_unsafe()));
-    case Type::INT64:
-      return json(e.get_int64().value_unsafe());
-    case Type::UINT64:
-      return json(e.get_uint64().value_unsafe());
-    case Type::DOUBLE:
-      return json(e.get_double().value_unsafe());
-    case Type::BOOL:
-      return json(e.get_bool().value_unsafe());
-    case Type::NULL_VALUE:
-      return json(nullptr);
-  }
-  return json(nullptr);
-}
 
 // True when some object in the document repeats a key. `keys` is scratch
 // space kept by the caller so a warm check does not allocate.
@@ -234,7 +206,7 @@ void JsonView::ForEachElement(FunctionRef<bool(JsonView)> visit) const {
 
 json JsonView::ToNlohmann() const {
   if (kind_ == Kind::kNlohmann) return *n_;
-  if (kind_ == Kind::kSimd) return Convert(simd());
+  if (kind_ == Kind::kSimd) return internal::FromSimdjson(simd());
   return json(nullptr);
 }
 
@@ -283,4 +255,35 @@ JsonView JsonDocument::root() const {
   return {};
 }
 
+namespace internal {
+
+json FromSimdjson(const element& e) {
+  switch (e.type()) {
+    case Type::OBJECT: {
+      json out = json::object();
+      for (auto field : simdjson::dom::object(e)) out[std::string(field.key)] = FromSimdjson(field.value);
+      return out;
+    }
+    case Type::ARRAY: {
+      json out = json::array();
+      for (auto child : simdjson::dom::array(e)) out.push_back(FromSimdjson(child));
+      return out;
+    }
+    case Type::STRING:
+      return json(std::string(e.get_string().value_unsafe()));
+    case Type::INT64:
+      return json(e.get_int64().value_unsafe());
+    case Type::UINT64:
+      return json(e.get_uint64().value_unsafe());
+    case Type::DOUBLE:
+      return json(e.get_double().value_unsafe());
+    case Type::BOOL:
+      return json(e.get_bool().value_unsafe());
+    case Type::NULL_VALUE:
+      return json(nullptr);
+  }
+  return json(nullptr);
+}
+
+}  // namespace internal
 }  // namespace coffer

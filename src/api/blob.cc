@@ -1,6 +1,9 @@
 #include "api/blob.h"
 
+#include <array>
+#include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "api/validator.h"
@@ -9,14 +12,18 @@
 namespace coffer::api {
 namespace {
 
-int Base64Value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+// The value of each base64 symbol, -1 for any other byte.
+constexpr std::array<std::int8_t, 256> kSymbolValue = [] {
+  std::array<std::int8_t, 256> values{};
+  values.fill(-1);
+  constexpr std::string_view kSymbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  for (std::size_t i = 0; i < kSymbols.size(); ++i) {
+    values[static_cast<unsigned char>(kSymbols[i])] = static_cast<std::int8_t>(i);
+  }
+  return values;
+}();
+
+int Base64Value(char c) { return kSymbolValue[static_cast<unsigned char>(c)]; }
 
 Status CheckBlobValue(JsonView value, std::string_view* out_text) {
   if (!value.is_string()) return {ErrorCode::kSerialization, "Expected a base64 string for a Blob"};
@@ -39,9 +46,9 @@ std::optional<std::string> Base64Error(std::string_view text, std::size_t* out_l
   std::size_t pad = 0;
   while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
   const std::size_t data_chars = text.size() - pad;
-  for (std::size_t i = 0; i < data_chars; ++i) {
-    if (Base64Value(text[i]) < 0) return std::string("Invalid Base64 character");
-  }
+  int invalid = 0;  // a -1 anywhere makes it negative
+  for (std::size_t i = 0; i < data_chars; ++i) invalid |= Base64Value(text[i]);
+  if (invalid < 0) return std::string("Invalid Base64 character");
   if (pad > 0) {
     // The bits after the last full byte must be zero, or two texts would
     // decode to the same bytes. (AWS's message, spelling included.)

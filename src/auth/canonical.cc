@@ -184,10 +184,12 @@ std::string UriDecode(std::string_view in) {
 }
 
 void AppendHex(ByteView data, std::string& out) {
-  out.reserve(out.size() + 2 * data.size());
+  const std::size_t at = out.size();
+  out.resize(at + 2 * data.size());
+  char* w = out.data() + at;
   for (const std::uint8_t b : data) {
-    out += kHexLower[b >> 4];
-    out += kHexLower[b & 0xF];
+    *w++ = kHexLower[b >> 4];
+    *w++ = kHexLower[b & 0xF];
   }
 }
 

@@ -50,40 +50,48 @@ std::string Base64Encode(ByteView data) {
 
 std::optional<Bytes> Base64Decode(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
-  Bytes out;
-  out.reserve(text.size() / 4 * 3);
-  for (std::size_t i = 0; i < text.size(); i += 4) {
-    const bool last = i + 4 == text.size();
-    int pad = 0;
-    std::uint32_t n = 0;
-    for (std::size_t j = 0; j < 4; ++j) {
-      const char c = text[i + j];
-      if (c == '=') {
-        // Padding only at the end of the last quantum, at most two.
-        if (!last || j < 2) return std::nullopt;
-        ++pad;
-        n <<= 6;
-        continue;
-      }
-      if (pad > 0) return std::nullopt;
-      const std::int8_t v = kDecode[static_cast<unsigned char>(c)];
-      if (v < 0) return std::nullopt;
-      n = (n << 6) | static_cast<std::uint32_t>(v);
-    }
-    out.push_back(static_cast<std::uint8_t>(n >> 16));
-    if (pad < 2) out.push_back(static_cast<std::uint8_t>(n >> 8));
-    if (pad < 1) out.push_back(static_cast<std::uint8_t>(n));
+  if (text.empty()) return Bytes{};
+  // Every quantum but the last has four symbols; the last may end in one or
+  // two '=' (a '=' anywhere else, or a symbol after one, is rejected).
+  std::size_t pad = 0;
+  while (pad < 2 && text[text.size() - 1 - pad] == '=') ++pad;
+  const std::size_t symbols = text.size() - pad;
+  Bytes out(text.size() / 4 * 3 - pad);
+  std::uint8_t* w = out.data();
+  const auto* in = reinterpret_cast<const unsigned char*>(text.data());
+  std::int32_t invalid = 0;  // any table miss (-1) makes it negative
+  std::size_t i = 0;
+  for (; i + 4 <= symbols; i += 4) {
+    const std::int32_t a = kDecode[in[i]], b = kDecode[in[i + 1]], c = kDecode[in[i + 2]],
+                       d = kDecode[in[i + 3]];
+    invalid |= a | b | c | d;
+    const auto n = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+    w[0] = static_cast<std::uint8_t>(n >> 16);
+    w[1] = static_cast<std::uint8_t>(n >> 8);
+    w[2] = static_cast<std::uint8_t>(n);
+    w += 3;
   }
+  if (pad > 0) {  // the last quantum: 4 - pad symbols, then the padding
+    std::uint32_t n = 0;
+    for (std::size_t j = 0; j < 4 - pad; ++j) {
+      const std::int32_t v = kDecode[in[i + j]];
+      invalid |= v;
+      n |= static_cast<std::uint32_t>(v & 63) << (18 - 6 * j);
+    }
+    w[0] = static_cast<std::uint8_t>(n >> 16);
+    if (pad == 1) w[1] = static_cast<std::uint8_t>(n >> 8);
+  }
+  if (invalid < 0) return std::nullopt;
   return out;
 }
 
 std::string HexEncode(ByteView data) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(data.size() * 2);
-  for (std::uint8_t b : data) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
+  std::string out(data.size() * 2, '\0');
+  char* w = out.data();
+  for (const std::uint8_t b : data) {
+    *w++ = kDigits[b >> 4];
+    *w++ = kDigits[b & 15];
   }
   return out;
 }

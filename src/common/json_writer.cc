@@ -146,6 +146,7 @@ void AppendValue(const nlohmann::json& value, std::string& out) {
 }  // namespace
 
 void AppendJsonString(std::string_view text, std::string& out) {
+  out.reserve(out.size() + text.size() + 2);
   out.push_back('"');
   std::size_t run_start = 0;
   std::size_t i = 0;
@@ -246,22 +247,27 @@ JsonOut& JsonOut::Int(std::int64_t value) {
 JsonOut& JsonOut::Base64(std::span<const std::uint8_t> bytes) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   Separate();
-  out_.reserve(out_.size() + 2 + (bytes.size() + 2) / 3 * 4);
-  out_.push_back('"');
+  const std::size_t at = out_.size();
+  out_.resize(at + 1 + (bytes.size() + 2) / 3 * 4);
+  char* w = out_.data() + at;
+  *w++ = '"';
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
     const std::uint32_t n =
         (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-    const char quad[4] = {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63], kAlphabet[(n >> 6) & 63],
-                          kAlphabet[n & 63]};
-    out_.append(quad, 4);
+    w[0] = kAlphabet[n >> 18];
+    w[1] = kAlphabet[(n >> 12) & 63];
+    w[2] = kAlphabet[(n >> 6) & 63];
+    w[3] = kAlphabet[n & 63];
+    w += 4;
   }
   if (const std::size_t rest = bytes.size() - i; rest > 0) {
     const std::uint32_t n =
         (std::uint32_t{bytes[i]} << 16) | (rest == 2 ? std::uint32_t{bytes[i + 1]} << 8 : 0);
-    const char quad[4] = {kAlphabet[n >> 18], kAlphabet[(n >> 12) & 63],
-                          rest == 2 ? kAlphabet[(n >> 6) & 63] : '=', '='};
-    out_.append(quad, 4);
+    w[0] = kAlphabet[n >> 18];
+    w[1] = kAlphabet[(n >> 12) & 63];
+    w[2] = rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
+    w[3] = '=';
   }
   out_.push_back('"');
   need_comma_ = true;

@@ -234,5 +234,29 @@ TEST_F(BlobTest, A64MiBBlobStreamsInAndOutInPieces) {
   }
 }
 
+// A file of one small segment is read whole at Open; a longer one has its
+// segments read as a read needs them. Either way a flipped ciphertext byte
+// fails exactly the segment it is in (blobs_tamper_test covers the small
+// files; this one a file past the whole-file read).
+TEST_F(BlobTest, FlippedByteInALargeFileFailsItsSegmentWhenRead) {
+  constexpr std::size_t kSize = 96 * 1024;  // 6,144 segments of 16 bytes
+  auto store = OpenStore(kSmallSegment);
+  const BlobInfo info = WriteBlob(*store, Pattern(kSize, 3));
+  std::string file = ReadFileBytes(BlobPath(info.id));
+  const std::size_t header_len = HeaderLen(info.id, kSize);
+  file[header_len + 100 * (kSmallSegment + kTagLen) + 5] ^= 0x01;  // segment 100
+  WriteFileBytes(BlobPath(info.id), file);
+
+  auto reader = store->Open(info.id);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  std::string out(kSmallSegment, '?');
+  EXPECT_TRUE((*reader)->ReadAt(99 * kSmallSegment, out).ok());
+  EXPECT_EQ(out, Pattern(kSize, 3).substr(99 * kSmallSegment, kSmallSegment));
+  auto bad = (*reader)->ReadAt(100 * kSmallSegment, out);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kInternal);
+  EXPECT_NE(bad.status().message().find("segment 100"), std::string::npos) << bad.status().message();
+}
+
 }  // namespace
 }  // namespace coffer::blobs::testing

@@ -22,8 +22,10 @@ Status KeyDoesNotOpen(std::string_view id) {
 
 class FileBlobReader final : public BlobReader {
  public:
+  // `whole_file`: the file's bytes when it was small enough to read at once
+  // (then no segment is read again), else empty.
   FileBlobReader(std::string id, std::filesystem::path path, ScopedFd fd, const Header& header,
-                 std::unique_ptr<SegmentCipher> cipher)
+                 std::unique_ptr<SegmentCipher> cipher, Bytes whole_file)
       : id_(std::move(id)),
         path_(std::move(path)),
         fd_(std::move(fd)),
@@ -32,7 +34,7 @@ class FileBlobReader final : public BlobReader {
         size_(header.size),
         cipher_(std::move(cipher)),
         plain_(header.segment_bytes),
-        sealed_(header.segment_bytes + cipher_->overhead()) {}
+        whole_file_(std::move(whole_file)) {}
 
   std::uint64_t size() const override { return size_; }
   StatusOr<std::size_t> ReadAt(std::uint64_t offset, std::span<char> out) override;
@@ -52,7 +54,8 @@ class FileBlobReader final : public BlobReader {
   const std::uint64_t size_;
   std::unique_ptr<SegmentCipher> cipher_;
   SecretBytes plain_;
-  Bytes sealed_;
+  Bytes whole_file_;
+  Bytes sealed_;                         // one sealed segment read from the file; allocated on the first read
   std::optional<std::uint64_t> loaded_;  // which segment plain_ holds
 };
 
@@ -60,8 +63,17 @@ Status FileBlobReader::LoadSegment(std::uint64_t index) {
   if (loaded_ == index) return Status::Ok();
   loaded_.reset();
   const auto len = static_cast<std::size_t>(layout_.PlainLen(index));
-  const std::span<std::uint8_t> sealed(sealed_.data(), len + cipher_->overhead());
-  RETURN_IF_ERROR(ReadAllAt(fd_.get(), layout_.FileOffset(index), sealed, path_));
+  const std::size_t sealed_len = len + cipher_->overhead();
+  const std::uint64_t at = layout_.FileOffset(index);
+  ByteView sealed;
+  if (at + sealed_len <= whole_file_.size()) {
+    sealed = ByteView(whole_file_.data() + at, sealed_len);
+  } else {
+    if (sealed_.empty()) sealed_.resize(segment_bytes_ + cipher_->overhead());
+    const std::span<std::uint8_t> into(sealed_.data(), sealed_len);
+    RETURN_IF_ERROR(ReadAllAt(fd_.get(), at, into, path_));
+    sealed = into;
+  }
   const bool final = layout_.IsFinal(index);
   const Status opened = cipher_->Open({index, final, size_}, sealed, plain_.mutable_view().first(len));
   if (!opened.ok()) {
@@ -94,12 +106,19 @@ StatusOr<std::size_t> FileBlobReader::ReadAt(std::uint64_t offset, std::span<cha
   return done;
 }
 
+// A file up to this long (the longest header and one 64 KiB segment, the
+// store's default) is read whole with the header: one read for a small object.
+constexpr std::uint64_t kReadWholeFileLen = kMaxHeaderLen + 64 * 1024 + 2 * kTagLen;
+
+// Reads the header; `out_start` keeps the bytes read, the whole file when it
+// is at most kReadWholeFileLen long.
 StatusOr<Header> ReadHeader(int fd, std::string_view id, const std::filesystem::path& path,
-                            std::uint64_t* out_file_len) {
+                            std::uint64_t* out_file_len, Bytes* out_start) {
   ASSIGN_OR_RETURN(*out_file_len, FileLength(fd, path));
-  Bytes start(static_cast<std::size_t>(std::min<std::uint64_t>(*out_file_len, kMaxHeaderLen)));
-  RETURN_IF_ERROR(ReadAllAt(fd, 0, start, path));
-  return ParseHeader(start, id);
+  const std::uint64_t want = *out_file_len <= kReadWholeFileLen ? *out_file_len : kMaxHeaderLen;
+  out_start->resize(static_cast<std::size_t>(want));
+  RETURN_IF_ERROR(ReadAllAt(fd, 0, *out_start, path));
+  return ParseHeader(*out_start, id);
 }
 
 }  // namespace
@@ -112,14 +131,16 @@ StatusOr<std::unique_ptr<BlobReader>> OpenFileBlobReader(const StorePaths& paths
   if (!fd.valid() && errno == ENOENT) return NotFoundError("blob " + std::string(id) + " not found");
   if (!fd.valid()) return IoError("cannot open", path);
   std::uint64_t file_len = 0;
-  ASSIGN_OR_RETURN(const Header header, ReadHeader(fd.get(), id, path, &file_len));
+  Bytes start;
+  ASSIGN_OR_RETURN(const Header header, ReadHeader(fd.get(), id, path, &file_len, &start));
+  if (start.size() != file_len) start.clear();  // only the header: segments are read as needed
   // The layer byte is bound into the unwrap AAD: it is trusted only after this.
   ASSIGN_OR_RETURN(const SecretBytes data_key, UnwrapDataKey(id, wrapping, header));
   if (header.layer != wanted) return KeyDoesNotOpen(id);
   ASSIGN_OR_RETURN(auto cipher,
                    SegmentCipher::Create(id, header.layer, data_key, keys, header.segment_bytes));
-  auto reader =
-      std::make_unique<FileBlobReader>(std::string(id), path, std::move(fd), header, std::move(cipher));
+  auto reader = std::make_unique<FileBlobReader>(std::string(id), path, std::move(fd), header,
+                                                 std::move(cipher), std::move(start));
   if (reader->layout().FileLen() != file_len) {
     return AuthFailure(id, "file length does not match the recorded size (truncated or extended)");
   }

@@ -41,6 +41,8 @@ class FileBlobWriter final : public BlobWriter {
 
   // Seals the buffered plaintext as the next segment and appends it.
   Status SealSegment(bool final);
+  // Seals `plain` as the next segment and appends it.
+  Status SealAndAppend(ByteView plain, bool final);
   Status MakeDurable();
   Status Fail(Status status) {
     state_ = State::kFailed;
@@ -74,6 +76,15 @@ Status FileBlobWriter::Write(std::string_view data) {
     // A full buffer is sealed only once more data arrives: until Commit, any
     // segment may still turn out to be the final one.
     if (buffered_ == plain_.size()) RETURN_IF_ERROR(SealSegment(/*final=*/false));
+    // A whole segment with more bytes after it is sealed straight from the
+    // caller's bytes, without the copy into plain_.
+    if (buffered_ == 0 && data.size() > plain_.size()) {
+      const ByteView whole(reinterpret_cast<const std::uint8_t*>(data.data()), plain_.size());
+      size_ += whole.size();
+      RETURN_IF_ERROR(SealAndAppend(whole, /*final=*/false));
+      data.remove_prefix(whole.size());
+      continue;
+    }
     const std::size_t n = std::min(data.size(), plain_.size() - buffered_);
     std::memcpy(plain_.data() + buffered_, data.data(), n);
     buffered_ += n;
@@ -84,14 +95,19 @@ Status FileBlobWriter::Write(std::string_view data) {
 }
 
 Status FileBlobWriter::SealSegment(bool final) {
-  const std::span<std::uint8_t> segment(sealed_.data(), buffered_ + cipher_->overhead());
-  Status sealed = cipher_->Seal({next_index_, final, size_}, plain_.view().first(buffered_), segment);
+  RETURN_IF_ERROR(SealAndAppend(plain_.view().first(buffered_), final));
+  buffered_ = 0;
+  return Status::Ok();
+}
+
+Status FileBlobWriter::SealAndAppend(ByteView plain, bool final) {
+  const std::span<std::uint8_t> segment(sealed_.data(), plain.size() + cipher_->overhead());
+  Status sealed = cipher_->Seal({next_index_, final, size_}, plain, segment);
   if (!sealed.ok()) return Fail(std::move(sealed));
   Status written = WriteAllAt(fd_.get(), file_offset_, segment, paths_.TmpFile(id_));
   if (!written.ok()) return Fail(std::move(written));
   file_offset_ += segment.size();
   ++next_index_;
-  buffered_ = 0;
   return Status::Ok();
 }
 

@@ -50,10 +50,12 @@ struct ConnectionInfo {
   std::string source_ip;
 };
 
-// A request body consumed as it arrives. The listener reads at most one piece
-// (kStreamPieceBytes) ahead: it reads the next only after Write returned, so
-// a slow consumer slows the sender (TCP backpressure) instead of growing a
-// buffer. Write and Finish run on the server's blocking pool, one call at a
+// A request body consumed as it arrives. The listener holds at most two
+// pieces (kStreamPieceBytes each) per connection: one in Write, the next
+// being read meanwhile; it reads no further until that Write returned, so a
+// slow consumer slows the sender (TCP backpressure) instead of growing a
+// buffer. A Content-Length body reaches Write in whole pieces (the last one
+// shorter). Write and Finish run on the server's blocking pool, one call at a
 // time per sink (so they may fsync and commit without holding up the other
 // connections of an io thread), except the Finish of a bodiless GET or HEAD
 // (reads only), which runs on the io thread. The sink is destroyed where its

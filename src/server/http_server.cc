@@ -12,8 +12,10 @@
 #include <boost/beast/ssl.hpp>
 #include <limits>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "server/blocking_pool.h"
@@ -262,14 +264,31 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return FailStream(
           Status(ErrorCode::kRequestTooLarge, "Your proposed upload exceeds the maximum allowed size"));
     }
-    stream_parser_.emplace(std::move(*head_parser_));
-    stream_parser_->body_limit(server_.options.max_stream_bytes);
-    if (stream_parser_->is_done()) return FinishStream(Status::Ok());
-    piece_.resize(kStreamPieceBytes);
+    // A Content-Length body is read straight into the piece, up to a whole
+    // piece per receive; only a chunked one goes through the parser (which
+    // copies out of the 8 KiB connection buffer, one receive per 8 KiB).
+    if (!head_parser_->chunked()) {
+      body_left_ = head_parser_->content_length().value_or(0);
+      head_parser_.reset();
+      if (body_left_ == 0) return FinishStream(Status::Ok());
+    } else {
+      stream_parser_.emplace(std::move(*head_parser_));
+      stream_parser_->body_limit(server_.options.max_stream_bytes);
+    }
+    // A body shorter than a piece gets a buffer of its size.
+    piece_.resize(stream_parser_
+                      ? kStreamPieceBytes
+                      : static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, kStreamPieceBytes)));
     SendContinueThen([self = this->shared_from_this()] { self->ReadPiece(); });
   }
 
+  bool BodyDone() const { return stream_parser_ ? stream_parser_->is_done() : body_left_ == 0; }
+
   void ReadPiece() {
+    if (!stream_parser_) {
+      piece_filled_ = TakeBuffered();
+      return ReadDirect();
+    }
     auto& body = stream_parser_->get().body();
     body.data = piece_.data();
     body.size = piece_.size();
@@ -291,7 +310,104 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       sink_.reset();
       return Close();
     }
-    const std::size_t got = piece_.size() - stream_parser_->get().body().size;
+    WritePiece(piece_.size() - stream_parser_->get().body().size);
+  }
+
+  // Body bytes that came in with the head or the previous piece's last
+  // receive wait in buffer_.
+  std::size_t TakeBuffered() {
+    const auto n =
+        static_cast<std::size_t>(std::min<std::uint64_t>({buffer_.size(), body_left_, piece_.size()}));
+    asio::buffer_copy(asio::buffer(piece_.data(), n), buffer_.data());
+    buffer_.consume(n);
+    body_left_ -= n;
+    return n;
+  }
+
+  // Fills the piece, or what is left of the body, from the socket; never
+  // reads past the body (the next request's bytes stay in the kernel).
+  void ReadDirect() {
+    const auto room =
+        static_cast<std::size_t>(std::min<std::uint64_t>(piece_.size() - piece_filled_, body_left_));
+    if (room == 0) return PieceFilled();
+    reading_ = true;
+    stream_.async_read_some(asio::buffer(piece_.data() + piece_filled_, room),
+                            [self = this->shared_from_this()](beast::error_code ec, std::size_t n) {
+                              self->OnDirectRead(ec, n);
+                            });
+  }
+
+  void OnDirectRead(beast::error_code ec, std::size_t n) {
+    reading_ = false;
+    if (ec) {
+      // The client went away or the body ended early: nobody to answer. A
+      // Write still in the pool keeps the sink until it returns.
+      if (writing_) {
+        abandoned_ = true;
+      } else {
+        sink_.reset();
+      }
+      return Close();
+    }
+    piece_filled_ += n;
+    body_left_ -= n;
+    if (failed_write_) return FailStream(*std::exchange(failed_write_, std::nullopt));
+    ReadDirect();
+  }
+
+  // Two pieces per connection at most: one in the pool, one being filled
+  // from the socket meanwhile. A full piece waits until the pool took the
+  // previous one, and no more is read until then: a slow sink still slows
+  // the sender.
+  void PieceFilled() {
+    if (writing_) {
+      piece_ready_ = true;
+      return;
+    }
+    HandOff();
+  }
+
+  void HandOff() {
+    std::swap(piece_, in_pool_);
+    const std::size_t len = piece_filled_;
+    piece_filled_ = 0;
+    if (!BodyDone() && piece_.empty()) {
+      piece_.resize(static_cast<std::size_t>(std::min<std::uint64_t>(body_left_, kStreamPieceBytes)));
+    }
+    writing_ = true;
+    Blocking(
+        /*off_thread=*/true,
+        [sink = sink_.get(), data = std::string_view(in_pool_.data(), len)] { return sink->Write(data); },
+        [self = this->shared_from_this()](Status written) { self->OnWritten(written); });
+    // Without a pool the Write ran inline and OnWritten went on already.
+    if (writing_ && !BodyDone()) ReadPiece();
+  }
+
+  void OnWritten(const Status& written) {
+    writing_ = false;
+    if (abandoned_) {
+      sink_.reset();
+      return;
+    }
+    if (!written.ok()) {
+      // Answered once the read in progress, if any, returned.
+      if (reading_) {
+        failed_write_ = written;
+        return;
+      }
+      return FailStream(written);
+    }
+    if (piece_ready_) {
+      piece_ready_ = false;
+      return HandOff();
+    }
+    if (reading_) return;
+    if (BodyDone()) return FinishStream(Status::Ok());
+    ReadPiece();
+  }
+
+  // Chunked bodies: one piece at a time, read by the parser.
+  void WritePiece(std::size_t got) {
     if (got == 0) return AfterPiece(Status::Ok());
     // The next piece is read only once this Write returned: one piece in
     // flight per connection, and a slow sink slows the sender.
@@ -302,7 +418,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void AfterPiece(const Status& written) {
     if (!written.ok()) return FailStream(written);
-    if (stream_parser_->is_done()) return FinishStream(Status::Ok());
+    if (BodyDone()) return FinishStream(Status::Ok());
     ReadPiece();
   }
 
@@ -318,6 +434,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     stream_parser_.reset();
     piece_.clear();
     piece_.shrink_to_fit();
+    in_pool_.clear();
+    in_pool_.shrink_to_fit();
+    piece_ready_ = false;
+    failed_write_.reset();
     Blocking(
         finish_off_thread_, [sink, status] { return sink->Finish(status); },
         [self = this->shared_from_this()](HttpResponse response) {
@@ -391,11 +511,42 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     remaining_ = response.content_length.value_or(0);
     streamed_length_ = remaining_;
     out_ = SerializeResponseHead(response.status, response.headers, remaining_, version, keep_alive);
+    if (remaining_ > 0 && remaining_ <= kStreamPieceBytes) return WriteHeadAndBody(keep_alive);
     asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         if (ec) return self->AfterWrite(ec, keep_alive);
                         self->WriteNextPiece(keep_alive);
                       });
+  }
+
+  // A one-piece body (for a small object, Finish has decrypted it already)
+  // is read here and leaves with the head in one gather write: one send
+  // instead of two, and no zero-filled buffer.
+  void WriteHeadAndBody(bool keep_alive) {
+    const auto length = static_cast<std::size_t>(remaining_);
+    small_body_.reset(new char[length]);
+    std::size_t got = 0;
+    while (got < length) {
+      StatusOr<std::size_t> n = source_->Read(std::span<char>(small_body_.get() + got, length - got));
+      if (!n.ok() || *n == 0) {
+        spdlog::error("streamed response stopped: {}",
+                      n.ok() ? "the body ended early" : n.status().message());
+        break;
+      }
+      got += *n;
+    }
+    // As for a longer body, a source that fails leaves a short body after
+    // the head, then the connection closes.
+    const beast::error_code outcome = got == length ? beast::error_code() : asio::error::broken_pipe;
+    remaining_ = 0;
+    const std::array<asio::const_buffer, 2> buffers = {asio::buffer(out_),
+                                                       asio::buffer(small_body_.get(), got)};
+    asio::async_write(
+        stream_, buffers,
+        [self = this->shared_from_this(), keep_alive, outcome](beast::error_code ec, std::size_t) {
+          self->small_body_.reset();
+          self->AfterWrite(ec ? ec : outcome, keep_alive);
+        });
   }
 
   void WriteNextPiece(bool keep_alive) {
@@ -460,13 +611,23 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<http::request_parser<http::buffer_body>> stream_parser_;
   std::unique_ptr<BodySink> sink_;
   std::vector<char> piece_;  // one streamed request piece
+  // Content-Length bodies (see PieceFilled): piece_ is filled from the
+  // socket while in_pool_ is written by the sink.
+  std::vector<char> in_pool_;
+  std::size_t piece_filled_ = 0;        // bytes of piece_ read so far
+  std::uint64_t body_left_ = 0;         // body bytes not yet read
+  bool writing_ = false;                // a Write of in_pool_ is in the pool
+  bool piece_ready_ = false;            // piece_ is full and waits for the pool
+  bool abandoned_ = false;              // the connection closed while a Write was in the pool
+  std::optional<Status> failed_write_;  // a Write failed while a read was in progress
   std::shared_ptr<BodySource> source_;
   std::uint64_t remaining_ = 0;        // streamed response bytes still to send
   std::uint64_t streamed_length_ = 0;  // the whole streamed response body
   unsigned version_ = 11;
   bool keep_alive_ = false;
   bool expect_continue_ = false;
-  std::string out_;  // the response being written
+  std::string out_;                     // the response being written
+  std::unique_ptr<char[]> small_body_;  // a one-piece streamed response body, while it is sent
   bool reading_ = false;
   bool close_after_write_ = false;
   bool drain_before_close_ = false;

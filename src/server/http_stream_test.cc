@@ -288,6 +288,17 @@ class HttpStreamTest : public ::testing::Test {
     };
   }
 
+  // Answers every buffered request with `object` as a streamed body that
+  // fails once `fail_after` bytes were produced.
+  void ServeStreamed(const std::string& object, std::size_t fail_after) {
+    handler_ = [&object, fail_after](const auth::HttpRequest&) {
+      HttpResponse response;
+      response.stream = std::make_shared<PatternSource>(object, fail_after);
+      response.content_length = object.size();
+      return response;
+    };
+  }
+
   std::uint16_t port() const { return server_->port(); }
 
   Route route_ = [](const RequestHead&) { return std::nullopt; };
@@ -330,6 +341,40 @@ TEST_F(HttpStreamTest, ConnectionStaysOpenAfterAStreamedPut) {
   EXPECT_EQ(client.ReadResponse().body, "stored 3");
   client.Send("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}");
   EXPECT_EQ(client.ReadResponse().body, "{}");
+}
+
+// A Content-Length body is read up to its end and no further: a request sent
+// right behind it, in the same send, is answered as a request.
+TEST_F(HttpStreamTest, RequestRightBehindABodyIsNotTakenIntoIt) {
+  auto log = std::make_shared<SinkLog>();
+  StreamPutsInto(log);
+  StartServer();
+  const std::string body = Pattern(kStreamPieceBytes + 100);
+  RawClient client(port());
+  client.Send(PutHead(body.size()) + body +
+              "POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 2\r\n\r\n{}");
+  EXPECT_EQ(client.ReadResponse().body, "stored " + std::to_string(body.size()));
+  EXPECT_EQ(client.ReadResponse().body, "{}");
+  std::lock_guard lock(log->mu);
+  EXPECT_TRUE(log->data == body) << "received " << log->data.size() << " of " << body.size() << " bytes";
+}
+
+// A Content-Length body is handed over in whole pieces (one hand-off per
+// kStreamPieceBytes, however small the receives), the last one shorter.
+TEST_F(HttpStreamTest, ContentLengthBodyArrivesInWholePieces) {
+  auto log = std::make_shared<SinkLog>();
+  StreamPutsInto(log);
+  StartServer();
+  const std::string body = Pattern(3 * kStreamPieceBytes + 5);
+  RawClient client(port());
+  const std::string wire = PutHead(body.size()) + body;
+  for (std::size_t at = 0; at < wire.size(); at += 100000)
+    client.Send(std::string_view(wire).substr(at, 100000));
+  EXPECT_EQ(client.ReadResponse().status, 200);
+  std::lock_guard lock(log->mu);
+  EXPECT_EQ(log->pieces,
+            (std::vector<std::size_t>{kStreamPieceBytes, kStreamPieceBytes, kStreamPieceBytes, 5}));
+  EXPECT_TRUE(log->data == body);
 }
 
 TEST_F(HttpStreamTest, ChunkedBodyIsDeliveredDecoded) {
@@ -469,17 +514,10 @@ TEST_F(HttpStreamTest, ImmediateResponseDiscardsTheBodyAndCloses) {
   EXPECT_EQ(client.ReadToEof(), "");
 }
 
-TEST_F(HttpStreamTest, StreamedResponseArrivesWhole) {
-  const std::string object = Pattern(3 * kMiB);
-  handler_ = [&object](const auth::HttpRequest&) {
-    HttpResponse response;
-    response.stream = std::make_shared<PatternSource>(object, object.size());
-    response.content_length = object.size();
-    return response;
-  };
-  StartServer();
-  RawClient client(port());
-  for (int i = 0; i < 2; ++i) {  // the second on the same connection
+// Two GETs on one connection, each answered with the whole object.
+void ExpectStreamedTwiceWhole(std::uint16_t port, const std::string& object) {
+  RawClient client(port);
+  for (int i = 0; i < 2; ++i) {
     client.Send("GET /bucket/key HTTP/1.1\r\nHost: localhost\r\n\r\n");
     const Reply reply = client.ReadResponse();
     EXPECT_EQ(reply.status, 200);
@@ -488,24 +526,48 @@ TEST_F(HttpStreamTest, StreamedResponseArrivesWhole) {
   }
 }
 
-TEST_F(HttpStreamTest, FailingSourceCutsTheBodyShortWithoutWrongBytes) {
-  const std::string object = Pattern(3 * kMiB);
-  handler_ = [&object](const auth::HttpRequest&) {
-    HttpResponse response;
-    response.stream = std::make_shared<PatternSource>(object, kMiB + 17);
-    response.content_length = object.size();
-    return response;
-  };
-  StartServer();
-  RawClient client(port());
+// The head announces the whole object; the body stops short, then the
+// connection ends. Returns the body received.
+std::string ExpectCutShort(std::uint16_t port, const std::string& object) {
+  RawClient client(port);
   client.Send("GET /bucket/key HTTP/1.1\r\nHost: localhost\r\n\r\n");
   const Reply reply = ParseHead(client.ReadHead());
   const std::string body = client.ReadToEof();
-
   EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(reply.Header("content-length"), std::to_string(object.size()));
   EXPECT_LT(body.size(), object.size());
   EXPECT_TRUE(body == object.substr(0, body.size())) << "got " << body.size() << " bytes";
+  return body;
+}
+
+TEST_F(HttpStreamTest, StreamedResponseArrivesWhole) {
+  const std::string object = Pattern(3 * kMiB);
+  ServeStreamed(object, object.size());
+  StartServer();
+  ExpectStreamedTwiceWhole(port(), object);
+}
+
+TEST_F(HttpStreamTest, FailingSourceCutsTheBodyShortWithoutWrongBytes) {
+  const std::string object = Pattern(3 * kMiB);
+  ServeStreamed(object, kMiB + 17);
+  StartServer();
+  ExpectCutShort(port(), object);
+}
+
+// A body of one piece leaves with its head (one gather write); the
+// connection then serves the next request.
+TEST_F(HttpStreamTest, OnePieceStreamedResponseArrivesWholeAndKeepsAlive) {
+  const std::string object = Pattern(64 * 1024);
+  ServeStreamed(object, object.size());
+  StartServer();
+  ExpectStreamedTwiceWhole(port(), object);
+}
+
+TEST_F(HttpStreamTest, FailingOnePieceSourceCutsTheBodyShortWithoutWrongBytes) {
+  const std::string object = Pattern(64 * 1024);
+  ServeStreamed(object, 1000);
+  StartServer();
+  EXPECT_EQ(ExpectCutShort(port(), object).size(), 1000u);
 }
 
 TEST_F(HttpStreamTest, HeadAnswerAnnouncesLengthSendsNoBodyAndKeepsAlive) {

@@ -2,6 +2,8 @@
 
 #include <array>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace coffer {
 namespace {
@@ -16,6 +18,17 @@ constexpr std::array<bool, 256> MakeCareTable() {
   return table;
 }
 constexpr auto kNeedsCare = MakeCareTable();
+
+// Whether any of the eight bytes in `w` needs care: a control character, '"',
+// '\\' or a byte of a multi-byte UTF-8 sequence (SWAR: a byte is zero in
+// `v` exactly when (v - 1) & ~v has its high bit set).
+bool WordNeedsCare(std::uint64_t w) {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  const auto has_zero = [](std::uint64_t v) { return (v - kOnes) & ~v & kHigh; };
+  const std::uint64_t below_space = (w - 0x20 * kOnes) & ~w & kHigh;
+  return ((w & kHigh) | below_space | has_zero(w ^ ('"' * kOnes)) | has_zero(w ^ ('\\' * kOnes))) != 0;
+}
 
 void AppendEscapedControl(unsigned char c, std::string& out) {
   switch (c) {
@@ -151,6 +164,14 @@ void AppendJsonString(std::string_view text, std::string& out) {
   std::size_t run_start = 0;
   std::size_t i = 0;
   while (i < text.size()) {
+    if (i + 8 <= text.size()) {  // skip clean words eight bytes at a time
+      std::uint64_t word = 0;
+      std::memcpy(&word, text.data() + i, sizeof word);
+      if (!WordNeedsCare(word)) {
+        i += 8;
+        continue;
+      }
+    }
     const auto c = static_cast<unsigned char>(text[i]);
     if (!kNeedsCare[c]) {
       ++i;

@@ -85,6 +85,34 @@ TEST(JsonWriterTest, MatchesNlohmannOnRandomBytes) {
   }
 }
 
+TEST(JsonWriterTest, MatchesNlohmannWithOneSpecialByteAtEveryPositionOfLongStrings) {
+  // Clean text is skipped eight bytes at a time: a byte that needs care must
+  // be found wherever it falls within or across those words.
+  const std::string specials[] = {"\"",
+                                  "\\",
+                                  "\n",
+                                  std::string(1, '\0'),
+                                  "\x1f",
+                                  "\x7f",
+                                  "\xC3\xA9",
+                                  "\xE2\x82\xAC",
+                                  "\xF0\x9F\x98\x80",
+                                  "\xC3",
+                                  "\xff",
+                                  " ",
+                                  "~"};
+  for (std::size_t len = 0; len <= 40; ++len) {
+    for (std::size_t at = 0; at <= len; ++at) {
+      for (const std::string& special : specials) {
+        std::string s(len, 'k');
+        s.insert(at, special);
+        const json v = {{"m", s}};
+        ASSERT_EQ(WriteJson(v), Reference(v)) << "len " << len << " at " << at;
+      }
+    }
+  }
+}
+
 // JsonOut builds the same document as the DOM does, commas and nesting
 // included; the reference is nlohmann's dump of the DOM built alongside.
 TEST(JsonOutTest, WritesTheDocumentTheDomWouldHold) {

@@ -119,16 +119,22 @@ class BeastHead final : public RequestHead {
   const http::request_header<>& head_;
 };
 
-auth::HttpRequest ToRequest(http::request<http::string_body>&& message) {
-  auth::HttpRequest request;
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  request.headers.reserve(8);
+// Fills `request` from Beast's message, assigning into the strings a kept-alive
+// connection's previous request left behind, so a warm connection copies its
+// headers without allocating.
+void FillRequest(http::request<http::string_body>&& message, auth::HttpRequest& request) {
+  const auto assign = [](std::string& to, beast::string_view from) { to.assign(from.data(), from.size()); };
+  assign(request.method, message.method_string());
+  assign(request.target, message.target());
+  std::size_t n = 0;
   for (const auto& field : message) {
-    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+    if (n == request.headers.size()) request.headers.emplace_back();
+    assign(request.headers[n].first, field.name_string());
+    assign(request.headers[n].second, field.value());
+    ++n;
   }
+  request.headers.resize(n);
   request.body = std::move(message.body());
-  return request;
 }
 
 // One connection. Stream is beast::tcp_stream or beast::ssl_stream<tcp_stream>.
@@ -214,7 +220,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     auto message = body_parser_->release();
     body_parser_.reset();
     keep_alive_ = keep_alive_ && !server_.stopping && !close_after_write_;
-    Respond(server_.handler(ToRequest(std::move(message)), info_));
+    FillRequest(std::move(message), request_);
+    Respond(server_.handler(request_, info_));
   }
 
   void RefuseTooLarge(unsigned version) {
@@ -608,6 +615,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::empty_body>> head_parser_;
   std::optional<http::request_parser<http::string_body>> body_parser_;
+  // The buffered request being answered; kept across requests for its capacity.
+  auth::HttpRequest request_;
   std::optional<http::request_parser<http::buffer_body>> stream_parser_;
   std::unique_ptr<BodySink> sink_;
   std::vector<char> piece_;  // one streamed request piece

@@ -1,5 +1,6 @@
 // HKDF-SHA256 (RFC 5869).
 #include <algorithm>
+#include <array>
 
 #include "crypto/crypto.h"
 #include "crypto/openssl_util.h"
@@ -8,6 +9,7 @@ namespace coffer::crypto {
 namespace {
 
 constexpr std::size_t kMaxHkdfOutLen = 255 * kSha256Len;
+constexpr std::size_t kSmallBlock = 256;
 
 }  // namespace
 
@@ -23,18 +25,23 @@ StatusOr<SecretBytes> HkdfSha256(ByteView ikm, ByteView salt, ByteView info, std
   Sha256Digest prk = HmacSha256(salt.empty() ? ByteView(zero_salt) : salt, ikm);
   // Expand: T(i) = HMAC(PRK, T(i-1) | info | i).
   SecretBytes out(out_len);
-  SecretBytes block(kSha256Len + info.size() + 1);
+  // T(i-1) | info | i, on the stack when it fits (the KMS hot path's does).
+  const std::size_t block_len = kSha256Len + info.size() + 1;
+  std::array<std::uint8_t, kSmallBlock> small{};
+  SecretBytes large(block_len > small.size() ? block_len : 0);
+  std::uint8_t* block = block_len > small.size() ? large.data() : small.data();
   std::size_t prev_len = 0;
   for (std::size_t done = 0, i = 1; done < out_len; ++i) {
-    std::copy(info.begin(), info.end(), block.data() + prev_len);
-    block.data()[prev_len + info.size()] = static_cast<std::uint8_t>(i);
-    const Sha256Digest t = HmacSha256(prk, ByteView(block.data(), prev_len + info.size() + 1));
+    std::copy(info.begin(), info.end(), block + prev_len);
+    block[prev_len + info.size()] = static_cast<std::uint8_t>(i);
+    const Sha256Digest t = HmacSha256(prk, ByteView(block, prev_len + info.size() + 1));
     const std::size_t n = std::min(kSha256Len, out_len - done);
     std::copy(t.begin(), t.begin() + static_cast<std::ptrdiff_t>(n), out.data() + done);
-    std::copy(t.begin(), t.end(), block.data());
+    std::copy(t.begin(), t.end(), block);
     prev_len = kSha256Len;
     done += n;
   }
+  SecureWipe(small.data(), small.size());
   SecureWipe(prk.data(), prk.size());
   return out;
 }

@@ -63,6 +63,18 @@ TEST(HkdfSha256Test, MatchesTheRfcConstructionIncludingEmptyInputs) {
   }
 }
 
+TEST(HkdfSha256Test, MatchesTheRfcConstructionForInfoAroundTheStackBlockSize) {
+  // T(i-1) | info | i is built on the stack up to 256 bytes, on the heap beyond.
+  const Bytes ikm = ToBytes("input keying material");
+  for (std::size_t info_len : {222u, 223u, 224u, 225u, 1000u}) {
+    Bytes info(info_len);
+    for (std::size_t i = 0; i < info.size(); ++i) info[i] = static_cast<std::uint8_t>(i * 7);
+    auto okm = HkdfSha256(ikm, {}, info, 100);
+    ASSERT_TRUE(okm.ok()) << okm.status().ToString();
+    EXPECT_EQ(ToVector(*okm), ReferenceHkdf(ikm, {}, info, 100)) << info_len;
+  }
+}
+
 TEST(HkdfSha256Test, OutputLengthIsBoundedBy255Blocks) {
   const Bytes ikm(32, 1);
   EXPECT_TRUE(HkdfSha256(ikm, {}, {}, 255 * kSha256Len).ok());

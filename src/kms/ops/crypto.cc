@@ -36,6 +36,11 @@ StatusOr<std::shared_ptr<KeyStoreBackend>> StoreBackend(KmsService& kms, const K
   return kms.custom_key_stores()->BackendFor(key);
 }
 
+// A response's member names and punctuation fit in this; the values are added.
+constexpr std::size_t kResponseSlack = 128;
+
+constexpr std::size_t Base64Len(std::size_t bytes) { return (bytes + 2) / 3 * 4; }
+
 StatusOr<Sealed> SealWith(KmsService& kms, const RequestContext& ctx, const LoadedKey& key,
                           const EncryptionContext& context, ByteView plaintext) {
   RETURN_IF_ERROR(CheckUsableForCrypto(key.record));
@@ -157,6 +162,8 @@ StatusOr<std::string> GenerateDataKeyImpl(KmsService& kms, const RequestContext&
   ASSIGN_OR_RETURN(Sealed sealed,
                    SealWith(kms, ctx, *key, ReadContext(req, "EncryptionContext"), data_key.view()));
   std::string text;
+  text.reserve(kResponseSlack + Base64Len(sealed.blob.size()) + sealed.key_arn.size() +
+               sealed.version_id.size() + (with_plaintext ? Base64Len(data_key.size()) : 0));
   JsonOut out(text);
   out.BeginObject().Key("CiphertextBlob").Base64(sealed.blob).Member("KeyId", sealed.key_arn);
   out.Member("KeyMaterialId", sealed.version_id);
@@ -186,6 +193,7 @@ StatusOr<std::string> Encrypt(KmsService& kms, const RequestContext& ctx, JsonVi
   ASSIGN_OR_RETURN(Sealed sealed,
                    SealWith(kms, ctx, *key, ReadContext(req, "EncryptionContext"), plaintext.view()));
   std::string text;
+  text.reserve(kResponseSlack + Base64Len(sealed.blob.size()) + sealed.key_arn.size());
   JsonOut(text)
       .BeginObject()
       .Key("CiphertextBlob")
@@ -211,10 +219,13 @@ StatusOr<std::string> Decrypt(KmsService& kms, const RequestContext& ctx, JsonVi
   RETURN_IF_ERROR(CheckSymmetricAlgorithm(req, "EncryptionAlgorithm"));
   ASSIGN_OR_RETURN(Opened opened, OpenBlob(kms, ctx, blob, ReadContext(req, "EncryptionContext"), key_id));
   RETURN_IF_ERROR(CheckDryRun(req));
+  const std::string key_arn = opened.key->record.Arn();
   std::string text;
+  text.reserve(kResponseSlack + key_arn.size() + Base64Len(opened.plaintext.size()) +
+               opened.version_id.size());
   JsonOut(text)
       .BeginObject()
-      .Member("KeyId", opened.key->record.Arn())
+      .Member("KeyId", key_arn)
       .Key("Plaintext")
       .Base64(opened.plaintext.view())
       .Member("EncryptionAlgorithm", "SYMMETRIC_DEFAULT")

@@ -55,6 +55,44 @@ TEST(AesGcmTest, SealThenOpenRoundTripsForEveryKeySize) {
   }
 }
 
+// A thread reuses one context per key size between calls: a call must not
+// see the key, direction or state of the one before it, including one that
+// failed. Expected values: McGrew-Viega GCM test case 3 (AES-128, 96-bit IV).
+TEST(AesGcmTest, CallsOnOneThreadDoNotSeeEachOthersKeyOrState) {
+  const Bytes key = Hex("feffe9928665731c6d6a8f9467308308");
+  const Bytes iv = Hex("cafebabefacedbaddecaf888");
+  const Bytes plaintext =
+      Hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b1"
+          "6aedf5a"
+          "a0de657ba637b391aafd255");
+  const Bytes expected_ciphertext =
+      Hex("42831ec2217774244b7221b784d0d49ce3aa212f2c02a4e035c17e2329aca12e21d514b25466931c7d8f6a5aac84aa051b"
+          "a30b396"
+          "a0aac973d58e091473f5985");
+  const Bytes expected_tag = Hex("4d5c2af327cd64a62cf35abd2ba6fab4");
+  const Bytes other_key(16, 0x5a);
+  for (int round = 0; round < 3; ++round) {
+    SCOPED_TRACE(round);
+    Bytes ciphertext(plaintext.size());
+    Tag tag{};
+    ASSERT_TRUE(AesGcmSeal(key, iv, {}, plaintext, ciphertext, tag).ok());
+    EXPECT_EQ(ciphertext, expected_ciphertext);
+    EXPECT_EQ(Bytes(tag.begin(), tag.end()), expected_tag);
+    // The same context, now under another key: the published ciphertext fails.
+    Bytes opened(ciphertext.size(), 0xAA);
+    EXPECT_FALSE(AesGcmOpen(other_key, iv, {}, expected_ciphertext, expected_tag, opened).ok());
+    EXPECT_TRUE(AllZero(opened));
+    // A failed open leaves nothing behind for the next call, nor does a seal
+    // under another key and a 256-bit key in between.
+    Bytes scratch(plaintext.size());
+    Tag scratch_tag{};
+    ASSERT_TRUE(AesGcmSeal(other_key, iv, ToBytes("aad"), plaintext, scratch, scratch_tag).ok());
+    ASSERT_TRUE(AesGcmSeal(Bytes(32, 1), iv, {}, plaintext, scratch, scratch_tag).ok());
+    ASSERT_TRUE(AesGcmOpen(key, iv, {}, expected_ciphertext, expected_tag, opened).ok());
+    EXPECT_EQ(opened, plaintext);
+  }
+}
+
 TEST(AesGcmTest, EmptyPlaintextStillAuthenticatesAad) {
   const Bytes key(16, 1), iv(kGcmIvLen, 2), aad = ToBytes("context");
   Tag tag{};

@@ -518,7 +518,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     remaining_ = response.content_length.value_or(0);
     streamed_length_ = remaining_;
     out_ = SerializeResponseHead(response.status, response.headers, remaining_, version, keep_alive);
-    if (remaining_ > 0 && remaining_ <= kStreamPieceBytes) return WriteHeadAndBody(keep_alive);
+    // Over TLS the gather write lost the body (test_sse_c_over_tls: the head,
+    // then no body byte; not understood yet), so TLS keeps the two writes.
+    if constexpr (std::is_same_v<Stream, beast::tcp_stream>) {
+      if (remaining_ > 0 && remaining_ <= kStreamPieceBytes) return WriteHeadAndBody(keep_alive);
+    }
     asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         if (ec) return self->AfterWrite(ec, keep_alive);

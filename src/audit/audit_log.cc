@@ -318,11 +318,11 @@ bool AuditLog::WriteBatch(std::vector<Pending>& batch) {
   for (const auto& pending : batch) size += pending.event_text.size() + 200;
   buffer.reserve(size);
   std::string hash = head_hash_;
+  std::string next;
   for (auto& pending : batch) {
-    std::string next;
-    buffer += FormatRecord(pending.seq, hash, pending.event_text, &next);
+    AppendRecord(pending.seq, hash, pending.event_text, buffer, next);
     buffer += '\n';
-    hash = std::move(next);
+    hash.swap(next);
   }
   const off_t before = ::lseek(events_fd_, 0, SEEK_END);
   Status st = WriteOnly(events_fd_, buffer);

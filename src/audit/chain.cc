@@ -72,26 +72,52 @@ StatusOr<std::string> ReadString(const json& doc, const char* name) {
 
 }  // namespace
 
-std::string RecordHash(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text) {
+namespace {
+
+void AssignRecordHash(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text,
+                      std::string& out_hex) {
   // Hashed in pieces: the event text is not copied.
   thread_local crypto::Sha256Hasher hasher;
-  const std::string seq_text = std::to_string(seq);
+  char seq_text[24];
+  const auto seq_end = std::to_chars(seq_text, seq_text + sizeof seq_text, seq).ptr;
   hasher.Update(AsBytes(std::string_view("coffer-audit-record-v1\n")));
-  hasher.Update(AsBytes(std::string_view(seq_text)));
+  hasher.Update(AsBytes(std::string_view(seq_text, seq_end)));
   hasher.Update(AsBytes(std::string_view("\n")));
   hasher.Update(AsBytes(prev_hex));
   hasher.Update(AsBytes(std::string_view("\n")));
   hasher.Update(AsBytes(event_text));
-  return HexEncode(hasher.Final());
+  static constexpr char kDigits[] = "0123456789abcdef";
+  const crypto::Sha256Digest digest = hasher.Final();
+  out_hex.resize(2 * digest.size());
+  for (std::size_t i = 0; i < digest.size(); ++i) {
+    out_hex[2 * i] = kDigits[digest[i] >> 4];
+    out_hex[2 * i + 1] = kDigits[digest[i] & 15];
+  }
+}
+
+}  // namespace
+
+std::string RecordHash(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text) {
+  std::string hash;
+  AssignRecordHash(seq, prev_hex, event_text, hash);
+  return hash;
+}
+
+void AppendRecord(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text, std::string& out,
+                  std::string& out_hash) {
+  AssignRecordHash(seq, prev_hex, event_text, out_hash);
+  char seq_text[24];
+  const auto seq_end = std::to_chars(seq_text, seq_text + sizeof seq_text, seq).ptr;
+  out.reserve(out.size() + event_text.size() + 192);
+  out.append(kRecordHead).append(event_text).append(kHashField).append(out_hash).append(kPrevField);
+  out.append(prev_hex).append(kSeqField).append(seq_text, seq_end).push_back('}');
 }
 
 std::string FormatRecord(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text,
                          std::string* out_hash) {
-  std::string hash = RecordHash(seq, prev_hex, event_text);
   std::string line;
-  line.reserve(event_text.size() + 192);
-  line.append(kRecordHead).append(event_text).append(kHashField).append(hash).append(kPrevField);
-  line.append(prev_hex).append(kSeqField).append(std::to_string(seq)).push_back('}');
+  std::string hash;
+  AppendRecord(seq, prev_hex, event_text, line, hash);
   if (out_hash != nullptr) *out_hash = std::move(hash);
   return line;
 }

@@ -45,6 +45,10 @@ struct ChainRecord {
 std::string RecordHash(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text);
 // A whole line (no newline) for a record whose hash is computed here;
 // `event_text` is the event's compact JSON text (one object).
+// FormatRecord appending to `out`, the record's hash assigned to `out_hash`
+// (the audit writer's hot path: reused buffers, no line of its own).
+void AppendRecord(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text, std::string& out,
+                  std::string& out_hash);
 std::string FormatRecord(std::uint64_t seq, std::string_view prev_hex, std::string_view event_text,
                          std::string* out_hash);
 // Parses a line in FormatRecord's layout; kValidation naming what is missing

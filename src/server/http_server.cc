@@ -478,18 +478,23 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   // Strict audit: the answer leaves only after its audit record is on disk.
   // The tracked executor keeps this connection's io thread alive meanwhile.
   void WriteWhenDurable(HttpResponse&& response, unsigned version, bool keep_alive) {
+    // One answer per connection is in flight, so it waits in the session; the
+    // callback holds only the session (small enough for std::function to keep
+    // without allocating), and the tracked executor its io thread.
     const std::uint64_t ticket = response.durability_ticket;
-    auto pending = std::make_shared<HttpResponse>(std::move(response));
-    auto work = asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked);
-    server_.durability_waiter(
-        ticket, [self = this->shared_from_this(), pending, version, keep_alive, work](bool durable) {
-          asio::post(work, [self, pending, version, keep_alive, durable] {
-            // Strict audit fails closed: an answer whose record is not on disk
-            // becomes an error, in the shape of the protocol it was built for.
-            if (!durable && self->server_.undurable) *pending = self->server_.undurable(*pending);
-            self->Write(std::move(*pending), version, keep_alive);
-          });
-        });
+    durable_wait_ =
+        DurableWait{std::move(response), version, keep_alive,
+                    asio::prefer(stream_.get_executor(), asio::execution::outstanding_work.tracked)};
+    server_.durability_waiter(ticket, [self = this->shared_from_this()](bool durable) {
+      asio::post(self->durable_wait_->work, [self, durable] {
+        DurableWait wait = std::move(*self->durable_wait_);
+        self->durable_wait_.reset();
+        // Strict audit fails closed: an answer whose record is not on disk
+        // becomes an error, in the shape of the protocol it was built for.
+        if (!durable && self->server_.undurable) wait.response = self->server_.undurable(wait.response);
+        self->Write(std::move(wait.response), wait.version, wait.keep_alive);
+      });
+    });
   }
 
   void Write(HttpResponse&& response, unsigned version, bool keep_alive) {
@@ -621,6 +626,14 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   std::optional<http::request_parser<http::string_body>> body_parser_;
   // The buffered request being answered; kept across requests for its capacity.
   auth::HttpRequest request_;
+  // An answer waiting for its audit record to be durable (strict audit).
+  struct DurableWait {
+    HttpResponse response;
+    unsigned version = 11;
+    bool keep_alive = false;
+    asio::any_io_executor work;  // tracked: keeps the io thread running meanwhile
+  };
+  std::optional<DurableWait> durable_wait_;
   std::optional<http::request_parser<http::buffer_body>> stream_parser_;
   std::unique_ptr<BodySink> sink_;
   std::vector<char> piece_;  // one streamed request piece

@@ -65,7 +65,8 @@ std::optional<Bytes> Base64Decode(std::string_view text) {
     const std::int32_t a = kDecode[in[i]], b = kDecode[in[i + 1]], c = kDecode[in[i + 2]],
                        d = kDecode[in[i + 3]];
     invalid |= a | b | c | d;
-    const auto n = static_cast<std::uint32_t>((a << 18) | (b << 12) | (c << 6) | d);
+    const std::uint32_t n = (static_cast<std::uint32_t>(a) << 18) | (static_cast<std::uint32_t>(b) << 12) |
+                            (static_cast<std::uint32_t>(c) << 6) | static_cast<std::uint32_t>(d);
     w[0] = static_cast<std::uint8_t>(n >> 16);
     w[1] = static_cast<std::uint8_t>(n >> 8);
     w[2] = static_cast<std::uint8_t>(n);

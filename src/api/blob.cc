@@ -1,7 +1,5 @@
 #include "api/blob.h"
 
-#include <array>
-#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -11,19 +9,6 @@
 
 namespace coffer::api {
 namespace {
-
-// The value of each base64 symbol, -1 for any other byte.
-constexpr std::array<std::int8_t, 256> kSymbolValue = [] {
-  std::array<std::int8_t, 256> values{};
-  values.fill(-1);
-  constexpr std::string_view kSymbols = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  for (std::size_t i = 0; i < kSymbols.size(); ++i) {
-    values[static_cast<unsigned char>(kSymbols[i])] = static_cast<std::int8_t>(i);
-  }
-  return values;
-}();
-
-int Base64Value(char c) { return kSymbolValue[static_cast<unsigned char>(c)]; }
 
 Status CheckBlobValue(JsonView value, std::string_view* out_text) {
   if (!value.is_string()) return {ErrorCode::kSerialization, "Expected a base64 string for a Blob"};
@@ -46,13 +31,11 @@ std::optional<std::string> Base64Error(std::string_view text, std::size_t* out_l
   std::size_t pad = 0;
   while (pad < 2 && pad < text.size() && text[text.size() - 1 - pad] == '=') ++pad;
   const std::size_t data_chars = text.size() - pad;
-  int invalid = 0;  // a -1 anywhere makes it negative
-  for (std::size_t i = 0; i < data_chars; ++i) invalid |= Base64Value(text[i]);
-  if (invalid < 0) return std::string("Invalid Base64 character");
+  if (!AllBase64Symbols(text.substr(0, data_chars))) return std::string("Invalid Base64 character");
   if (pad > 0) {
     // The bits after the last full byte must be zero, or two texts would
     // decode to the same bytes. (AWS's message, spelling included.)
-    const int last = Base64Value(text[data_chars - 1]);
+    const int last = Base64SymbolValue(text[data_chars - 1]);
     if ((pad == 1 && (last & 0x03) != 0) || (pad == 2 && (last & 0x0F) != 0)) {
       return std::string("Invalid last non-pad Base64 character dectected");
     }

@@ -86,13 +86,8 @@ void AssignRecordHash(std::uint64_t seq, std::string_view prev_hex, std::string_
   hasher.Update(AsBytes(prev_hex));
   hasher.Update(AsBytes(std::string_view("\n")));
   hasher.Update(AsBytes(event_text));
-  static constexpr char kDigits[] = "0123456789abcdef";
-  const crypto::Sha256Digest digest = hasher.Final();
-  out_hex.resize(2 * digest.size());
-  for (std::size_t i = 0; i < digest.size(); ++i) {
-    out_hex[2 * i] = kDigits[digest[i] >> 4];
-    out_hex[2 * i + 1] = kDigits[digest[i] & 15];
-  }
+  out_hex.clear();
+  AppendHex(hasher.Final(), out_hex);
 }
 
 }  // namespace

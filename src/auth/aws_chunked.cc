@@ -62,7 +62,7 @@ std::string Lower(std::string_view s) {
 
 std::string HexSha256(const crypto::Sha256Digest& digest) {
   std::string out;
-  internal::AppendHex(digest, out);
+  AppendHex(digest, out);
   return out;
 }
 

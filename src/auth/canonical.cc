@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/encoding.h"
 #include "crypto/crypto.h"
 
 namespace coffer::auth {
@@ -13,7 +14,6 @@ namespace internal {
 namespace {
 
 constexpr char kHexUpper[] = "0123456789ABCDEF";
-constexpr char kHexLower[] = "0123456789abcdef";
 
 bool IsUnreserved(unsigned char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' ||
@@ -181,16 +181,6 @@ std::string UriDecode(std::string_view in) {
     }
   }
   return out;
-}
-
-void AppendHex(ByteView data, std::string& out) {
-  const std::size_t at = out.size();
-  out.resize(at + 2 * data.size());
-  char* w = out.data() + at;
-  for (const std::uint8_t b : data) {
-    *w++ = kHexLower[b >> 4];
-    *w++ = kHexLower[b & 0xF];
-  }
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -35,9 +35,6 @@ void AppendUriEncoded(std::string_view in, bool keep_slash, std::string& out);
 // '+' stays '+' (SigV4 signers always encode a space as %20).
 std::string UriDecode(std::string_view in);
 
-// Lower-case hex.
-void AppendHex(ByteView data, std::string& out);
-
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 
 // The request-target split at the first '?'.

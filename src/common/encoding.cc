@@ -26,26 +26,38 @@ int HexValue(char c) {
 
 }  // namespace
 
-std::string Base64Encode(ByteView data) {
-  std::string out((data.size() + 2) / 3 * 4, '=');
-  char* w = out.data();
+void Base64EncodeInto(ByteView data, char* out) {
   std::size_t i = 0;
   for (; i + 3 <= data.size(); i += 3) {
     const std::uint32_t n = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-    w[0] = kAlphabet[(n >> 18) & 63];
-    w[1] = kAlphabet[(n >> 12) & 63];
-    w[2] = kAlphabet[(n >> 6) & 63];
-    w[3] = kAlphabet[n & 63];
-    w += 4;
+    out[0] = kAlphabet[(n >> 18) & 63];
+    out[1] = kAlphabet[(n >> 12) & 63];
+    out[2] = kAlphabet[(n >> 6) & 63];
+    out[3] = kAlphabet[n & 63];
+    out += 4;
   }
   const std::size_t rest = data.size() - i;
   if (rest > 0) {  // one or two bytes left: two or three symbols, then '=' padding
     const std::uint32_t n = (data[i] << 16) | (rest == 2 ? data[i + 1] << 8 : 0);
-    w[0] = kAlphabet[(n >> 18) & 63];
-    w[1] = kAlphabet[(n >> 12) & 63];
-    if (rest == 2) w[2] = kAlphabet[(n >> 6) & 63];
+    out[0] = kAlphabet[(n >> 18) & 63];
+    out[1] = kAlphabet[(n >> 12) & 63];
+    out[2] = rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
+    out[3] = '=';
   }
+}
+
+std::string Base64Encode(ByteView data) {
+  std::string out(Base64EncodedLength(data.size()), '\0');
+  Base64EncodeInto(data, out.data());
   return out;
+}
+
+int Base64SymbolValue(char c) { return kDecode[static_cast<unsigned char>(c)]; }
+
+bool AllBase64Symbols(std::string_view text) {
+  int invalid = 0;  // a -1 anywhere makes it negative
+  for (const char c : text) invalid |= kDecode[static_cast<unsigned char>(c)];
+  return invalid >= 0;
 }
 
 std::optional<Bytes> Base64Decode(std::string_view text) {
@@ -86,14 +98,20 @@ std::optional<Bytes> Base64Decode(std::string_view text) {
   return out;
 }
 
-std::string HexEncode(ByteView data) {
+void AppendHex(ByteView data, std::string& out) {
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(data.size() * 2, '\0');
-  char* w = out.data();
+  const std::size_t at = out.size();
+  out.resize(at + 2 * data.size());
+  char* w = out.data() + at;
   for (const std::uint8_t b : data) {
     *w++ = kDigits[b >> 4];
     *w++ = kDigits[b & 15];
   }
+}
+
+std::string HexEncode(ByteView data) {
+  std::string out;
+  AppendHex(data, out);
   return out;
 }
 

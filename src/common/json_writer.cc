@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/encoding.h"
+
 namespace coffer {
 namespace {
 
@@ -266,31 +268,12 @@ JsonOut& JsonOut::Int(std::int64_t value) {
 }
 
 JsonOut& JsonOut::Base64(std::span<const std::uint8_t> bytes) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   Separate();
   const std::size_t at = out_.size();
-  out_.resize(at + 1 + (bytes.size() + 2) / 3 * 4);
-  char* w = out_.data() + at;
-  *w++ = '"';
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t n =
-        (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) | bytes[i + 2];
-    w[0] = kAlphabet[n >> 18];
-    w[1] = kAlphabet[(n >> 12) & 63];
-    w[2] = kAlphabet[(n >> 6) & 63];
-    w[3] = kAlphabet[n & 63];
-    w += 4;
-  }
-  if (const std::size_t rest = bytes.size() - i; rest > 0) {
-    const std::uint32_t n =
-        (std::uint32_t{bytes[i]} << 16) | (rest == 2 ? std::uint32_t{bytes[i + 1]} << 8 : 0);
-    w[0] = kAlphabet[n >> 18];
-    w[1] = kAlphabet[(n >> 12) & 63];
-    w[2] = rest == 2 ? kAlphabet[(n >> 6) & 63] : '=';
-    w[3] = '=';
-  }
-  out_.push_back('"');
+  out_.resize(at + Base64EncodedLength(bytes.size()) + 2);
+  out_[at] = '"';
+  Base64EncodeInto(bytes, out_.data() + at + 1);
+  out_.back() = '"';
   need_comma_ = true;
   return *this;
 }

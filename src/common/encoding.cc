@@ -128,19 +128,24 @@ std::optional<Bytes> HexDecode(std::string_view text) {
 }
 
 std::string FormatUuid(ByteView random16) {
+  std::string out;
+  AssignUuid(random16, out);
+  return out;
+}
+
+void AssignUuid(ByteView random16, std::string& out) {
   std::array<std::uint8_t, 16> b{};
   for (std::size_t i = 0; i < b.size() && i < random16.size(); ++i) b[i] = random16[i];
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0f) | 0x40);
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3f) | 0x80);
   static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out(36, '-');  // 8-4-4-4-12 hex digits
+  out.assign(36, '-');  // 8-4-4-4-12 hex digits
   std::size_t at = 0;
   for (std::size_t i = 0; i < b.size(); ++i) {
     if (i == 4 || i == 6 || i == 8 || i == 10) ++at;  // skip the dash
     out[at++] = kDigits[b[i] >> 4];
     out[at++] = kDigits[b[i] & 15];
   }
-  return out;
 }
 
 }  // namespace coffer

@@ -26,5 +26,7 @@ std::optional<Bytes> HexDecode(std::string_view text);
 
 // RFC 4122 version-4 UUID text from 16 random bytes.
 std::string FormatUuid(ByteView random16);
+// The same into `out` (replacing its text, keeping its capacity).
+void AssignUuid(ByteView random16, std::string& out);
 
 }  // namespace coffer

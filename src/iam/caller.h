@@ -4,25 +4,35 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "iam/identity_store.h"
 #include "policy/identity_source.h"
 
 namespace coffer::iam {
 
-// Takes the principal by value: a caller done with its principal moves it in
-// and no string is copied.
-inline policy::CallerInfo CallerInfoFor(Principal principal, bool secure_transport,
-                                        const std::string& source_ip) {
-  policy::CallerInfo who;
+// Fills `who` from the principal, assigning into the strings `who` already
+// holds: a caller that reuses one CallerInfo from request to request (the
+// JSON router's per-thread scratch) copies without allocating.
+inline void AssignCallerInfo(const Principal& principal, bool secure_transport, std::string_view source_ip,
+                             policy::CallerInfo& who) {
   who.principal_type = principal.role_arn.empty() ? "User" : "AssumedRole";
-  who.caller = {std::move(principal.arn), std::move(principal.role_arn), std::move(principal.account_id), "",
-                false};
-  who.user_name = std::move(principal.user_name);
-  who.user_id = std::move(principal.user_id);
-  who.access_key_id = std::move(principal.access_key_id);
+  who.caller.arn = principal.arn;
+  who.caller.role_arn = principal.role_arn;
+  who.caller.account = principal.account_id;
+  who.caller.service.clear();
+  who.caller.anonymous = false;
+  who.user_name = principal.user_name;
+  who.user_id = principal.user_id;
+  who.access_key_id = principal.access_key_id;
   who.secure_transport = secure_transport;
   who.source_ip = source_ip;
+}
+
+inline policy::CallerInfo CallerInfoFor(const Principal& principal, bool secure_transport,
+                                        std::string_view source_ip) {
+  policy::CallerInfo who;
+  AssignCallerInfo(principal, secure_transport, source_ip, who);
   return who;
 }
 

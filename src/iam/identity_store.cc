@@ -181,9 +181,14 @@ StatusOr<AccessKey> IdentityStore::LoadAccessKey(std::string_view access_key_id,
 }
 
 StatusOr<Principal> IdentityStore::PrincipalFor(std::string_view access_key_id) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Principal> principal, SharedPrincipalFor(access_key_id));
+  return *principal;
+}
+
+StatusOr<std::shared_ptr<const Principal>> IdentityStore::SharedPrincipalFor(std::string_view access_key_id) {
   {
     std::shared_lock lock(mu_);
-    auto it = principals_.find(std::string(access_key_id));
+    auto it = principals_.find(access_key_id);
     if (it != principals_.end()) return it->second;
   }
   ASSIGN_OR_RETURN(AccessKey key, LoadAccessKey(access_key_id, nullptr));
@@ -192,7 +197,8 @@ StatusOr<Principal> IdentityStore::PrincipalFor(std::string_view access_key_id) 
   if (!value) return Status(ErrorCode::kUnrecognizedClient, "access key has no user");
   ASSIGN_OR_RETURN(json j, ParseRecord(*value));
   const User user = UserFromJson(j);
-  Principal principal{user.account_id, user.name, user.user_id, user.arn, key.access_key_id, user.admin};
+  auto principal = std::make_shared<const Principal>(
+      Principal{user.account_id, user.name, user.user_id, user.arn, key.access_key_id, user.admin});
   std::unique_lock lock(mu_);
   principals_.emplace(key.access_key_id, principal);
   return principal;

@@ -113,6 +113,8 @@ class IdentityStore final : public auth::SecretKeySource, public policy::Identit
 
   // The principal behind an active access key (cached after first use).
   StatusOr<Principal> PrincipalFor(std::string_view access_key_id);
+  // The same, shared and immutable: the cached principal itself, no copy.
+  StatusOr<std::shared_ptr<const Principal>> SharedPrincipalFor(std::string_view access_key_id);
 
   // auth::SecretKeySource: unwraps the stored secret of an active key, or of a
   // session (even an expired one: PrincipalForRequest enforces expiry).
@@ -173,6 +175,9 @@ class IdentityStore final : public auth::SecretKeySource, public policy::Identit
   // kExpiredToken once past it);
   // a token on long-term credentials is refused, as on AWS.
   StatusOr<Principal> PrincipalForRequest(std::string_view access_key_id, std::string_view session_token);
+  // The same, shared: a long-term key's principal is the cached one.
+  StatusOr<std::shared_ptr<const Principal>> SharedPrincipalForRequest(std::string_view access_key_id,
+                                                                       std::string_view session_token);
 
   // policy::IdentityPolicySource
   StatusOr<std::vector<policy::NamedPolicy>> PoliciesFor(const policy::CallerInfo& who) override;
@@ -194,7 +199,12 @@ class IdentityStore final : public auth::SecretKeySource, public policy::Identit
   RandomSource& random_;
   const Clock& clock_;
   std::shared_mutex mu_;
-  std::unordered_map<std::string, Principal> principals_;
+  // By access key id; looked up by string_view (transparent hash).
+  struct KeyIdHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
+  };
+  std::unordered_map<std::string, std::shared_ptr<const Principal>, KeyIdHash, std::equal_to<>> principals_;
   std::unordered_map<std::string, std::vector<policy::NamedPolicy>> policies_;  // user ARN -> policies
   std::atomic<std::uint64_t> generation_{0};
 

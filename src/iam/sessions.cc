@@ -94,9 +94,16 @@ StatusOr<SecretBytes> IdentityStore::SessionSecret(std::string_view access_key_i
 
 StatusOr<Principal> IdentityStore::PrincipalForRequest(std::string_view access_key_id,
                                                        std::string_view session_token) {
+  ASSIGN_OR_RETURN(std::shared_ptr<const Principal> principal,
+                   SharedPrincipalForRequest(access_key_id, session_token));
+  return *principal;
+}
+
+StatusOr<std::shared_ptr<const Principal>> IdentityStore::SharedPrincipalForRequest(
+    std::string_view access_key_id, std::string_view session_token) {
   if (!access_key_id.starts_with("ASIA")) {
     if (!session_token.empty()) return InvalidToken();
-    return PrincipalFor(access_key_id);
+    return SharedPrincipalFor(access_key_id);
   }
   if (session_token.empty()) return InvalidToken();
   ASSIGN_OR_RETURN(const json j, LoadSession(store_, access_key_id));
@@ -109,7 +116,7 @@ StatusOr<Principal> IdentityStore::PrincipalForRequest(std::string_view access_k
   Principal p = DecodePrincipal(j.value("principal", json::object()));
   p.access_key_id = std::string(access_key_id);
   p.expires_ms = expires;
-  return p;
+  return std::make_shared<const Principal>(std::move(p));
 }
 
 }  // namespace coffer::iam

@@ -11,6 +11,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <limits>
+#include <memory_resource>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -29,6 +30,14 @@ namespace asio = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
 using tcp = asio::ip::tcp;
+
+// A request head's fields are allocated from their connection's pool (see
+// Session::field_pool_): a kept-alive connection reuses the blocks its
+// previous request's fields gave back instead of allocating each field.
+using FieldAllocator = std::pmr::polymorphic_allocator<char>;
+using RequestHeader = http::request_header<http::basic_fields<FieldAllocator>>;
+template <typename Body>
+using RequestParser = http::request_parser<Body, FieldAllocator>;
 
 class SessionBase {
  public:
@@ -97,7 +106,7 @@ std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 // The parsed head, looked at in place (no copy unless a front takes it).
 class BeastHead final : public RequestHead {
  public:
-  explicit BeastHead(const http::request_header<>& head) : head_(head) {}
+  explicit BeastHead(const RequestHeader& head) : head_(head) {}
   std::string_view method() const override { return View(head_.method_string()); }
   std::string_view target() const override { return View(head_.target()); }
   std::string_view header(std::string_view name) const override {
@@ -116,13 +125,14 @@ class BeastHead final : public RequestHead {
   }
 
  private:
-  const http::request_header<>& head_;
+  const RequestHeader& head_;
 };
 
 // Fills `request` from Beast's message, assigning into the strings a kept-alive
 // connection's previous request left behind, so a warm connection copies its
 // headers without allocating.
-void FillRequest(http::request<http::string_body>&& message, auth::HttpRequest& request) {
+void FillRequest(http::request<http::string_body, http::basic_fields<FieldAllocator>>&& message,
+                 auth::HttpRequest& request) {
   const auto assign = [](std::string& to, beast::string_view from) { to.assign(from.data(), from.size()); };
   assign(request.method, message.method_string());
   assign(request.target, message.target());
@@ -171,7 +181,8 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
  private:
   void DoRead() {
     if (server_.stopping) return Close();
-    head_parser_.emplace();
+    head_parser_.emplace(std::piecewise_construct, std::make_tuple(),
+                         std::make_tuple(FieldAllocator(&field_pool_)));
     head_parser_->header_limit(16 * 1024);
     // Limits are applied once the head says which path the body takes.
     // (Not boost::none: this Beast compares a Content-Length against an
@@ -203,6 +214,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     if (length && *length > server_.options.max_body_bytes) return RefuseTooLarge(version_);
     body_parser_.emplace(std::move(*head_parser_));
     body_parser_->body_limit(server_.options.max_body_bytes);
+    // The body is read into the previous request's string, keeping its
+    // capacity unless a large body left it large.
+    request_.body.clear();
+    if (request_.body.capacity() <= kKeptBodyCapacity) body_parser_->get().body() = std::move(request_.body);
     SendContinueThen([self = this->shared_from_this()] { self->ReadBody(); });
   }
 
@@ -499,10 +514,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
 
   void Write(HttpResponse&& response, unsigned version, bool keep_alive) {
     if (response.stream) return WriteStreamed(std::move(response), version, keep_alive);
-    out_ = response.content_length
-               ? SerializeResponseHead(response.status, response.headers, *response.content_length, version,
-                                       keep_alive)
-               : SerializeResponse(response.status, response.headers, response.body, version, keep_alive);
+    if (response.content_length) {
+      out_ = SerializeResponseHead(response.status, response.headers, *response.content_length, version,
+                                   keep_alive);
+    } else {
+      SerializeResponseInto(response.status, response.headers, response.body, version, keep_alive, out_);
+    }
     asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         self->AfterWrite(ec, keep_alive);
@@ -510,7 +527,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void AfterWrite(beast::error_code ec, bool keep_alive) {
-    out_.clear();
+    if (out_.capacity() > kKeptBodyCapacity) {
+      std::string().swap(out_);
+    } else {
+      out_.clear();
+    }
     source_.reset();
     if (!ec && drain_before_close_) return DrainThenClose();
     if (ec || !keep_alive || close_after_write_) return Close();
@@ -622,8 +643,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   Stream stream_;
   ConnectionInfo info_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::empty_body>> head_parser_;
-  std::optional<http::request_parser<http::string_body>> body_parser_;
+  // Declared before the parsers, whose fields it holds. Small chunks: an idle
+  // connection keeps only what its largest head needed.
+  std::pmr::unsynchronized_pool_resource field_pool_{
+      std::pmr::pool_options{.max_blocks_per_chunk = 8, .largest_required_pool_block = 2048}};
+  std::optional<RequestParser<http::empty_body>> head_parser_;
+  std::optional<RequestParser<http::string_body>> body_parser_;
   // The buffered request being answered; kept across requests for its capacity.
   auth::HttpRequest request_;
   // An answer waiting for its audit record to be durable (strict audit).
@@ -634,7 +659,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     asio::any_io_executor work;  // tracked: keeps the io thread running meanwhile
   };
   std::optional<DurableWait> durable_wait_;
-  std::optional<http::request_parser<http::buffer_body>> stream_parser_;
+  std::optional<RequestParser<http::buffer_body>> stream_parser_;
   std::unique_ptr<BodySink> sink_;
   std::vector<char> piece_;  // one streamed request piece
   // Content-Length bodies (see PieceFilled): piece_ is filled from the
@@ -659,6 +684,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   bool drain_before_close_ = false;
   bool finish_off_thread_ = true;  // see StartStream
   static constexpr std::size_t kReadBufferBytes = 8192;
+  // The request body and response text a connection keeps between requests
+  // for their capacity; larger ones are given back.
+  static constexpr std::size_t kKeptBodyCapacity = 64 * 1024;
   static constexpr std::size_t kMaxDrainBytes = 64 << 20;
   std::size_t drained_ = 0;
   std::array<char, 16384> drain_buffer_{};

@@ -612,6 +612,35 @@ TEST_F(HttpStreamTest, BufferedJsonPostStillWorks) {
   EXPECT_EQ(client.ReadResponse().body, "{}");
 }
 
+// A kept-alive connection reads each body into the previous one's string and
+// each head's fields from the previous one's pool: a shorter body or fewer,
+// shorter headers after longer ones must not keep any of the earlier bytes.
+TEST_F(HttpStreamTest, KeptAliveConnectionReusesNothingVisibleOfThePreviousRequest) {
+  std::vector<std::vector<std::pair<std::string, std::string>>> heads;
+  handler_ = [&heads](const auth::HttpRequest& r) {
+    heads.push_back(r.headers);
+    HttpResponse response;
+    response.body = r.body;
+    return response;
+  };
+  StartServer();
+  RawClient client(port());
+  const std::string long_body = Pattern(40 * 1024);
+  client.Send("POST / HTTP/1.1\r\nHost: localhost\r\nX-Long-Header-Name-One: " + std::string(300, 'v') +
+              "\r\nX-Two: 2\r\nContent-Length: " + std::to_string(long_body.size()) + "\r\n\r\n" + long_body);
+  EXPECT_EQ(client.ReadResponse().body, long_body);
+  client.Send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc");
+  EXPECT_EQ(client.ReadResponse().body, "abc");
+  client.Send("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(client.ReadResponse().body, "");
+  ASSERT_EQ(heads.size(), 3u);
+  EXPECT_EQ(heads[0].size(), 4u);
+  const std::vector<std::pair<std::string, std::string>> short_head = {{"Host", "h"},
+                                                                       {"Content-Length", "3"}};
+  EXPECT_EQ(heads[1], short_head);
+  EXPECT_EQ(heads[2].size(), 2u);
+}
+
 TEST_F(HttpStreamTest, BufferedBodyAtTheLimitPassesOneByteMoreIs413) {
   StartServer();
   const std::string body = Pattern(kMiB + 1);

@@ -77,10 +77,16 @@ std::size_t HeadSize(std::span<const WireHeader> headers) {
 std::string SerializeResponse(int status, std::span<const WireHeader> headers, std::string_view body,
                               unsigned version, bool keep_alive) {
   std::string out;
+  SerializeResponseInto(status, headers, body, version, keep_alive, out);
+  return out;
+}
+
+void SerializeResponseInto(int status, std::span<const WireHeader> headers, std::string_view body,
+                           unsigned version, bool keep_alive, std::string& out) {
+  out.clear();
   out.reserve(HeadSize(headers) + body.size());
   AppendHead(status, headers, body.size(), version, keep_alive, out);
   out.append(body);
-  return out;
 }
 
 std::string SerializeResponseHead(int status, std::span<const WireHeader> headers,

@@ -22,6 +22,10 @@ using WireHeader = std::pair<std::string, std::string>;
 // response.
 std::string SerializeResponse(int status, std::span<const WireHeader> headers, std::string_view body,
                               unsigned version, bool keep_alive);
+// The same into `out` (replacing what it held, keeping its capacity: a
+// connection serialises each answer into the buffer of the previous one).
+void SerializeResponseInto(int status, std::span<const WireHeader> headers, std::string_view body,
+                           unsigned version, bool keep_alive, std::string& out);
 
 // The head alone (status line and headers, through the blank line), for a
 // body sent separately (streamed) or not at all (HEAD): Content-Length is

@@ -53,8 +53,8 @@ std::string_view ClaimedCredential(const auth::HttpRequest& request, RequestTrac
   for (int part = 0; part < 4; ++part) {
     const std::size_t slash = scope.find('/', from);
     const std::string_view piece = scope.substr(from, slash - from);
-    if (part == 0) trace.caller.access_key_id = std::string(piece.substr(0, 128));
-    if (part == 2) trace.region = std::string(piece.substr(0, 64));
+    if (part == 0) trace.caller.access_key_id = piece.substr(0, 128);
+    if (part == 2) trace.region = piece.substr(0, 64);
     if (part == 3) return piece.substr(0, 16);
     if (slash == std::string_view::npos) return {};
     from = slash + 1;
@@ -62,15 +62,40 @@ std::string_view ClaimedCredential(const auth::HttpRequest& request, RequestTrac
   return {};
 }
 
-RequestTrace BeginTrace(const auth::HttpRequest& request, const ConnectionInfo& connection,
-                        const std::string& request_id) {
-  RequestTrace trace;
-  trace.request_id = request_id;
+// Resets `value` to a default T but gives the listed strings back cleared,
+// with their capacity: an object reused from request to request then assigns
+// its strings instead of allocating them. A field not listed is reset all
+// the same (it only loses its capacity), so nothing of the previous request
+// survives.
+template <typename T, std::size_t N>
+void ResetKeepingCapacity(T& value, const std::array<std::string*, N>& strings) {
+  std::array<std::string, N> saved;
+  for (std::size_t i = 0; i < N; ++i) saved[i] = std::move(*strings[i]);
+  value = T{};
+  for (std::size_t i = 0; i < N; ++i) {
+    *strings[i] = std::move(saved[i]);
+    strings[i]->clear();
+  }
+}
+
+void Reset(RequestTrace& t) {
+  ResetKeepingCapacity(t, std::array{&t.request_id, &t.source_ip, &t.user_agent, &t.service, &t.operation,
+                                     &t.region, &t.caller.account_id, &t.caller.user_name, &t.caller.user_id,
+                                     &t.caller.arn, &t.caller.access_key_id});
+}
+
+void Reset(kms::RequestContext& c) {
+  ResetKeepingCapacity(
+      c, std::array{&c.account, &c.region, &c.principal_arn, &c.action, &c.request_id, &c.who.caller.arn,
+                    &c.who.caller.role_arn, &c.who.caller.account, &c.who.principal_type, &c.who.user_name,
+                    &c.who.user_id, &c.who.access_key_id, &c.who.source_ip});
+}
+
+void BeginTrace(const auth::HttpRequest& request, const ConnectionInfo& connection, RequestTrace& trace) {
   trace.time = std::chrono::system_clock::now();
   trace.source_ip = connection.source_ip;
   trace.secure = connection.secure;
-  trace.user_agent = std::string(FindHeader(request, "user-agent"));
-  return trace;
+  trace.user_agent = FindHeader(request, "user-agent");
 }
 
 // Serialises a response; bytes that are not UTF-8 (say, from a tampered
@@ -96,6 +121,12 @@ RequestIdGenerator::RequestIdGenerator(RandomSource& random) {
 // A random per-process prefix and a counter: unique like a UUID, without a
 // trip to the DRBG on every request.
 std::string RequestIdGenerator::Next() {
+  std::string id;
+  NextInto(id);
+  return id;
+}
+
+void RequestIdGenerator::NextInto(std::string& out) {
   std::uint8_t raw[16] = {};
   std::copy(prefix_.begin(), prefix_.end(), raw);
   std::uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
@@ -103,7 +134,7 @@ std::string RequestIdGenerator::Next() {
     raw[i] = static_cast<std::uint8_t>(n);
     n >>= 8;
   }
-  return FormatUuid(raw);
+  AssignUuid(raw, out);
 }
 
 Router::Router(const api::ServiceModel& kms_model, auth::SigV4Verifier& verifier,
@@ -117,30 +148,49 @@ Router::Router(const api::ServiceModel& kms_model, auth::SigV4Verifier& verifier
   }
 }
 
-// A parsed request or response body. Each io thread keeps one JsonDocument
-// per role whose buffers are reused from request to request; a nested request
-// on the same thread (none today) would get a document of its own.
+// An object each io thread reuses from request to request (its buffers and
+// strings keep their capacity); a nested use on the same thread (none today)
+// gets an object of its own. `kSlot` tells apart two uses of one type.
+template <typename T, int kSlot = 0>
+class Reused {
+ public:
+  Reused() {
+    static thread_local T shared;
+    static thread_local bool shared_in_use = false;
+    if (!shared_in_use) {
+      shared_in_use = true;
+      in_use_ = &shared_in_use;
+      value_ = &shared;
+    } else {
+      own_ = std::make_unique<T>();
+      value_ = own_.get();
+    }
+  }
+  ~Reused() {
+    if (in_use_ != nullptr) *in_use_ = false;
+  }
+  Reused(const Reused&) = delete;
+  Reused& operator=(const Reused&) = delete;
+  T& operator*() const { return *value_; }
+  T* operator->() const { return value_; }
+
+ private:
+  T* value_ = nullptr;
+  std::unique_ptr<T> own_;
+  bool* in_use_ = nullptr;
+};
+
+// A parsed request or response body.
 class RequestDocument {
  public:
   enum class Role { kRequest = 0, kResponse = 1 };
   explicit RequestDocument(Role role = Role::kRequest) {
-    static thread_local std::array<JsonDocument, 2> shared;
-    static thread_local std::array<bool, 2> shared_in_use{};
-    const auto slot = static_cast<std::size_t>(role);
-    if (!shared_in_use[slot]) {
-      shared_in_use[slot] = true;
-      in_use_ = &shared_in_use[slot];
-      document_ = &shared[slot];
+    if (role == Role::kRequest) {
+      document_ = &*request_.emplace();
     } else {
-      own_ = std::make_unique<JsonDocument>();
-      document_ = own_.get();
+      document_ = &*response_.emplace();
     }
   }
-  ~RequestDocument() {
-    if (in_use_ != nullptr) *in_use_ = false;
-  }
-  RequestDocument(const RequestDocument&) = delete;
-  RequestDocument& operator=(const RequestDocument&) = delete;
 
   // An empty body reads as {} (AWS's SDKs send {} for operations without input).
   bool Parse(std::string_view text) {
@@ -153,9 +203,9 @@ class RequestDocument {
   }
 
  private:
+  std::optional<Reused<JsonDocument, 0>> request_;  // the one of its role is set
+  std::optional<Reused<JsonDocument, 1>> response_;
   JsonDocument* document_ = nullptr;
-  std::unique_ptr<JsonDocument> own_;
-  bool* in_use_ = nullptr;
   bool empty_ = false;
 };
 
@@ -180,7 +230,11 @@ HttpResponse Router::ErrorResponse(const ErrorInfo& info, const Status& status, 
 }
 
 HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionInfo& connection) {
-  const std::string request_id = request_ids_.Next();
+  Reused<RequestTrace> reused_trace;
+  RequestTrace& trace = *reused_trace;
+  Reset(trace);
+  request_ids_.NextInto(trace.request_id);
+  const std::string& request_id = trace.request_id;
   if (request.method == "GET" && (request.target == "/healthz" || request.target == "/ping")) {
     // /healthz is readiness (a load balancer takes the node out on 503; the
     // reason goes to the log, never the body); /ping only says the process runs.
@@ -189,7 +243,7 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
     }
     return JsonResponse(200, R"({"status":"ok"})", request_id);
   }
-  if (query_ != nullptr && QueryFront::Accepts(request)) return HandleQuery(request, connection, request_id);
+  if (query_ != nullptr && QueryFront::Accepts(request)) return HandleQuery(request, connection, trace);
   for (const auto& page : hooks_.pages) {
     if (request.method != "GET" || request.target != page.path) continue;
     auto [status, content_type, text] = page.render(connection.source_ip);
@@ -200,7 +254,7 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
     return response;
   }
   const auto started = std::chrono::steady_clock::now();
-  RequestTrace trace = BeginTrace(request, connection, request_id);
+  BeginTrace(request, connection, trace);
   const std::string_view target = FindHeader(request, "x-amz-target");
   const ServiceFront* front = nullptr;
   // Both outlive Notify: the audit record reads the request and response from them.
@@ -232,11 +286,11 @@ HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionIn
 // allowed or not (their form bodies, which carry policy documents and
 // passwords, are not recorded).
 HttpResponse Router::HandleQuery(const auth::HttpRequest& request, const ConnectionInfo& connection,
-                                 const std::string& request_id) {
+                                 RequestTrace& trace) {
   const auto started = std::chrono::steady_clock::now();
-  RequestTrace trace = BeginTrace(request, connection, request_id);
+  BeginTrace(request, connection, trace);
   QueryOutcome outcome;
-  HttpResponse response = query_->Handle(request, connection, request_id, outcome);
+  HttpResponse response = query_->Handle(request, connection, trace.request_id, outcome);
   const std::string_view claimed_service = ClaimedCredential(request, trace);
   trace.service = outcome.service.empty() ? std::string(claimed_service) : outcome.service;
   trace.operation = outcome.action;
@@ -283,7 +337,7 @@ StatusOr<std::string> Router::Dispatch(const auth::HttpRequest& request, std::st
   }
   front = FindFront(target);
   const api::Operation* model_op = FindOperation(target, front);
-  trace.service = front != nullptr ? front->service : std::string(kService);
+  trace.service = front != nullptr ? std::string_view(front->service) : kService;
   if (model_op != nullptr) trace.operation = model_op->name;  // known before authentication, for the audit
   ClaimedCredential(request, trace);
   ASSIGN_OR_RETURN(auth::VerifiedIdentity identity, verifier_.Verify(request));
@@ -298,8 +352,9 @@ StatusOr<std::string> Router::Dispatch(const auth::HttpRequest& request, std::st
     return Status(ErrorCode::kUnknownOperation, "The operation " + std::string(target.substr(0, 128)) +
                                                     " is not supported by this server.");
   }
-  ASSIGN_OR_RETURN(iam::Principal principal,
-                   identities_.PrincipalForRequest(identity.access_key_id, identity.session_token));
+  ASSIGN_OR_RETURN(std::shared_ptr<const iam::Principal> shared_principal,
+                   identities_.SharedPrincipalForRequest(identity.access_key_id, identity.session_token));
+  const iam::Principal& principal = *shared_principal;
   trace.caller.account_id = principal.account_id;
   trace.caller.user_name = principal.user_name;
   trace.caller.user_id = principal.user_id;
@@ -315,15 +370,19 @@ StatusOr<std::string> Router::Dispatch(const auth::HttpRequest& request, std::st
     RETURN_IF_ERROR(
         hooks_.admission->Admit(trace.caller, trace.region, trace.service, trace.operation, body));
   }
-  // The principal is not needed after this: its strings move into the caller.
-  policy::CallerInfo who = iam::CallerInfoFor(std::move(principal), connection.secure, connection.source_ip);
+  Reused<kms::RequestContext> reused_context;
+  kms::RequestContext& ctx = *reused_context;
+  Reset(ctx);
+  iam::AssignCallerInfo(principal, connection.secure, connection.source_ip, ctx.who);
   if (front != nullptr) {
-    ASSIGN_OR_RETURN(json answer, CallFront(*front, model_op->name, who, trace, body));
+    ASSIGN_OR_RETURN(json answer, CallFront(*front, model_op->name, ctx.who, trace, body));
     return Dump(answer);
   }
   const Route& route = routes_.find(target)->second;
-  kms::RequestContext ctx{who.caller.account, identity.region, who.caller.arn, route.action};
-  ctx.who = std::move(who);
+  ctx.account = ctx.who.caller.account;
+  ctx.region = identity.region;
+  ctx.principal_arn = ctx.who.caller.arn;
+  ctx.action = route.action;
   ctx.request = body;
   ctx.request_id = trace.request_id;
   try {

@@ -32,6 +32,7 @@ class RequestIdGenerator {
  public:
   explicit RequestIdGenerator(RandomSource& random);
   std::string Next();
+  void NextInto(std::string& out);  // the same, assigned into `out`
 
  private:
   std::array<std::uint8_t, 8> prefix_{};
@@ -81,7 +82,7 @@ class Router {
   const api::Operation* FindOperation(std::string_view target, const ServiceFront* front) const;
   std::uint64_t Notify(RequestTrace& trace);
   HttpResponse HandleQuery(const auth::HttpRequest& request, const ConnectionInfo& connection,
-                           const std::string& request_id);
+                           RequestTrace& trace);
 
   const api::ServiceModel& kms_model_;
   auth::SigV4Verifier& verifier_;

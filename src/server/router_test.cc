@@ -75,6 +75,58 @@ TEST_F(RouterTest, CredentialScopedToAnotherServiceIsRejected) {
   EXPECT_EQ(Type(Call(Signed("TrentService.ListKeys", "{}", "s3"))), "InvalidSignatureException");
 }
 
+// The router reuses its per-request trace and caller objects on each thread:
+// nothing of one request may show in the next one's audit view.
+class CopyingObserver : public RequestObserver {
+ public:
+  std::uint64_t Observe(const RequestTrace& trace) override {
+    Seen seen{
+        trace.request_id,          trace.user_agent,           trace.operation,    trace.region, trace.caller,
+        trace.request.is_object(), trace.response.is_object(), trace.status.code()};
+    seen_.push_back(std::move(seen));
+    return 0;
+  }
+  struct Seen {
+    std::string request_id, user_agent, operation, region;
+    Caller caller;
+    bool has_request = false, has_response = false;
+    ErrorCode code = ErrorCode::kOk;
+  };
+  std::vector<Seen> seen_;
+};
+
+TEST_F(RouterTest, ANextRequestSeesNothingOfThePreviousOne) {
+  CopyingObserver observer;
+  RouterHooks hooks;
+  hooks.observers.push_back(&observer);
+  router_->SetHooks(std::move(hooks));
+  auth::HttpRequest signed_request = Signed("TrentService.ListKeys", "{}");
+  signed_request.headers.emplace_back("User-Agent", "a-user-agent-longer-than-fifteen");
+  ASSERT_EQ(Call(signed_request).status, 200);
+  EXPECT_EQ(Call(Unsigned("TrentService.ListKeys", "{}")).status, 403);
+  ASSERT_EQ(observer.seen_.size(), 2u);
+  const auto& first = observer.seen_[0];
+  EXPECT_EQ(first.user_agent, "a-user-agent-longer-than-fifteen");
+  EXPECT_EQ(first.caller.access_key_id, key_.key.access_key_id);
+  EXPECT_FALSE(first.caller.arn.empty());
+  EXPECT_TRUE(first.has_request);
+  EXPECT_TRUE(first.has_response);
+  const auto& second = observer.seen_[1];
+  EXPECT_NE(second.request_id, first.request_id);
+  EXPECT_EQ(second.request_id.size(), 36u);
+  EXPECT_EQ(second.operation, "ListKeys");
+  EXPECT_TRUE(second.user_agent.empty());
+  EXPECT_TRUE(second.region.empty());
+  EXPECT_TRUE(second.caller.arn.empty());
+  EXPECT_TRUE(second.caller.user_id.empty());
+  EXPECT_TRUE(second.caller.user_name.empty());
+  EXPECT_TRUE(second.caller.account_id.empty());
+  EXPECT_TRUE(second.caller.access_key_id.empty());
+  EXPECT_FALSE(second.has_request);
+  EXPECT_FALSE(second.has_response);
+  EXPECT_EQ(second.code, ErrorCode::kMissingAuthenticationToken);
+}
+
 TEST_F(RouterTest, HealthCheckNeedsNoSignature) {
   auth::HttpRequest r;
   r.method = "GET";

@@ -221,6 +221,41 @@ TEST_P(TamperTest, NoSingleFlippedByteYieldsWrongBytes) {
   }
 }
 
+// A blob of one segment is read whole and decrypted in place, in the buffer
+// it was read into, at Open: it reads back at every offset, as often as
+// asked, and a flipped byte of its sealed segment fails Open.
+TEST_P(TamperTest, AOneSegmentBlobReadsBackAndAnyFlippedSegmentByteFailsOpen) {
+  const std::string data = Pattern(kSmallSegment - 3, 11);
+  id_ = WriteBlob(*store_, data, 1, Keys()).id;
+  header_len_ = HeaderLen(id_, data.size(), Overhead());
+  const std::string original = ReadFileBytes(BlobPath(id_));
+  ASSERT_EQ(original.size(), header_len_ + data.size() + Overhead());
+  {
+    auto reader = Open();
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    for (int round = 0; round < 2; ++round) {
+      for (std::size_t offset = 0; offset <= data.size(); ++offset) {
+        std::string out(data.size(), '?');
+        auto n = (*reader)->ReadAt(offset, out);
+        ASSERT_TRUE(n.ok()) << n.status().ToString();
+        EXPECT_EQ(out.substr(0, *n), data.substr(offset)) << "offset " << offset;
+      }
+    }
+  }
+  for (std::size_t i = header_len_; i < original.size(); ++i) {
+    file_ = original;
+    file_[i] ^= 0x04;
+    Save();
+    const Status status = Open().status();
+    EXPECT_FALSE(status.ok()) << "byte " << i << " changed without detection";
+    if (GetParam() == Layer::kObjectKey) {
+      EXPECT_EQ(status.code(), ErrorCode::kAccessDenied) << status.ToString();
+    } else {
+      ExpectAuthFailure(status);
+    }
+  }
+}
+
 std::string LayerName(const ::testing::TestParamInfo<Layer>& info) {
   constexpr std::array<const char*, 3> kNames = {"RootOnly", "ObjectKey", "Double"};
   return kNames.at(static_cast<std::size_t>(info.param));

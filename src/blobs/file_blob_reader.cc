@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <optional>
+#include <utility>
 
 #include "blobs/file_blob.h"
 #include "blobs/file_io.h"
@@ -14,6 +16,30 @@
 
 namespace coffer::blobs::internal {
 namespace {
+
+// Bytes read from a blob file, not zero-filled first (a small object's GET
+// reads the whole file into one). Wiped when released: a single-segment file
+// is decrypted in place, so they may hold plaintext.
+class FileBytes {
+ public:
+  FileBytes() = default;
+  explicit FileBytes(std::size_t len)
+      : data_(std::make_unique_for_overwrite<std::uint8_t[]>(len)), len_(len) {}
+  FileBytes(FileBytes&& other) noexcept : data_(std::move(other.data_)), len_(std::exchange(other.len_, 0)) {}
+  FileBytes& operator=(FileBytes&&) = delete;
+  ~FileBytes() { Wipe(); }
+
+  std::uint8_t* data() { return data_.get(); }
+  std::size_t size() const { return len_; }
+  std::span<std::uint8_t> view() { return {data_.get(), len_}; }
+  void Wipe() {
+    if (data_) SecureWipe(data_.get(), len_);
+  }
+
+ private:
+  std::unique_ptr<std::uint8_t[]> data_;
+  std::size_t len_ = 0;
+};
 
 // Names the blob and nothing about the keys.
 Status KeyDoesNotOpen(std::string_view id) {
@@ -25,7 +51,7 @@ class FileBlobReader final : public BlobReader {
   // `whole_file`: the file's bytes when it was small enough to read at once
   // (then no segment is read again), else empty.
   FileBlobReader(std::string id, std::filesystem::path path, ScopedFd fd, const Header& header,
-                 std::unique_ptr<SegmentCipher> cipher, Bytes whole_file)
+                 std::unique_ptr<SegmentCipher> cipher, FileBytes whole_file)
       : id_(std::move(id)),
         path_(std::move(path)),
         fd_(std::move(fd)),
@@ -33,13 +59,14 @@ class FileBlobReader final : public BlobReader {
         segment_bytes_(header.segment_bytes),
         size_(header.size),
         cipher_(std::move(cipher)),
-        plain_(header.segment_bytes),
-        whole_file_(std::move(whole_file)) {}
+        whole_file_(std::move(whole_file)),
+        in_place_(whole_file_.size() > 0 && layout_.segment_count() == 1) {}
 
   std::uint64_t size() const override { return size_; }
   StatusOr<std::size_t> ReadAt(std::uint64_t offset, std::span<char> out) override;
 
-  // Decrypts segment `index` into plain_, unless it is there already.
+  // Decrypts segment `index` into plain_ (a one-segment file read whole: in
+  // place, in whole_file_), unless it is there already.
   // kAccessDenied when a layer under the caller's key fails (see
   // SegmentCipher::Open), kInternal for any other failure.
   Status LoadSegment(std::uint64_t index);
@@ -53,10 +80,14 @@ class FileBlobReader final : public BlobReader {
   const std::uint64_t segment_bytes_;
   const std::uint64_t size_;
   std::unique_ptr<SegmentCipher> cipher_;
-  SecretBytes plain_;
-  Bytes whole_file_;
+  SecretBytes plain_;  // allocated on the first segment not decrypted in place
+  FileBytes whole_file_;
+  // One segment, read whole: it is decrypted where it lies in whole_file_, so
+  // a small object's GET allocates and wipes one buffer, not two.
+  const bool in_place_;
   Bytes sealed_;                         // one sealed segment read from the file; allocated on the first read
-  std::optional<std::uint64_t> loaded_;  // which segment plain_ holds
+  std::optional<std::uint64_t> loaded_;  // which segment is decrypted
+  std::span<const std::uint8_t> loaded_plain_;  // its plaintext, in plain_ or whole_file_
 };
 
 Status FileBlobReader::LoadSegment(std::uint64_t index) {
@@ -66,7 +97,12 @@ Status FileBlobReader::LoadSegment(std::uint64_t index) {
   const std::size_t sealed_len = len + cipher_->overhead();
   const std::uint64_t at = layout_.FileOffset(index);
   ByteView sealed;
-  if (at + sealed_len <= whole_file_.size()) {
+  std::span<std::uint8_t> into_plain;
+  if (in_place_) {
+    // Decrypted once, at open (the only segment is the final one), and held.
+    sealed = ByteView(whole_file_.data() + at, sealed_len);
+    into_plain = std::span<std::uint8_t>(whole_file_.data() + at, len);
+  } else if (at + sealed_len <= whole_file_.size()) {
     sealed = ByteView(whole_file_.data() + at, sealed_len);
   } else {
     if (sealed_.empty()) sealed_.resize(segment_bytes_ + cipher_->overhead());
@@ -74,15 +110,24 @@ Status FileBlobReader::LoadSegment(std::uint64_t index) {
     RETURN_IF_ERROR(ReadAllAt(fd_.get(), at, into, path_));
     sealed = into;
   }
+  if (!in_place_) {
+    if (plain_.empty()) plain_ = SecretBytes(static_cast<std::size_t>(segment_bytes_));
+    into_plain = plain_.mutable_view().first(len);
+  }
   const bool final = layout_.IsFinal(index);
-  const Status opened = cipher_->Open({index, final, size_}, sealed, plain_.mutable_view().first(len));
+  const Status opened = cipher_->Open({index, final, size_}, sealed, into_plain);
   if (!opened.ok()) {
-    SecureWipe(plain_.data(), plain_.size());
+    if (in_place_) {
+      SecureWipe(into_plain.data(), into_plain.size());
+    } else {
+      SecureWipe(plain_.data(), plain_.size());
+    }
     const Status failure = AuthFailure(
         id_, "segment " + std::to_string(index) + (final ? " (final)" : "") + " " + opened.message());
     return {opened.code(), failure.message()};
   }
   loaded_ = index;
+  loaded_plain_ = into_plain;
   return Status::Ok();
 }
 
@@ -99,7 +144,7 @@ StatusOr<std::size_t> FileBlobReader::ReadAt(std::uint64_t offset, std::span<cha
     }
     const std::size_t n =
         std::min(out.size() - done, static_cast<std::size_t>(layout_.PlainLen(index)) - within);
-    std::memcpy(out.data() + done, plain_.data() + within, n);
+    std::memcpy(out.data() + done, loaded_plain_.data() + within, n);
     done += n;
     offset += n;
   }
@@ -113,12 +158,12 @@ constexpr std::uint64_t kReadWholeFileLen = kMaxHeaderLen + 64 * 1024 + 2 * kTag
 // Reads the header; `out_start` keeps the bytes read, the whole file when it
 // is at most kReadWholeFileLen long.
 StatusOr<Header> ReadHeader(int fd, std::string_view id, const std::filesystem::path& path,
-                            std::uint64_t* out_file_len, Bytes* out_start) {
+                            std::uint64_t* out_file_len, std::optional<FileBytes>* out_start) {
   ASSIGN_OR_RETURN(*out_file_len, FileLength(fd, path));
   const std::uint64_t want = *out_file_len <= kReadWholeFileLen ? *out_file_len : kMaxHeaderLen;
-  out_start->resize(static_cast<std::size_t>(want));
-  RETURN_IF_ERROR(ReadAllAt(fd, 0, *out_start, path));
-  return ParseHeader(*out_start, id);
+  out_start->emplace(static_cast<std::size_t>(want));
+  RETURN_IF_ERROR(ReadAllAt(fd, 0, (*out_start)->view(), path));
+  return ParseHeader((*out_start)->view(), id);
 }
 
 }  // namespace
@@ -131,16 +176,16 @@ StatusOr<std::unique_ptr<BlobReader>> OpenFileBlobReader(const StorePaths& paths
   if (!fd.valid() && errno == ENOENT) return NotFoundError("blob " + std::string(id) + " not found");
   if (!fd.valid()) return IoError("cannot open", path);
   std::uint64_t file_len = 0;
-  Bytes start;
+  std::optional<FileBytes> start;
   ASSIGN_OR_RETURN(const Header header, ReadHeader(fd.get(), id, path, &file_len, &start));
-  if (start.size() != file_len) start.clear();  // only the header: segments are read as needed
+  if (start->size() != file_len) start.reset();  // only the header: segments are read as needed
   // The layer byte is bound into the unwrap AAD: it is trusted only after this.
   ASSIGN_OR_RETURN(const SecretBytes data_key, UnwrapDataKey(id, wrapping, header));
   if (header.layer != wanted) return KeyDoesNotOpen(id);
   ASSIGN_OR_RETURN(auto cipher,
                    SegmentCipher::Create(id, header.layer, data_key, keys, header.segment_bytes));
   auto reader = std::make_unique<FileBlobReader>(std::string(id), path, std::move(fd), header,
-                                                 std::move(cipher), std::move(start));
+                                                 std::move(cipher), start ? std::move(*start) : FileBytes());
   if (reader->layout().FileLen() != file_len) {
     return AuthFailure(id, "file length does not match the recorded size (truncated or extended)");
   }

@@ -112,8 +112,8 @@ std::string HeaderOf(const S3Reply& reply, std::string_view name) {
 // Loads the object for a read, authorized as s3:GetObject.
 StatusOr<ObjectRecord> ReadableObject(S3Service& s3, const S3Request& req, std::string_view action,
                                       const std::string* version_id) {
-  ASSIGN_OR_RETURN(BucketRecord bucket, s3.AuthorizedBucket(req, action, true));
   ASSIGN_OR_RETURN(auto txn, s3.store().BeginRead());
+  ASSIGN_OR_RETURN(BucketRecord bucket, s3.AuthorizedBucket(*txn, req, action, true));
   if (version_id != nullptr) {
     ASSIGN_OR_RETURN(std::optional<ObjectRecord> version,
                      LoadVersion(*txn, req.bucket, req.key, *version_id));

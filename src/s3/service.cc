@@ -126,14 +126,19 @@ Status S3Service::Authorize(const S3Request& req, std::string_view action, std::
 StatusOr<BucketRecord> S3Service::AuthorizedBucket(const S3Request& req, std::string_view action,
                                                    bool object_level) {
   ASSIGN_OR_RETURN(auto txn, store_.BeginRead());
-  ASSIGN_OR_RETURN(std::optional<BucketRecord> bucket, LoadBucket(*txn, req.bucket));
+  return AuthorizedBucket(*txn, req, action, object_level);
+}
+
+StatusOr<BucketRecord> S3Service::AuthorizedBucket(store::Txn& txn, const S3Request& req,
+                                                   std::string_view action, bool object_level) {
+  ASSIGN_OR_RETURN(std::optional<BucketRecord> bucket, LoadBucket(txn, req.bucket));
   if (!bucket) return NoSuchBucket(req.bucket);
   if (!object_level) {
     RETURN_IF_ERROR(Authorize(req, action, BucketArn(req.bucket), &*bucket));
     return std::move(*bucket);
   }
   const TagLoader existing_tags = [&] {
-    return LoadExistingTags(*txn, req.bucket, req.key, req.Query("versionId"));
+    return LoadExistingTags(txn, req.bucket, req.key, req.Query("versionId"));
   };
   RETURN_IF_ERROR(Authorize(req, action, ObjectArn(req.bucket, req.key), &*bucket, existing_tags));
   return std::move(*bucket);

@@ -96,6 +96,10 @@ class S3Service {
                    const BucketRecord* bucket, const TagLoader& existing_tags = {});
   // The bucket, authorized for `action` on the bucket or, with `key`, the object.
   StatusOr<BucketRecord> AuthorizedBucket(const S3Request& req, std::string_view action, bool object_level);
+  // The same, read in the caller's transaction (a GET reads the bucket and
+  // the object in one snapshot: one BEGIN and its WAL read locks, not two).
+  StatusOr<BucketRecord> AuthorizedBucket(store::Txn& txn, const S3Request& req, std::string_view action,
+                                          bool object_level);
   // Removes blobs no longer referenced (after the record that named them is gone).
   void RemoveBlobs(const std::vector<BlobRef>& parts);
   std::int64_t NowMs() const;

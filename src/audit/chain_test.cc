@@ -3,6 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include "audit/event.h"
+#include "common/iso_time.h"
+
 namespace coffer::audit {
 namespace {
 
@@ -146,6 +149,21 @@ TEST(IsoTime, FormatsAndParsesUtcSeconds) {
   EXPECT_EQ(*back, t);
   EXPECT_FALSE(ParseIsoTime("2027-01-15 08:00:00").ok());
   EXPECT_FALSE(ParseIsoTime("2027-01-15T08:00:00Zjunk").ok());
+}
+
+TEST(IsoTime, TheBufferedTextIsTheSame) {
+  const TimePoint t = std::chrono::system_clock::from_time_t(1'800'000'000);
+  EXPECT_EQ(IsoSecondsText(t).view(), "2027-01-15T08:00:00Z");
+  EXPECT_EQ(IsoSecondsText(t).view(), IsoTime(t));
+}
+
+TEST(EventSource, TheBufferedNameIsTheSameAndALongServiceDoesNotFit) {
+  char buffer[64];
+  EXPECT_EQ(EventSourceInto("kms", buffer), "kms.amazonaws.com");
+  EXPECT_EQ(EventSourceInto("secretsmanager", buffer), EventSource("secretsmanager"));
+  const std::string fifty(50, 's');
+  EXPECT_EQ(EventSourceInto(fifty, buffer), fifty + ".amazonaws.com");
+  EXPECT_TRUE(EventSourceInto(fifty + "s", buffer).empty());
 }
 
 }  // namespace

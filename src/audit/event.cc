@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "audit/chain.h"
+#include "common/iso_time.h"
 #include "common/json_writer.h"
 
 namespace coffer::audit {
@@ -279,7 +280,15 @@ void WriteS3Resources(const server::RequestTrace& trace, JsonOut& out) {
 
 }  // namespace
 
-std::string EventSource(std::string_view service) { return std::string(service) + ".amazonaws.com"; }
+std::string EventSource(std::string_view service) { return std::string(service).append(kEventSourceSuffix); }
+
+std::string_view EventSourceInto(std::string_view service, std::span<char, 64> buffer) {
+  if (service.size() + kEventSourceSuffix.size() > buffer.size()) return {};
+  const std::size_t n = service.size();
+  std::copy_n(service.data(), n, buffer.data());
+  std::copy(kEventSourceSuffix.begin(), kEventSourceSuffix.end(), buffer.data() + n);
+  return {buffer.data(), n + kEventSourceSuffix.size()};
+}
 
 bool IsDataEvent(std::string_view service, std::string_view op) {
   return service == "s3" && Contains(kS3DataOperations, op);
@@ -309,8 +318,14 @@ std::string BuildApiEvent(const server::RequestTrace& trace, std::string_view ev
   JsonOut out(text);
   out.BeginObject().Member("eventVersion", "1.08").Key("userIdentity");
   WriteUserIdentity(trace.caller, trace.invoked_by, out);
-  out.Member("eventTime", IsoTime(trace.time))
-      .Member("eventSource", EventSource(service))
+  // Both in buffers of their own: no allocation per record.
+  const IsoSecondsText time(trace.time);
+  char source[64];
+  std::string long_source;
+  std::string_view source_text = EventSourceInto(service, source);
+  if (source_text.empty()) source_text = long_source = EventSource(service);
+  out.Member("eventTime", time.view())
+      .Member("eventSource", source_text)
       .Member("eventName", operation)
       .Member("awsRegion", trace.region.empty() ? default_region : std::string_view(trace.region))
       .Member("sourceIPAddress", trace.source_ip)

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,6 +38,10 @@ std::string BuildServiceEvent(const ServiceAction& action, std::string_view even
 
 // "kms" -> "kms.amazonaws.com".
 std::string EventSource(std::string_view service);
+inline constexpr std::string_view kEventSourceSuffix = ".amazonaws.com";
+// The same in `buffer`; empty when it does not fit (a service name longer
+// than 50 characters, which no front has).
+std::string_view EventSourceInto(std::string_view service, std::span<char, 64> buffer);
 // Whether CloudTrail marks the operation readOnly.
 bool IsReadOnly(std::string_view operation);
 // CloudTrail data events (S3 object-level operations): recorded in the trail,

@@ -4,6 +4,7 @@
 #include "audit/lookup.h"
 #include "audit/signing_key_store.h"
 #include "common/encoding.h"
+#include "common/reused.h"
 
 namespace coffer::audit {
 
@@ -27,13 +28,25 @@ AuditTrail::AuditTrail(const TrailOptions& options, std::unique_ptr<AuditLog> lo
       key_usage_(options.log.dir, clock.Now(), options.shared_dir) {}
 
 std::string AuditTrail::NewEventId() {
+  std::string id;
+  AssignEventId(id);
+  return id;
+}
+
+void AuditTrail::AssignEventId(std::string& out) {
   std::uint8_t raw[16] = {};
-  if (!random_.Fill(raw).ok()) return "00000000-0000-4000-8000-000000000000";
-  return FormatUuid(raw);
+  if (random_.Fill(raw).ok()) {
+    AssignUuid(raw, out);
+  } else {
+    out = "00000000-0000-4000-8000-000000000000";
+  }
 }
 
 std::uint64_t AuditTrail::Observe(const server::RequestTrace& trace) {
-  const std::string event_id = NewEventId();
+  struct EventIdTag;
+  const Reused<std::string, EventIdTag> reused_id;  // the thread's: no allocation per event
+  std::string& event_id = *reused_id;
+  AssignEventId(event_id);
   key_usage_.Observe(trace, event_id);
   const std::uint64_t seq =
       log_->Append(BuildApiEvent(trace, event_id, options_.default_region, options_.log.node_id));

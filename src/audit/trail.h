@@ -49,6 +49,7 @@ class AuditTrail final : public server::RequestObserver {
   AuditTrail(const TrailOptions& options, std::unique_ptr<AuditLog> log,
              std::unique_ptr<api::ServiceModel> model, RandomSource& random, const Clock& clock);
   std::string NewEventId();
+  void AssignEventId(std::string& out);  // NewEventId into `out`, keeping its capacity
 
   TrailOptions options_;
   std::unique_ptr<AuditLog> log_;

@@ -16,6 +16,7 @@
 #include "auth/sigv4.h"
 #include "common/clock.h"
 #include "common/random.h"
+#include "common/reused.h"
 #include "policy/identity_source.h"
 #include "rootkey/root_key.h"
 #include "store/store.h"
@@ -199,12 +200,7 @@ class IdentityStore final : public auth::SecretKeySource, public policy::Identit
   RandomSource& random_;
   const Clock& clock_;
   std::shared_mutex mu_;
-  // By access key id; looked up by string_view (transparent hash).
-  struct KeyIdHash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view id) const { return std::hash<std::string_view>{}(id); }
-  };
-  std::unordered_map<std::string, std::shared_ptr<const Principal>, KeyIdHash, std::equal_to<>> principals_;
+  StringMap<std::shared_ptr<const Principal>> principals_;                      // by access key id
   std::unordered_map<std::string, std::vector<policy::NamedPolicy>> policies_;  // user ARN -> policies
   std::atomic<std::uint64_t> generation_{0};
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/reused.h"
 #include "kms/service.h"
 
 namespace coffer::kms {
@@ -120,12 +121,12 @@ StatusOr<policy::Request> Authorizer::RequestFor(const RequestContext& ctx, cons
 
 // Everything RequestFor gathers except the time keys (decisions of
 // policies that read the time are not cached), plus the key policy text.
-StatusOr<std::string> Authorizer::DecisionKeyFor(const RequestContext& ctx, const KeyRecord& key) {
-  DecisionKeySink sink(ctx.action);
+Status Authorizer::DecisionKeyFor(const RequestContext& ctx, const KeyRecord& key, std::string& out) {
+  DecisionKeySink sink(ctx.action, out);
   FillRequest(ctx, &key, std::nullopt, sink);
   RETURN_IF_ERROR(AddAliases(key, sink));
   sink.Resource(key.policy);
-  return std::move(sink.text());
+  return Status::Ok();
 }
 
 StatusOr<AuthzResult> Authorizer::Explain(const RequestContext& ctx, const KeyRecord& key,
@@ -154,7 +155,11 @@ StatusOr<AuthzResult> Authorizer::Evaluate(const RequestContext& ctx, const KeyR
 }
 
 Status Authorizer::AuthorizeKey(const RequestContext& ctx, const KeyRecord& key) {
-  ASSIGN_OR_RETURN(const std::string cache_key, DecisionKeyFor(ctx, key));
+  // Built in the thread's reused buffer: a cached decision allocates nothing.
+  struct DecisionKeyTag;
+  const Reused<std::string, DecisionKeyTag> reused_key;
+  RETURN_IF_ERROR(DecisionKeyFor(ctx, key, *reused_key));
+  const std::string& cache_key = *reused_key;
   const std::uint64_t generation = Generation();
   DecisionShard& shard = ShardFor(cache_key);
   {

@@ -93,7 +93,8 @@ class Authorizer {
   // BuildRequest plus the key's aliases. The aliases are condition inputs, so
   // they are part of every decision-cache key: an alias change is a new key.
   StatusOr<policy::Request> RequestFor(const RequestContext& ctx, const KeyRecord& key);
-  StatusOr<std::string> DecisionKeyFor(const RequestContext& ctx, const KeyRecord& key);
+  // Into `out` (replacing its text).
+  Status DecisionKeyFor(const RequestContext& ctx, const KeyRecord& key, std::string& out);
   Status AddAliases(const KeyRecord& key, RequestSink& out);
   StatusOr<AuthzResult> Evaluate(const RequestContext& ctx, const KeyRecord& key,
                                  const std::string& policy_text, const policy::Request& request);
@@ -161,7 +162,10 @@ policy::Request BuildRequest(const RequestContext& ctx, const KeyRecord* key, Ti
 // different inputs never give the same text.
 class DecisionKeySink final : public RequestSink {
  public:
-  explicit DecisionKeySink(std::string_view action) {
+  explicit DecisionKeySink(std::string_view action) : DecisionKeySink(action, own_) {}
+  // Writes into `text` (cleared first): a thread's reused buffer, say.
+  DecisionKeySink(std::string_view action, std::string& text) : text_(text) {
+    text_.clear();
     text_.reserve(1024);
     Field(action);
   }
@@ -174,7 +178,8 @@ class DecisionKeySink final : public RequestSink {
 
  private:
   void Field(std::string_view text, std::string_view more = {});
-  std::string text_;
+  std::string own_;  // before text_, which may refer to it
+  std::string& text_;
 };
 
 // Whether a policy mentions time keys (its decisions cannot be cached).

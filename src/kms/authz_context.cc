@@ -3,6 +3,7 @@
 // writes them to a sink: a policy::Request for evaluation, or the flat
 // decision-cache key, so the two can never disagree about what a decision
 // depends on.
+#include <boost/container/small_vector.hpp>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -10,6 +11,8 @@
 #include <optional>
 
 #include "common/iso_time.h"
+#include "common/reused.h"
+#include "kms/arn.h"
 #include "kms/authorizer.h"
 #include "kms/service.h"
 
@@ -45,7 +48,10 @@ void AddTime(TimePoint now, RequestSink& out) {
 }
 
 void AddKey(const KeyRecord& key, RequestSink& out) {
-  out.Resource(key.Arn());
+  struct ArnTag;
+  const Reused<std::string, ArnTag> arn;  // the thread's: no allocation per request
+  AssignKeyArn(key.region, key.account, key.key_id, *arn);
+  out.Resource(*arn);
   for (const auto& [tag, value] : key.tags) out.Key("aws:ResourceTag/", tag, value);
   out.Key("kms:KeySpec", key.key_spec);
   out.Key("kms:KeyUsage", key.key_usage);
@@ -55,14 +61,15 @@ void AddKey(const KeyRecord& key, RequestSink& out) {
 void AddEncryptionContext(JsonView req, std::string_view member, RequestSink& out) {
   const JsonView context = req.find(member);
   if (!context.is_object()) return;
-  std::vector<std::string_view> names;  // views into the request document
+  // Views into the request document; a context of up to 8 pairs stays inline.
+  boost::container::small_vector<std::string_view, 8> names;
   context.ForEachMember([&](std::string_view k, JsonView v) {
     if (!v.is_string()) return true;
     out.Key("kms:EncryptionContext:", k, v.str());
     names.push_back(k);
     return true;
   });
-  out.Keys("kms:EncryptionContextKeys", names);
+  out.Keys("kms:EncryptionContextKeys", std::span<const std::string_view>(names.data(), names.size()));
 }
 
 void AddTags(JsonView req, RequestSink& out) {

@@ -82,9 +82,15 @@ const KeyVersion* KeyRecord::FindVersion(std::string_view id) const {
 
 std::string KeyStoreKey(std::string_view region, std::string_view account, std::string_view key_id) {
   std::string out;
+  AssignKeyStoreKey(region, account, key_id, out);
+  return out;
+}
+
+void AssignKeyStoreKey(std::string_view region, std::string_view account, std::string_view key_id,
+                       std::string& out) {
+  out.clear();
   out.reserve(region.size() + account.size() + key_id.size() + 2);
   out.append(region).append("/").append(account).append("/").append(key_id);
-  return out;
 }
 
 std::string MaterialAad(std::string_view key_arn, std::string_view version_id) {

@@ -72,6 +72,9 @@ struct KeyRecord {
 
 // Store location of a key: "<region>/<account>/<key id>".
 std::string KeyStoreKey(std::string_view region, std::string_view account, std::string_view key_id);
+// The same into `out` (replacing its text, keeping its capacity).
+void AssignKeyStoreKey(std::string_view region, std::string_view account, std::string_view key_id,
+                       std::string& out);
 // The Store table of key records (EncodeKeyRecord).
 inline constexpr std::string_view kKeysTable = "keys";
 // AAD that binds wrapped material to its key and version.

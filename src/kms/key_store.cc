@@ -182,7 +182,11 @@ void KeyStore::ForgetAll() {
 
 StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Unwrap(KeyRecord record) {
   auto loaded = std::make_shared<LoadedKey>();
-  const std::string arn = record.Arn();
+  loaded->arn = record.Arn();
+  const std::string& arn = loaded->arn;
+  if (!record.versions.empty()) {
+    if (std::optional<Bytes> id = HexDecode(record.Current().id)) loaded->current_version_id_bytes = *id;
+  }
   for (const auto& version : record.versions) {
     // A custom key store's token holds this version's material (kms/cloudhsm_backend.h).
     if (version.wrapped.empty() && !record.custom_key_store_id.empty()) continue;
@@ -200,7 +204,11 @@ StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Unwrap(KeyRecord record) {
 
 StatusOr<std::shared_ptr<const LoadedKey>> KeyStore::Load(std::string_view region, std::string_view account,
                                                           std::string_view key_id) {
-  const std::string cache_key = KeyStoreKey(region, account, key_id);
+  // Built in the thread's reused string: a cache hit allocates nothing.
+  struct CacheKeyTag;
+  const Reused<std::string, CacheKeyTag> reused_key;
+  AssignKeyStoreKey(region, account, key_id, *reused_key);
+  const std::string_view cache_key = *reused_key;
   Shard& shard = ShardFor(cache_key);
   std::uint64_t generation = 0;
   {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "common/random.h"
+#include "common/reused.h"
 #include "common/secret_bytes.h"
 #include "crypto/asymmetric.h"
 #include "kms/key_index.h"
@@ -32,6 +33,8 @@ namespace coffer::kms {
 // A key with every backing-key version unwrapped.
 struct LoadedKey {
   KeyRecord record;
+  std::string arn;                 // record.Arn(), built once at load
+  Bytes current_version_id_bytes;  // record.Current().id decoded (ciphertext headers carry it)
   std::map<std::string, SecretBytes, std::less<>> material;  // version id -> key bytes
   // RSA and ECC keys: each version's PKCS#8 material parsed once, here.
   std::map<std::string, std::shared_ptr<const crypto::PrivateKey>, std::less<>> private_keys;
@@ -136,7 +139,7 @@ class KeyStore {
   struct Shard {
     std::mutex mu;
     std::uint64_t generation = 0;
-    std::unordered_map<std::string, std::shared_ptr<const LoadedKey>> keys;
+    StringMap<std::shared_ptr<const LoadedKey>> keys;
     std::unordered_map<std::string, std::string> aliases;
   };
   Shard& ShardFor(std::string_view cache_key);

@@ -103,6 +103,11 @@ KmsService::KmsService(KeyStore& keys, RandomSource& random, const Clock& clock)
     : keys_(keys), random_(random), clock_(clock) {}
 
 StatusOr<std::string> KmsService::ResolveIdForWrite(const RequestContext& ctx, std::string_view key_id) {
+  ASSIGN_OR_RETURN(std::string_view id, ResolveId(ctx, key_id));
+  return std::string(id);
+}
+
+StatusOr<std::string_view> KmsService::ResolveId(const RequestContext& ctx, std::string_view key_id) {
   auto ref = ParseKeyRef(key_id);
   if (!ref || ref->kind == KeyRef::Kind::kAliasName || ref->kind == KeyRef::Kind::kAliasArn) {
     return NotFoundError("Invalid keyId '" + std::string(key_id) + "'");
@@ -147,7 +152,7 @@ StatusOr<std::shared_ptr<const LoadedKey>> KmsService::Resolve(const RequestCont
 
 StatusOr<std::shared_ptr<const LoadedKey>> KmsService::LoadForCaller(const RequestContext& ctx,
                                                                      std::string_view key_id) {
-  ASSIGN_OR_RETURN(std::string id, ResolveIdForWrite(ctx, key_id));
+  ASSIGN_OR_RETURN(std::string_view id, ResolveId(ctx, key_id));
   ASSIGN_OR_RETURN(auto key, keys_.Load(ctx.region, ctx.account, id));
   RETURN_IF_ERROR(AuthorizeKey(ctx, key->record));
   return key;

@@ -76,6 +76,8 @@ class KmsService {
                                                      KeyRefs accepted);
   // For writes: the key id a KeyId member names (key id or key ARN only).
   StatusOr<std::string> ResolveIdForWrite(const RequestContext& ctx, std::string_view key_id);
+  // The same as a view into `key_id`.
+  StatusOr<std::string_view> ResolveId(const RequestContext& ctx, std::string_view key_id);
   // ResolveIdForWrite, load, and authorize ctx.action on the key.
   StatusOr<std::shared_ptr<const LoadedKey>> LoadForCaller(const RequestContext& ctx,
                                                            std::string_view key_id);

@@ -520,6 +520,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     } else {
       SerializeResponseInto(response.status, response.headers, response.body, version, keep_alive, out_);
     }
+    GiveBackHeaders(std::move(response.headers));
     asio::async_write(stream_, asio::buffer(out_),
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         self->AfterWrite(ec, keep_alive);

@@ -1,6 +1,7 @@
 #include "server/http_wire.h"
 
 #include <algorithm>
+#include <array>
 #include <boost/beast/http/status.hpp>
 #include <cctype>
 #include <charconv>
@@ -72,7 +73,34 @@ std::size_t HeadSize(std::span<const WireHeader> headers) {
   return size;
 }
 
+// The lists GiveBackHeaders keeps for the thread's next answers.
+struct HeaderListPool {
+  static constexpr std::size_t kKept = 4;
+  std::array<std::vector<WireHeader>, kKept> lists;
+  std::size_t count = 0;
+};
+thread_local HeaderListPool header_lists;
+
 }  // namespace
+
+std::vector<WireHeader> RecycledHeaders(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> headers) {
+  std::vector<WireHeader> list;
+  if (header_lists.count > 0) list = std::move(header_lists.lists[--header_lists.count]);
+  list.resize(headers.size());
+  std::size_t i = 0;
+  for (const auto& [name, value] : headers) {
+    list[i].first.assign(name);
+    list[i].second.assign(value);
+    ++i;
+  }
+  return list;
+}
+
+void GiveBackHeaders(std::vector<WireHeader>&& list) {
+  if (header_lists.count == HeaderListPool::kKept || list.capacity() > 16) return;
+  header_lists.lists[header_lists.count++] = std::move(list);
+}
 
 std::string SerializeResponse(int status, std::span<const WireHeader> headers, std::string_view body,
                               unsigned version, bool keep_alive) {

@@ -5,10 +5,12 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <span>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace coffer::server {
 
@@ -32,5 +34,13 @@ void SerializeResponseInto(int status, std::span<const WireHeader> headers, std:
 // `content_length`.
 std::string SerializeResponseHead(int status, std::span<const WireHeader> headers,
                                   std::uint64_t content_length, unsigned version, bool keep_alive);
+
+// Header lists recycled on the calling thread: the listener gives back each
+// answer's list once it is serialised (GiveBackHeaders), and the next answer
+// built on that thread gets it with its strings' capacity, holding exactly
+// `headers` (nothing of the previous answer). A few lists per thread are kept.
+std::vector<WireHeader> RecycledHeaders(
+    std::initializer_list<std::pair<std::string_view, std::string_view>> headers);
+void GiveBackHeaders(std::vector<WireHeader>&& list);
 
 }  // namespace coffer::server

@@ -81,5 +81,13 @@ TEST(HttpWire, CrLfInAHeaderCannotSplitTheResponse) {
   EXPECT_EQ(message.body(), "{}");
 }
 
+TEST(HttpWire, RecycledHeadersHoldExactlyWhatIsAskedForNothingOfTheListGivenBack) {
+  GiveBackHeaders({{"X-Old-One", std::string(100, 'a')}, {"X-Old-Two", "b"}, {"X-Old-Three", "c"}});
+  const std::vector<WireHeader> list = RecycledHeaders({{"Content-Type", "text/plain"}, {"X-Id", "42"}});
+  const std::vector<WireHeader> expected = {{"Content-Type", "text/plain"}, {"X-Id", "42"}};
+  EXPECT_EQ(list, expected);
+  EXPECT_TRUE(RecycledHeaders({}).empty());
+}
+
 }  // namespace
 }  // namespace coffer::server

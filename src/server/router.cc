@@ -9,8 +9,10 @@
 #include "common/encoding.h"
 #include "common/json_view.h"
 #include "common/json_writer.h"
+#include "common/reused.h"
 #include "iam/caller.h"
 #include "server/error_table.h"
+#include "server/http_wire.h"
 #include "server/query_front.h"
 
 namespace coffer::server {
@@ -35,9 +37,7 @@ HttpResponse JsonResponse(int status, std::string body, std::string_view request
   HttpResponse response;
   response.status = status;
   response.body = std::move(body);
-  response.headers.reserve(2);  // built in place: an initializer list would copy every string
-  response.headers.emplace_back("Content-Type", std::string(kJsonContentType));
-  response.headers.emplace_back("x-amzn-RequestId", std::string(request_id));
+  response.headers = RecycledHeaders({{"Content-Type", kJsonContentType}, {"x-amzn-RequestId", request_id}});
   return response;
 }
 
@@ -60,22 +60,6 @@ std::string_view ClaimedCredential(const auth::HttpRequest& request, RequestTrac
     from = slash + 1;
   }
   return {};
-}
-
-// Resets `value` to a default T but gives the listed strings back cleared,
-// with their capacity: an object reused from request to request then assigns
-// its strings instead of allocating them. A field not listed is reset all
-// the same (it only loses its capacity), so nothing of the previous request
-// survives.
-template <typename T, std::size_t N>
-void ResetKeepingCapacity(T& value, const std::array<std::string*, N>& strings) {
-  std::array<std::string, N> saved;
-  for (std::size_t i = 0; i < N; ++i) saved[i] = std::move(*strings[i]);
-  value = T{};
-  for (std::size_t i = 0; i < N; ++i) {
-    *strings[i] = std::move(saved[i]);
-    strings[i]->clear();
-  }
 }
 
 void Reset(RequestTrace& t) {
@@ -148,38 +132,6 @@ Router::Router(const api::ServiceModel& kms_model, auth::SigV4Verifier& verifier
   }
 }
 
-// An object each io thread reuses from request to request (its buffers and
-// strings keep their capacity); a nested use on the same thread (none today)
-// gets an object of its own. `kSlot` tells apart two uses of one type.
-template <typename T, int kSlot = 0>
-class Reused {
- public:
-  Reused() {
-    static thread_local T shared;
-    static thread_local bool shared_in_use = false;
-    if (!shared_in_use) {
-      shared_in_use = true;
-      in_use_ = &shared_in_use;
-      value_ = &shared;
-    } else {
-      own_ = std::make_unique<T>();
-      value_ = own_.get();
-    }
-  }
-  ~Reused() {
-    if (in_use_ != nullptr) *in_use_ = false;
-  }
-  Reused(const Reused&) = delete;
-  Reused& operator=(const Reused&) = delete;
-  T& operator*() const { return *value_; }
-  T* operator->() const { return value_; }
-
- private:
-  T* value_ = nullptr;
-  std::unique_ptr<T> own_;
-  bool* in_use_ = nullptr;
-};
-
 // A parsed request or response body.
 class RequestDocument {
  public:
@@ -203,8 +155,10 @@ class RequestDocument {
   }
 
  private:
-  std::optional<Reused<JsonDocument, 0>> request_;  // the one of its role is set
-  std::optional<Reused<JsonDocument, 1>> response_;
+  struct RequestTag;
+  struct ResponseTag;
+  std::optional<Reused<JsonDocument, RequestTag>> request_;  // the one of its role is set
+  std::optional<Reused<JsonDocument, ResponseTag>> response_;
   JsonDocument* document_ = nullptr;
   bool empty_ = false;
 };
@@ -230,7 +184,8 @@ HttpResponse Router::ErrorResponse(const ErrorInfo& info, const Status& status, 
 }
 
 HttpResponse Router::Handle(const auth::HttpRequest& request, const ConnectionInfo& connection) {
-  Reused<RequestTrace> reused_trace;
+  struct TraceTag;
+  const Reused<RequestTrace, TraceTag> reused_trace;
   RequestTrace& trace = *reused_trace;
   Reset(trace);
   request_ids_.NextInto(trace.request_id);
@@ -370,7 +325,8 @@ StatusOr<std::string> Router::Dispatch(const auth::HttpRequest& request, std::st
     RETURN_IF_ERROR(
         hooks_.admission->Admit(trace.caller, trace.region, trace.service, trace.operation, body));
   }
-  Reused<kms::RequestContext> reused_context;
+  struct ContextTag;
+  const Reused<kms::RequestContext, ContextTag> reused_context;
   kms::RequestContext& ctx = *reused_context;
   Reset(ctx);
   iam::AssignCallerInfo(principal, connection.secure, connection.source_ip, ctx.who);

@@ -4,6 +4,7 @@
 
 #include "common/encoding.h"
 #include "common/json_writer.h"
+#include "common/reused.h"
 #include "kms/ops/asym_util.h"
 #include "kms/ops/ops.h"
 #include "kms/ops/rsa_encryption.h"
@@ -11,10 +12,11 @@
 namespace coffer::kms::ops {
 namespace {
 
+// The views point into the LoadedKey it was sealed with (which the caller holds).
 struct Sealed {
   Bytes blob;
-  std::string key_arn;
-  std::string version_id;
+  std::string_view key_arn;
+  std::string_view version_id;
 };
 
 // Symmetric ciphertexts are made and opened only by symmetric encryption keys.
@@ -46,16 +48,21 @@ StatusOr<Sealed> SealWith(KmsService& kms, const RequestContext& ctx, const Load
   RETURN_IF_ERROR(CheckUsableForCrypto(key.record));
   RETURN_IF_ERROR(CheckSymmetricKey(key.record));
   const KeyVersion& current = key.record.Current();
-  CiphertextHeader header{key.record.account, key.record.key_id, *HexDecode(current.id)};
+  // Assigned into the thread's reused header: no copy of the ids allocates.
+  struct HeaderTag;
+  const Reused<CiphertextHeader, HeaderTag> header;
+  header->account = key.record.account;
+  header->key_id = key.record.key_id;
+  header->version_id = key.current_version_id_bytes;
   if (!key.record.custom_key_store_id.empty()) {
     ASSIGN_OR_RETURN(auto backend, StoreBackend(kms, key.record));
-    ASSIGN_OR_RETURN(Bytes blob, backend->Seal(key, header, context, plaintext, CallFor(ctx, key.record)));
-    return Sealed{std::move(blob), key.record.Arn(), current.id};
+    ASSIGN_OR_RETURN(Bytes blob, backend->Seal(key, *header, context, plaintext, CallFor(ctx, key.record)));
+    return Sealed{std::move(blob), key.arn, current.id};
   }
   const SecretBytes* material = key.Material(current.id);
   if (material == nullptr) return InternalError("key material missing");
-  ASSIGN_OR_RETURN(Bytes blob, SealCiphertext(header, *material, context, plaintext, kms.random()));
-  return Sealed{std::move(blob), key.record.Arn(), current.id};
+  ASSIGN_OR_RETURN(Bytes blob, SealCiphertext(*header, *material, context, plaintext, kms.random()));
+  return Sealed{std::move(blob), key.arn, current.id};
 }
 
 struct Opened {
@@ -177,7 +184,7 @@ StatusOr<std::string> GenerateDataKeyImpl(KmsService& kms, const RequestContext&
 StatusOr<SymmetricSeal> SealSymmetric(KmsService& kms, const RequestContext& ctx, const LoadedKey& key,
                                       const EncryptionContext& context, ByteView plaintext) {
   ASSIGN_OR_RETURN(Sealed sealed, SealWith(kms, ctx, key, context, plaintext));
-  return SymmetricSeal{std::move(sealed.blob), std::move(sealed.version_id)};
+  return SymmetricSeal{std::move(sealed.blob), std::string(sealed.version_id)};
 }
 
 StatusOr<std::string> Encrypt(KmsService& kms, const RequestContext& ctx, JsonView req) {
@@ -266,7 +273,7 @@ StatusOr<Json> ReEncrypt(KmsService& kms, const RequestContext& ctx, const Json&
                             source.plaintext.view()));
   out["CiphertextBlob"] = Base64Encode(sealed.blob);
   out["DestinationEncryptionAlgorithm"] = "SYMMETRIC_DEFAULT";
-  out["DestinationKeyMaterialId"] = sealed.version_id;
+  out["DestinationKeyMaterialId"] = std::string(sealed.version_id);
   return out;
 }
 

@@ -557,6 +557,13 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
                       });
   }
 
+  // async_write's default (transfer_all) hands the socket at most 64 KiB per
+  // send: a 64 KiB object and its head took two sendmsg, a 256 KiB piece four.
+  // A streamed piece, with its head, goes in one.
+  static std::size_t InWholePieces(const beast::error_code& ec, std::size_t /*sent*/) {
+    return ec ? 0 : kStreamPieceBytes + kReadBufferBytes;
+  }
+
   // A one-piece body (for a small object, Finish has decrypted it already)
   // is read here and leaves with the head in one gather write: one send
   // instead of two, and no zero-filled buffer.
@@ -580,7 +587,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     const std::array<asio::const_buffer, 2> buffers = {asio::buffer(out_),
                                                        asio::buffer(small_body_.get(), got)};
     asio::async_write(
-        stream_, buffers,
+        stream_, buffers, InWholePieces,
         [self = this->shared_from_this(), keep_alive, outcome](beast::error_code ec, std::size_t) {
           self->small_body_.reset();
           self->AfterWrite(ec ? ec : outcome, keep_alive);
@@ -608,7 +615,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return AfterWrite(asio::error::broken_pipe, keep_alive);
     }
     remaining_ -= *n;
-    asio::async_write(stream_, asio::buffer(out_.data(), *n),
+    asio::async_write(stream_, asio::buffer(out_.data(), *n), InWholePieces,
                       [self = this->shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
                         if (ec) return self->AfterWrite(ec, keep_alive);
                         self->WriteNextPiece(keep_alive);

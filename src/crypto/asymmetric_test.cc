@@ -263,6 +263,21 @@ TEST(AsymmetricKeys, EverySpecGeneratesSignsAndVerifies) {
   }
 }
 
+// FIPS 180-4's published "abc" examples (NIST CSRC example values).
+TEST(Digests, MatchThePublishedAbcExamples) {
+  EXPECT_EQ(Digest(HashAlg::kSha1, ToBytes("abc")), Hex("a9993e364706816aba3e25717850c26c9cd0d89d"));
+  EXPECT_EQ(Digest(HashAlg::kSha256, ToBytes("abc")),
+            Hex("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"));
+  EXPECT_EQ(Digest(HashAlg::kSha384, ToBytes("abc")),
+            Hex("cb00753f45a35e8bb5a03d699ac65007272c32ab0eded1631a8b605a43ff5bed"
+                "8086072ba1e7cc2358baeca134c825a7"));
+  EXPECT_EQ(Digest(HashAlg::kSha512, ToBytes("abc")),
+            Hex("ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"));
+  EXPECT_EQ(Digest(HashAlg::kSha256, {}),
+            Hex("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
+}
+
 // Signing contexts are reused per key: alternating algorithms on one key,
 // and several threads signing at once, must still give signatures that
 // verify (and PKCS#1 v1.5, being deterministic, the same bytes each time).

@@ -1,6 +1,8 @@
 // One-shot digests, HMAC over SHA-224..512, and AES key wrap with padding.
+#define OPENSSL_SUPPRESS_DEPRECATED  // SHA*_Init/Update/Final (OpenSSL 3 keeps them; see hash.cc)
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 
 #include <array>
 
@@ -9,10 +11,40 @@
 
 namespace coffer::crypto {
 
+namespace {
+
+// One low-level hash over `data` into `out` (Init/Update/Final on a stack state).
+template <typename Ctx, typename Init, typename Update, typename Final>
+void LowLevelDigest(ByteView data, std::uint8_t* out, Init init, Update update, Final final) {
+  Ctx ctx;
+  init(&ctx);
+  update(&ctx, data.data(), data.size());
+  final(out, &ctx);
+}
+
+}  // namespace
+
+// OpenSSL's low-level block code (what EVP dispatches to, SHA-NI where the
+// CPU has it) on a stack state: no EVP context allocation and provider fetch
+// per call, which the one-shot SHA256() of OpenSSL 3 also does. Every Sign
+// and Verify of a message digests it here.
 Bytes Digest(HashAlg hash, ByteView data) {
-  Hasher hasher(hash);
-  hasher.Update(data);
-  return hasher.Final();
+  Bytes out(HashLen(hash));
+  switch (hash) {
+    case HashAlg::kSha1:
+      LowLevelDigest<SHA_CTX>(data, out.data(), SHA1_Init, SHA1_Update, SHA1_Final);
+      break;
+    case HashAlg::kSha256:
+      LowLevelDigest<SHA256_CTX>(data, out.data(), SHA256_Init, SHA256_Update, SHA256_Final);
+      break;
+    case HashAlg::kSha384:
+      LowLevelDigest<SHA512_CTX>(data, out.data(), SHA384_Init, SHA384_Update, SHA384_Final);
+      break;
+    case HashAlg::kSha512:
+      LowLevelDigest<SHA512_CTX>(data, out.data(), SHA512_Init, SHA512_Update, SHA512_Final);
+      break;
+  }
+  return out;
 }
 
 std::size_t MacLen(MacAlg alg) {

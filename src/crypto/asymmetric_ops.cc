@@ -1,9 +1,9 @@
 // PublicKey and PrivateKey: parsing, signatures over digests, RSA-OAEP and
 // ECDH. The EVP_PKEY is shared read-only, which OpenSSL 3 allows across
-// threads. OpenSSL contexts are per call, except signing contexts: setting
-// one up (provider lookup, digest fetch, padding) costs about a tenth of a
-// P-256 signature, so a key keeps a few initialised ones to reuse, each used
-// by one thread at a time.
+// threads. OpenSSL contexts are per call, except signing and verifying
+// contexts: setting one up (provider lookup, digest fetch, padding) costs
+// about a tenth of a P-256 signature, so a key keeps a few initialised ones
+// to reuse, each used by one thread at a time.
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -40,10 +40,55 @@ bool SchemeFits(SigScheme scheme, AsymSpec spec) { return (scheme == SigScheme::
 
 bool DigestFits(SignatureAlg alg, ByteView digest) { return digest.size() == HashLen(alg.hash); }
 
+// Idle contexts are kept per algorithm; beyond this many per key (more
+// threads at once), extra contexts are freed after use.
+constexpr std::size_t kIdleContexts = 8;
+
+// Initialised signature contexts of one key for one operation (sign or
+// verify), reused across calls. Only a context whose last use succeeded comes
+// back, so no error state is carried into the next call.
+class ContextPool {
+ public:
+  using InitFn = int (*)(EVP_PKEY_CTX*);
+  explicit ContextPool(InitFn init) : init_(init) {}
+
+  // An initialised context for `alg`: an idle one, or a new one.
+  EvpPkeyCtxPtr Take(EVP_PKEY* key, SignatureAlg alg) {
+    {
+      std::lock_guard lock(mu_);
+      for (auto it = idle_.begin(); it != idle_.end(); ++it) {
+        if (it->alg.scheme == alg.scheme && it->alg.hash == alg.hash) {
+          EvpPkeyCtxPtr ctx = std::move(it->ctx);
+          idle_.erase(it);
+          return ctx;
+        }
+      }
+    }
+    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
+    if (ctx == nullptr || init_(ctx.get()) != 1 || !SetSignatureParams(ctx.get(), alg)) return nullptr;
+    return ctx;
+  }
+
+  void Return(SignatureAlg alg, EvpPkeyCtxPtr ctx) {
+    std::lock_guard lock(mu_);
+    if (idle_.size() < kIdleContexts) idle_.push_back(Idle{alg, std::move(ctx)});
+  }
+
+ private:
+  struct Idle {
+    SignatureAlg alg;
+    EvpPkeyCtxPtr ctx;
+  };
+  InitFn init_;
+  std::mutex mu_;
+  std::vector<Idle> idle_;  // under mu_
+};
+
 }  // namespace
 
 struct PublicKey::Impl {
   EvpPkeyPtr key;
+  ContextPool verify_contexts{EVP_PKEY_verify_init};
 };
 
 PublicKey::PublicKey(std::unique_ptr<Impl> impl, AsymSpec spec) : impl_(std::move(impl)), spec_(spec) {}
@@ -73,15 +118,14 @@ Status PublicKey::VerifyDigest(SignatureAlg alg, ByteView digest, ByteView signa
   if (!SchemeFits(alg.scheme, spec_) || !DigestFits(alg, digest)) {
     return InternalError("signature algorithm does not fit the key or digest");
   }
-  EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, impl_->key.get(), nullptr));
-  if (ctx == nullptr || EVP_PKEY_verify_init(ctx.get()) != 1 || !SetSignatureParams(ctx.get(), alg)) {
-    return internal::OpenSslError("verify init");
-  }
+  EvpPkeyCtxPtr ctx = impl_->verify_contexts.Take(impl_->key.get(), alg);
+  if (ctx == nullptr) return internal::OpenSslError("verify init");
   if (signature.empty() ||
       EVP_PKEY_verify(ctx.get(), signature.data(), signature.size(), digest.data(), digest.size()) != 1) {
     internal::ClearOpenSslErrors();
     return {ErrorCode::kInvalidSignature, "signature does not verify"};
   }
+  impl_->verify_contexts.Return(alg, std::move(ctx));
   return Status::Ok();
 }
 
@@ -90,43 +134,9 @@ StatusOr<Bytes> PublicKey::Encrypt(RsaPadding padding, ByteView plaintext) const
   return internal::RsaEncrypt(impl_->key.get(), padding, plaintext);
 }
 
-// Signing contexts are kept per algorithm; beyond this many idle ones per
-// key (more threads signing at once), extra contexts are freed after use.
-constexpr std::size_t kIdleSignContexts = 8;
-
 struct PrivateKey::Impl {
   EvpPkeyPtr key;
-  std::mutex mu;
-  struct IdleContext {
-    SignatureAlg alg;
-    EvpPkeyCtxPtr ctx;
-  };
-  std::vector<IdleContext> idle;  // under mu
-
-  // An initialised signing context for `alg`: an idle one, or a new one.
-  EvpPkeyCtxPtr TakeSignContext(SignatureAlg alg) {
-    {
-      std::lock_guard lock(mu);
-      for (auto it = idle.begin(); it != idle.end(); ++it) {
-        if (it->alg.scheme == alg.scheme && it->alg.hash == alg.hash) {
-          EvpPkeyCtxPtr ctx = std::move(it->ctx);
-          idle.erase(it);
-          return ctx;
-        }
-      }
-    }
-    EvpPkeyCtxPtr ctx(EVP_PKEY_CTX_new_from_pkey(nullptr, key.get(), nullptr));
-    if (ctx == nullptr || EVP_PKEY_sign_init(ctx.get()) != 1 || !SetSignatureParams(ctx.get(), alg)) {
-      return nullptr;
-    }
-    return ctx;
-  }
-
-  // Only contexts whose last use succeeded come back.
-  void ReturnSignContext(SignatureAlg alg, EvpPkeyCtxPtr ctx) {
-    std::lock_guard lock(mu);
-    if (idle.size() < kIdleSignContexts) idle.push_back(IdleContext{alg, std::move(ctx)});
-  }
+  ContextPool sign_contexts{EVP_PKEY_sign_init};
 };
 
 PrivateKey::PrivateKey(std::unique_ptr<Impl> impl, AsymSpec spec, Bytes public_der,
@@ -162,7 +172,7 @@ StatusOr<Bytes> PrivateKey::SignDigest(SignatureAlg alg, ByteView digest) const 
   if (!SchemeFits(alg.scheme, spec_) || !DigestFits(alg, digest)) {
     return InternalError("signature algorithm does not fit the key or digest");
   }
-  EvpPkeyCtxPtr ctx = impl_->TakeSignContext(alg);
+  EvpPkeyCtxPtr ctx = impl_->sign_contexts.Take(impl_->key.get(), alg);
   if (ctx == nullptr) return internal::OpenSslError("sign init");
   std::size_t len = 0;
   if (EVP_PKEY_sign(ctx.get(), nullptr, &len, digest.data(), digest.size()) != 1) {
@@ -173,7 +183,7 @@ StatusOr<Bytes> PrivateKey::SignDigest(SignatureAlg alg, ByteView digest) const 
     return internal::OpenSslError("sign");
   }
   sig.resize(len);
-  impl_->ReturnSignContext(alg, std::move(ctx));
+  impl_->sign_contexts.Return(alg, std::move(ctx));
   return sig;
 }
 

@@ -314,6 +314,41 @@ TEST(AsymmetricKeys, ReusedSigningContextsKeepEachAlgorithmApart) {
   EXPECT_EQ(verified.load(), 100);
 }
 
+// Verifying contexts are reused per key too: the answer for each signature
+// must not depend on what the context verified before (another algorithm, a
+// signature that failed, a good one).
+TEST(AsymmetricKeys, ReusedVerifyingContextsAnswerEachSignatureOnItsOwn) {
+  auto key = PrivateKey::FromPkcs8(GeneratePrivateKey(AsymSpec::kRsa2048)->view());
+  ASSERT_TRUE(key.ok());
+  const PublicKey& pub = (*key)->public_key();
+  const SignatureAlg pss{SigScheme::kRsaPss, HashAlg::kSha256};
+  const SignatureAlg pkcs1{SigScheme::kRsaPkcs1, HashAlg::kSha256};
+  const Bytes digest = Digest(HashAlg::kSha256, ToBytes("m"));
+  auto pss_sig = (*key)->SignDigest(pss, digest);
+  auto pkcs1_sig = (*key)->SignDigest(pkcs1, digest);
+  ASSERT_TRUE(pss_sig.ok() && pkcs1_sig.ok());
+  Bytes bad = *pkcs1_sig;
+  bad[7] ^= 1;
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(pub.VerifyDigest(pss, digest, *pss_sig).ok());
+    EXPECT_TRUE(pub.VerifyDigest(pkcs1, digest, *pkcs1_sig).ok());
+    EXPECT_EQ(pub.VerifyDigest(pkcs1, digest, bad).code(), ErrorCode::kInvalidSignature);
+    EXPECT_EQ(pub.VerifyDigest(pss, digest, *pkcs1_sig).code(), ErrorCode::kInvalidSignature);
+    EXPECT_TRUE(pub.VerifyDigest(pkcs1, digest, *pkcs1_sig).ok());
+  }
+  auto ec = PrivateKey::FromPkcs8(GeneratePrivateKey(AsymSpec::kP256)->view());
+  ASSERT_TRUE(ec.ok());
+  const SignatureAlg ecdsa{SigScheme::kEcdsa, HashAlg::kSha256};
+  auto ec_sig = (*ec)->SignDigest(ecdsa, digest);
+  ASSERT_TRUE(ec_sig.ok());
+  const Bytes other_digest = Digest(HashAlg::kSha256, ToBytes("n"));
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE((*ec)->public_key().VerifyDigest(ecdsa, digest, *ec_sig).ok());
+    EXPECT_EQ((*ec)->public_key().VerifyDigest(ecdsa, other_digest, *ec_sig).code(),
+              ErrorCode::kInvalidSignature);
+  }
+}
+
 TEST(AsymmetricKeys, RsaOaepRoundTripAndTamper) {
   auto pkcs8 = GeneratePrivateKey(AsymSpec::kRsa2048);
   ASSERT_TRUE(pkcs8.ok());

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "store/postgres/test_postgres.h"
+#include "store/sqlite/sqlite_connection.h"
 
 namespace coffer::store {
 namespace {
@@ -554,6 +555,33 @@ TEST_F(SqliteStoreTest, ExhaustedReaderPoolIsStoreBusy) {
     EXPECT_EQ((*store)->BeginRead().status().code(), ErrorCode::kDependencyTimeout);
   }
   EXPECT_TRUE((*store)->BeginRead().ok());
+}
+
+// Transaction control runs from the connection's statement cache: the same
+// statement again and again, a refused one, and a statement with rows.
+TEST_F(SqliteStoreTest, CachedTransactionStatementsRunEachTime) {
+  auto conn = sqlite::Connection::Open(path_, 1000, /*query_only=*/false);
+  ASSERT_TRUE(conn.ok()) << conn.status().ToString();
+  ASSERT_TRUE((*conn)->Exec("CREATE TABLE t (v INTEGER)").ok());
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*conn)->Run("BEGIN IMMEDIATE").ok());
+    EXPECT_TRUE((*conn)->InTransaction());
+    EXPECT_FALSE((*conn)->Run("BEGIN IMMEDIATE").ok());  // no nested transaction
+    ASSERT_TRUE((*conn)->Exec(("INSERT INTO t VALUES (" + std::to_string(i) + ")").c_str()).ok());
+    ASSERT_TRUE((*conn)->Run(i == 1 ? "ROLLBACK" : "COMMIT").ok());
+    EXPECT_FALSE((*conn)->InTransaction());
+  }
+  EXPECT_FALSE((*conn)->Run("COMMIT").ok());    // no transaction to commit
+  EXPECT_FALSE((*conn)->Run("SELECT 1").ok());  // a row: not a statement for Run
+  ASSERT_TRUE((*conn)->Run("BEGIN DEFERRED").ok());
+  ASSERT_TRUE((*conn)->Run("COMMIT").ok());
+  RawExec("INSERT INTO t VALUES (9)");  // another connection sees no lock left behind
+  sqlite3_stmt* count = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2((*conn)->db(), "SELECT group_concat(v) FROM t", -1, &count, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(count), SQLITE_ROW);
+  EXPECT_EQ(std::string(reinterpret_cast<const char*>(sqlite3_column_text(count, 0))), "0,2,9");
+  sqlite3_finalize(count);
 }
 
 TEST_F(SqliteStoreTest, UnopenablePathIsAnError) {

@@ -85,6 +85,13 @@ Status Connection::Exec(const char* sql) {
   return rc == SQLITE_OK ? Status::Ok() : SqliteStatus(rc, "exec");
 }
 
+Status Connection::Run(const std::string& sql) {
+  ASSIGN_OR_RETURN(sqlite3_stmt * stmt, Prepare(sql));
+  const int rc = sqlite3_step(stmt);
+  sqlite3_reset(stmt);
+  return rc == SQLITE_DONE ? Status::Ok() : SqliteStatus(rc, "exec");
+}
+
 StatusOr<sqlite3_stmt*> Connection::Prepare(const std::string& sql) {
   if (auto it = statements_.find(sql); it != statements_.end()) {
     return it->second.get();

@@ -65,6 +65,9 @@ class Connection {
 
   // Runs SQL without parameters (may hold several statements).
   Status Exec(const char* sql);
+  // Runs one statement without parameters or rows (BEGIN, COMMIT, ROLLBACK)
+  // from the statement cache: Exec would parse it again on every transaction.
+  Status Run(const std::string& sql);
 
   // The cached prepared statement for `sql`, preparing it on first use.
   StatusOr<sqlite3_stmt*> Prepare(const std::string& sql);

@@ -45,14 +45,14 @@ class SqliteTxn final : public Txn {
   ~SqliteTxn() override {
     // Also covers a failed COMMIT that left the transaction open.
     if (lease_ && lease_->InTransaction()) {
-      (void)lease_->Exec("ROLLBACK");
+      (void)lease_->Run("ROLLBACK");
     }
   }
 
   // Starts the read transaction and takes its WAL snapshot now rather than at
   // the first query, so the snapshot is the state as of BeginRead.
   Status BeginReadSnapshot() {
-    RETURN_IF_ERROR(lease_->Exec("BEGIN DEFERRED"));
+    RETURN_IF_ERROR(lease_->Run("BEGIN DEFERRED"));
     ASSIGN_OR_RETURN(sqlite3_stmt * stmt, lease_->Prepare("SELECT version FROM schema_migrations LIMIT 1"));
     StatementUse use(stmt);
     return use.Step().status();
@@ -122,7 +122,7 @@ class SqliteTxn final : public Txn {
 
   Status Commit() override {
     RETURN_IF_ERROR(use_.CheckActive());
-    RETURN_IF_ERROR(lease_->Exec("COMMIT"));
+    RETURN_IF_ERROR(lease_->Run("COMMIT"));
     use_.Finish();
     // The connection is idle again: let the next transaction have it now
     // rather than when this object happens to be destroyed.
@@ -155,7 +155,7 @@ class SqliteStore final : public Store {
 
   StatusOr<std::unique_ptr<Txn>> BeginWrite() override {
     ASSIGN_OR_RETURN(ConnectionPool::Lease lease, writer_.Acquire());
-    RETURN_IF_ERROR(lease->Exec("BEGIN IMMEDIATE"));
+    RETURN_IF_ERROR(lease->Run("BEGIN IMMEDIATE"));
     return std::unique_ptr<Txn>(std::make_unique<SqliteTxn>(std::move(lease), /*writable=*/true));
   }
 

@@ -65,6 +65,20 @@ TEST(ApiEvent, CarriesEveryCloudTrailField) {
   EXPECT_EQ(e.dump().find("Y3Q="), std::string::npos);
 }
 
+// eventSource is built in a 64-byte buffer; a longer service name takes the
+// string path and must come out the same.
+TEST(ApiEvent, AServiceNameTooLongForTheBufferStillNamesItsSource) {
+  const json request = json::object();
+  const json response = json::object();
+  server::RequestTrace trace = EncryptTrace(request, response);
+  trace.service = std::string(60, 'x');
+  const json e = json::parse(BuildApiEvent(trace, "event-1", "us-east-1"));
+  EXPECT_EQ(e["eventSource"], std::string(60, 'x') + ".amazonaws.com");
+  trace.service = "secretsmanager";
+  EXPECT_EQ(json::parse(BuildApiEvent(trace, "event-1", "us-east-1"))["eventSource"],
+            "secretsmanager.amazonaws.com");
+}
+
 TEST(ApiEvent, FailedCallsCarryErrorCodeAndMessage) {
   const json request = {{"KeyId", "alias/missing"}};
   const json no_response;

@@ -4,9 +4,11 @@
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
+#include <algorithm>
 #include <array>
 
 #include "crypto/asymmetric.h"
+#include "crypto/crypto.h"
 #include "crypto/openssl_util.h"
 
 namespace coffer::crypto {
@@ -34,9 +36,11 @@ Bytes Digest(HashAlg hash, ByteView data) {
     case HashAlg::kSha1:
       LowLevelDigest<SHA_CTX>(data, out.data(), SHA1_Init, SHA1_Update, SHA1_Final);
       break;
-    case HashAlg::kSha256:
-      LowLevelDigest<SHA256_CTX>(data, out.data(), SHA256_Init, SHA256_Update, SHA256_Final);
+    case HashAlg::kSha256: {
+      const Sha256Digest digest = Sha256(data);  // hash.cc: the same low-level code
+      std::copy(digest.begin(), digest.end(), out.begin());
       break;
+    }
     case HashAlg::kSha384:
       LowLevelDigest<SHA512_CTX>(data, out.data(), SHA384_Init, SHA384_Update, SHA384_Final);
       break;

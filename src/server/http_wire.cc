@@ -98,6 +98,8 @@ std::vector<WireHeader> RecycledHeaders(
 }
 
 void GiveBackHeaders(std::vector<WireHeader>&& list) {
+  // A long list (an S3 answer with many metadata headers) is not kept: the
+  // JSON answers that take lists back need two or three entries.
   if (header_lists.count == HeaderListPool::kKept || list.capacity() > 16) return;
   header_lists.lists[header_lists.count++] = std::move(list);
 }
